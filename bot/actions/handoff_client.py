@@ -1,0 +1,48 @@
+"""Posting signed handoff packets to the handoff service, with retry and backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from handoff_service.packet import HandoffPacket, sign
+
+log = logging.getLogger(__name__)
+
+
+class HandoffFailed(Exception):
+    """The handoff service did not accept the escalation; the shopper must be told so."""
+
+
+class HandoffClient:
+    def __init__(self, base_url: str, secret: str, retries: int = 3, transport: httpx.AsyncBaseTransport | None = None):
+        self._url = base_url.rstrip("/") + "/api/escalations"
+        self._secret = secret
+        self._retries = retries
+        self._transport = transport
+
+    async def escalate(self, packet: HandoffPacket) -> dict:
+        """Deliver `packet`; retry network errors and 5xx with backoff, never a 4xx (it would fail again)."""
+        body = packet.model_dump_json().encode()
+        delay = 0.5
+        last_error = ""
+        async with httpx.AsyncClient(timeout=10, transport=self._transport) as http:
+            for attempt in range(1, self._retries + 1):
+                headers = {"content-type": "application/json", **sign(body, self._secret)}
+                try:
+                    response = await http.post(self._url, content=body, headers=headers)
+                except httpx.HTTPError as exc:
+                    last_error = repr(exc)
+                else:
+                    if response.status_code < 300:
+                        return response.json()
+                    last_error = f"{response.status_code} {response.text[:200]}"
+                    if response.status_code < 500:
+                        break
+                log.warning("actions.handoff.retry", extra={"attempt": attempt, "error": last_error})
+                if attempt < self._retries:
+                    await asyncio.sleep(delay)
+                    delay *= 2
+        raise HandoffFailed(last_error)

@@ -1,0 +1,49 @@
+"""The action server's heavy dependencies, built once on first use (never at import)."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from bot.actions.handoff_client import HandoffClient
+from bot.actions.settings import ActionSettings
+from kb_index.encoder import load_encoder
+from kb_index.search import KnowledgeSearcher
+from kb_index.settings import KbSettings
+from store.client import StoreClient
+from store.demo import DemoStore
+
+
+class Resources:
+    def __init__(self, settings: ActionSettings, kb: KbSettings) -> None:
+        self.settings = settings
+        self.kb = kb
+        self._lock = threading.Lock()
+
+    @cached_property
+    def searcher(self) -> KnowledgeSearcher:
+        with self._lock:
+            searcher, _ = KnowledgeSearcher.open(
+                self.kb.knowledge_dir, self.kb.index_dir, load_encoder(self.kb.model), self.kb.threshold
+            )
+            return searcher
+
+    @cached_property
+    def store(self) -> StoreClient:
+        return DemoStore(self.settings.store_path)
+
+    @cached_property
+    def handoff(self) -> HandoffClient:
+        return HandoffClient(
+            self.settings.handoff_url, self.settings.handoff_secret.get_secret_value(), self.settings.handoff_retries
+        )
+
+
+_resources: Resources | None = None
+
+
+def resources() -> Resources:
+    global _resources
+    if _resources is None:
+        _resources = Resources(ActionSettings(), KbSettings())
+    return _resources

@@ -1,0 +1,1 @@
+"""The front door: shopper sessions, transcript, who owns each chat, the queue, agents."""

@@ -1,0 +1,66 @@
+"""Agent accounts and login sessions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handoff_service.auth import hash_password, is_expired, new_token, session_expiry, token_digest, verify_password
+from handoff_service.errors import Conflict, Unauthorized
+from handoff_service.models import Agent, AgentSession
+
+ROLES = ("agent", "supervisor", "trainer", "admin")
+
+
+class AgentDirectory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], session_hours: int) -> None:
+        self._sessions = sessions
+        self._session_hours = session_hours
+
+    async def add(self, username: str, password: str, display_name: str, role: str = "agent") -> Agent:
+        if role not in ROLES:
+            raise Conflict(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        if len(password) < 8:
+            raise Conflict("password must be at least 8 characters")
+        async with self._sessions() as session:
+            if await session.scalar(select(Agent).where(Agent.username == username)):
+                raise Conflict(f"agent {username!r} already exists")
+            agent = Agent(
+                username=username, display_name=display_name, password_hash=hash_password(password), role=role
+            )
+            session.add(agent)
+            await session.commit()
+            return agent
+
+    async def ensure_demo_agent(self, username: str, password: str, display_name: str) -> None:
+        """A fresh install gets one agent to log in with; an install that has agents is left alone."""
+        async with self._sessions() as session:
+            if await session.scalar(select(Agent.id).limit(1)) is not None:
+                return
+        await self.add(username, password, display_name, role="supervisor")
+
+    async def login(self, username: str, password: str) -> tuple[Agent, str]:
+        async with self._sessions() as session:
+            agent = await session.scalar(select(Agent).where(Agent.username == username))
+            if agent is None or not agent.active or not verify_password(password, agent.password_hash):
+                raise Unauthorized("wrong username or password")
+            token = new_token()
+            session.add(
+                AgentSession(
+                    token_hash=token_digest(token), agent_id=agent.id, expires_at=session_expiry(self._session_hours)
+                )
+            )
+            await session.commit()
+            return agent, token
+
+    async def authenticate(self, token: str | None) -> Agent:
+        if not token:
+            raise Unauthorized("log in first")
+        async with self._sessions() as session:
+            login = await session.get(AgentSession, token_digest(token))
+            if login is None or is_expired(login.expires_at):
+                raise Unauthorized("session expired; log in again")
+            agent = await session.get(Agent, login.agent_id)
+            if agent is None or not agent.active:
+                raise Unauthorized("account disabled")
+            return agent

@@ -1,0 +1,67 @@
+"""create_app(settings): the handoff service, with its database, hub and Rasa client opened in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from handoff_service.agents import AgentDirectory
+from handoff_service.conversations import ConversationService
+from handoff_service.db import create_schema, make_engine, make_sessionmaker
+from handoff_service.errors import KefuError
+from handoff_service.hub import EventHub
+from handoff_service.rasa_client import RasaClient
+from handoff_service.routers import agent, escalations, pages, shopper
+from handoff_service.routers.pages import STATIC
+from handoff_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`rasa_transport` lets unit tests put a fake Rasa at the HTTP seam."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        await create_schema(engine)
+        sessions = make_sessionmaker(engine)
+        http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
+        hub = EventHub()
+        app.state.settings = settings
+        app.state.hub = hub
+        app.state.conversations = ConversationService(sessions, hub, RasaClient(settings.rasa_url, http))
+        app.state.agents = AgentDirectory(sessions, settings.agent_session_hours)
+        if settings.demo_agent_username:
+            await app.state.agents.ensure_demo_agent(
+                settings.demo_agent_username,
+                settings.demo_agent_password.get_secret_value(),
+                settings.demo_agent_name,
+            )
+        try:
+            yield
+        finally:
+            await app.state.conversations.aclose()
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(KefuError)
+    async def _kefu_error(request: Request, exc: KefuError) -> JSONResponse:
+        return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status_code)
+
+    app.include_router(shopper.router)
+    app.include_router(agent.router)
+    app.include_router(agent.socket_router)
+    app.include_router(escalations.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

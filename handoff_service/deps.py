@@ -1,0 +1,56 @@
+"""FastAPI dependencies: the services held by the app, and who is calling."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from handoff_service.agents import AgentDirectory
+from handoff_service.auth import token_matches
+from handoff_service.conversations import ConversationService
+from handoff_service.errors import Forbidden, NotFound
+from handoff_service.hub import EventHub
+from handoff_service.models import Agent, Conversation
+from handoff_service.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_conversations(request: Request) -> ConversationService:
+    return request.app.state.conversations
+
+
+def get_agents(request: Request) -> AgentDirectory:
+    return request.app.state.agents
+
+
+def get_hub(request: Request) -> EventHub:
+    return request.app.state.hub
+
+
+def bearer_token(request: Request) -> str | None:
+    """From `Authorization: Bearer …`, or `?token=` for clients that cannot set headers (EventSource)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.query_params.get("token")
+
+
+async def current_agent(request: Request) -> Agent:
+    return await get_agents(request).authenticate(bearer_token(request))
+
+
+async def open_conversation(service: ConversationService, conversation_id: str, token: str | None) -> Conversation:
+    """The conversation, if `token` is the one its shopper was given; otherwise as if it did not exist."""
+    try:
+        conv = await service.get(conversation_id)
+    except NotFound:
+        raise Forbidden("this conversation does not exist or is not yours") from None
+    if not token or not token_matches(token, conv.token_hash):
+        raise Forbidden("this conversation does not exist or is not yours")
+    return conv
+
+
+async def shopper_conversation(conversation_id: str, request: Request) -> Conversation:
+    return await open_conversation(get_conversations(request), conversation_id, bearer_token(request))

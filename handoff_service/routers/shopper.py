@@ -1,0 +1,131 @@
+"""The shopper's API: open a chat, send messages, receive events (WebSocket or long-poll)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field, ValidationError
+
+from handoff_service.conversations import ConversationService, event_public
+from handoff_service.deps import get_conversations, get_hub, get_settings, open_conversation, shopper_conversation
+from handoff_service.errors import KefuError
+from handoff_service.hub import EventHub, conversation_channel
+from handoff_service.models import Conversation
+from handoff_service.settings import Settings
+
+router = APIRouter(tags=["shopper"])
+
+
+class SessionCreate(BaseModel):
+    customer_id: str | None = Field(default=None, max_length=64)
+    lang: Literal["zh", "en"] = "zh"
+
+
+class SessionPublic(BaseModel):
+    conversation_id: str
+    token: str
+    state: str
+
+
+class MessageCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+    client_id: str | None = Field(default=None, max_length=64)
+
+
+Conversations = Annotated[ConversationService, Depends(get_conversations)]
+
+
+@router.post("/api/sessions", status_code=201)
+async def create_session(body: SessionCreate, service: Conversations) -> SessionPublic:
+    conv, token = await service.create(body.customer_id, body.lang)
+    return SessionPublic(conversation_id=conv.id, token=token, state=conv.state)
+
+
+@router.post("/api/sessions/{conversation_id}/messages", status_code=202)
+async def send_message(
+    body: MessageCreate, service: Conversations, conv: Annotated[Conversation, Depends(shopper_conversation)]
+) -> dict[str, Any]:
+    event = await service.add_shopper_message(conv.id, body.text, body.client_id)
+    return {"event": event_public(event)}
+
+
+@router.get("/api/sessions/{conversation_id}/events")
+async def poll_events(
+    service: Conversations,
+    hub: Annotated[EventHub, Depends(get_hub)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    conv: Annotated[Conversation, Depends(shopper_conversation)],
+    after: Annotated[int, Query(ge=0)] = 0,
+    wait: bool = True,
+) -> dict[str, Any]:
+    """Events after `after`; with `wait`, hold the request until there are some (long-poll)."""
+    async with hub.subscribe(conversation_channel(conv.id)) as woken:
+        events = await service.events_after(conv.id, after)
+        if not events and wait:
+            try:
+                await asyncio.wait_for(woken.wait(), timeout=settings.long_poll_seconds)
+            except TimeoutError:
+                pass
+            events = await service.events_after(conv.id, after)
+    current = await service.get(conv.id)
+    return {"state": current.state, "events": [event_public(e) for e in events]}
+
+
+@router.websocket("/ws/sessions/{conversation_id}")
+async def shopper_socket(websocket: WebSocket, conversation_id: str, token: str = "", after: int = 0) -> None:
+    """Pushes every event after `after`; accepts `{"type": "message", "text", "client_id"}` frames."""
+    service: ConversationService = websocket.app.state.conversations
+    hub: EventHub = websocket.app.state.hub
+    try:
+        conv = await open_conversation(service, conversation_id, token)
+    except KefuError as exc:
+        await websocket.close(code=4403, reason=exc.message)
+        return
+    await websocket.accept()
+    async with hub.subscribe(conversation_channel(conv.id)) as woken:
+        sender = asyncio.create_task(_push_events(websocket, service, conv.id, after, woken))
+        try:
+            while True:
+                await _handle_frame(websocket, service, conv.id, await websocket.receive_text())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+
+
+async def _push_events(
+    websocket: WebSocket, service: ConversationService, conversation_id: str, after: int, woken: asyncio.Event
+) -> None:
+    cursor = after
+    while True:
+        woken.clear()
+        for event in await service.events_after(conversation_id, cursor):
+            await websocket.send_json({"type": "event", "event": event_public(event)})
+            cursor = event.id
+        try:
+            await asyncio.wait_for(woken.wait(), timeout=20)
+        except TimeoutError:
+            await websocket.send_json({"type": "ping"})
+
+
+async def _handle_frame(websocket: WebSocket, service: ConversationService, conversation_id: str, raw: str) -> None:
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        frame = None
+    if not isinstance(frame, dict) or frame.get("type") != "message":
+        await websocket.send_json({"type": "error", "error": "bad_frame", "message": "expected a message frame"})
+        return
+    try:
+        body = MessageCreate.model_validate(frame)
+        event = await service.add_shopper_message(conversation_id, body.text, body.client_id)
+    except ValidationError as exc:
+        await websocket.send_json({"type": "error", "error": "invalid", "message": str(exc.errors()[0]["msg"])})
+        return
+    except KefuError as exc:
+        await websocket.send_json({"type": "error", "error": exc.code, "message": exc.message})
+        return
+    await websocket.send_json({"type": "ack", "client_id": body.client_id, "seq": event.id})

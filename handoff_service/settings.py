@@ -1,0 +1,34 @@
+"""The handoff service's one settings object, from KEFU_* environment variables (or .env)."""
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "kefu-dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = "sqlite+aiosqlite:///var/kefu.db"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 30.0
+    # Shared with the action server: escalations are HMAC-signed with it.
+    handoff_secret: SecretStr = SecretStr(DEV_SECRET)
+    escalation_max_age_seconds: int = 300
+    long_poll_seconds: float = 25.0
+    agent_session_hours: int = 12
+    # Created at start-up when no agent exists yet, so a fresh demo can log in.
+    demo_agent_username: str | None = "agent"
+    demo_agent_password: SecretStr = SecretStr("kefu-demo")
+    demo_agent_name: str = "小美 Mia"
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.handoff_secret.get_secret_value() == DEV_SECRET:
+            raise ValueError("KEFU_HANDOFF_SECRET must be set to a private value in production")
+        return self

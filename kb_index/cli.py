@@ -1,0 +1,72 @@
+"""`kefu kb …`: build and query the knowledge-base index from a terminal."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import typer
+from rich.console import Console
+
+from kb_index.encoder import load_encoder
+from kb_index.errors import KnowledgeError, KnowledgeFileError
+from kb_index.search import KnowledgeSearcher
+from kb_index.settings import KbSettings
+
+app = typer.Typer(help="Knowledge base: build the index, search it.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _open(settings: KbSettings, force: bool = False) -> tuple[KnowledgeSearcher, bool]:
+    try:
+        encoder = load_encoder(settings.model)
+        if force:
+            (settings.index_dir / "manifest.json").unlink(missing_ok=True)
+        return KnowledgeSearcher.open(settings.knowledge_dir, settings.index_dir, encoder, settings.threshold)
+    except KnowledgeFileError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{problem}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
+    except KnowledgeError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def build(force: bool = typer.Option(False, help="Rebuild even if the saved index is up to date.")) -> None:
+    """Build the index from the knowledge files (skipped when nothing changed)."""
+    settings = KbSettings()
+    started = time.perf_counter()
+    with console.status("Encoding the knowledge base…"):
+        searcher, rebuilt = _open(settings, force)
+    elapsed = time.perf_counter() - started
+    state = "built" if rebuilt else "up to date"
+    console.print(
+        f"index {state}: {len(searcher.entries)} entries, {searcher.index.manifest.rows} phrasings, "
+        f"model {searcher.encoder.name}, {elapsed:.1f}s → {settings.index_dir}"
+    )
+
+
+@app.command()
+def search(
+    text: str,
+    k: int = typer.Option(5, help="How many entries to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Search the knowledge base as the bot would, showing the answer/abstain decision."""
+    searcher, _ = _open(KbSettings())
+    result = searcher.search(text, k=k)
+    if as_json:
+        payload = {
+            "decision": result.decision,
+            "threshold": searcher.threshold,
+            "hits": [
+                {"id": h.entry.id, "score": round(h.score, 4), "category": h.entry.category, "answer": h.entry.answer}
+                for h in result.hits
+            ],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    typer.echo(f"decision: {result.decision} (threshold {searcher.threshold})")
+    for hit in result.hits:
+        typer.echo(f"{hit.score:.3f}  {hit.entry.id:<24} {hit.entry.answer_in('zh')[:60]}")

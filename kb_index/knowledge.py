@@ -1,0 +1,170 @@
+"""Knowledge files: plain YAML a store owner edits, validated with file:line errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb_index.errors import KnowledgeFileError
+
+LANGUAGES = ("zh", "en")
+_KNOWN_KEYS = {"id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables"}
+
+
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    id: str
+    category: str
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    tags: tuple[str, ...] = ()
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    variables: tuple[str, ...] = ()
+    source: str = field(default="", compare=False)
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        """Entries out of their validity window (a past promotion) must not be answered."""
+        if self.valid_from and day < self.valid_from:
+            return False
+        return not (self.valid_until and day > self.valid_until)
+
+    def answer_in(self, lang: str) -> str:
+        """The answer in `lang`, else in the other language, so a shopper never gets nothing."""
+        if lang in self.answer:
+            return self.answer[lang]
+        return next(iter(self.answer.values()))
+
+    def all_questions(self) -> list[str]:
+        return [q for lang in LANGUAGES for q in self.questions.get(lang, [])]
+
+
+def content_hash(entries: list[KnowledgeEntry]) -> str:
+    """A digest of everything that changes the index, so a stale index is detected."""
+    canon = [
+        {"id": e.id, "questions": e.questions, "valid": [str(e.valid_from), str(e.valid_until)]}
+        for e in sorted(entries, key=lambda e: e.id)
+    ]
+    return hashlib.sha256(json.dumps(canon, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def load_knowledge(directory: Path) -> list[KnowledgeEntry]:
+    """Load every `*.yml`/`*.yaml` under `directory`; raise with all problems at once."""
+    files = sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml"))
+    if not files:
+        raise KnowledgeFileError([f"{directory}: no knowledge files (*.yml) found"])
+    problems: list[str] = []
+    entries: list[KnowledgeEntry] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        for entry in _load_file(path, problems):
+            if entry.id in seen:
+                problems.append(f"{entry.source}: duplicate id {entry.id!r} (first at {seen[entry.id]})")
+                continue
+            seen[entry.id] = entry.source
+            entries.append(entry)
+    if problems:
+        raise KnowledgeFileError(problems)
+    return entries
+
+
+def _load_file(path: Path, problems: list[str]) -> list[KnowledgeEntry]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        problems.append(f"{path}:1: expected a list of entries (each starting with '- id: ...')")
+        return []
+    entries = []
+    for node, raw in zip(root.value, data, strict=True):
+        where = f"{path}:{node.start_mark.line + 1}"
+        entry = _parse_entry(raw, where, problems)
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: an entry must be a mapping with id, category, questions, answer")
+        return None
+    before = len(problems)
+    unknown = set(raw) - _KNOWN_KEYS
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_KNOWN_KEYS)}")
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        problems.append(f"{where}: 'id' is missing or not text")
+    category = raw.get("category")
+    if not isinstance(category, str) or not category.strip():
+        problems.append(f"{where}: 'category' is missing or not text")
+    questions = _lang_map(raw.get("questions"), "questions", where, problems, want_list=True)
+    answer = _lang_map(raw.get("answer"), "answer", where, problems, want_list=False)
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        problems.append(f"{where}: 'tags' must be a list of text")
+    variables = raw.get("variables") or []
+    if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+        problems.append(f"{where}: 'variables' must be a list of names")
+    valid_from = _date(raw.get("valid_from"), "valid_from", where, problems)
+    valid_until = _date(raw.get("valid_until"), "valid_until", where, problems)
+    if len(problems) > before:
+        return None
+    return KnowledgeEntry(
+        id=entry_id.strip(),
+        category=category.strip(),
+        questions=questions,
+        answer=answer,
+        tags=tuple(tags),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        variables=tuple(variables),
+        source=where,
+    )
+
+
+def _lang_map(value: Any, key: str, where: str, problems: list[str], *, want_list: bool) -> dict:
+    if not isinstance(value, dict) or not value:
+        problems.append(f"{where}: '{key}' must map a language ({', '.join(LANGUAGES)}) to text")
+        return {}
+    out: dict = {}
+    for lang, item in value.items():
+        if lang not in LANGUAGES:
+            problems.append(f"{where}: '{key}' has unknown language {lang!r}; use {', '.join(LANGUAGES)}")
+            continue
+        if want_list:
+            ok = isinstance(item, list) and item and all(isinstance(q, str) and q.strip() for q in item)
+            if not ok:
+                problems.append(f"{where}: '{key}.{lang}' must be a non-empty list of phrasings")
+                continue
+            out[lang] = [q.strip() for q in item]
+        else:
+            if not isinstance(item, str) or not item.strip():
+                problems.append(f"{where}: '{key}.{lang}' must be non-empty text")
+                continue
+            out[lang] = item.strip()
+    return out
+
+
+def _date(value: Any, key: str, where: str, problems: list[str]) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{where}: '{key}' must be a date like 2026-11-11, got {value!r}")
+        return None

@@ -1,0 +1,1 @@
+"""The `kefu` command: run the demo, train the bot, manage the knowledge base."""

@@ -1,0 +1,100 @@
+"""`kefu`: the command for operators and trainers."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import typer
+from rich.console import Console
+
+from kb_index.cli import app as kb_app
+from kefu.settings import DemoSettings
+from kefu.supervisor import Ports, StartFailed, Supervisor, kefu_specs, port_in_use, warm_up_actions
+from kefu.training import TrainingFailed, train
+
+app = typer.Typer(help="kefu 客服: customer service for online stores.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+console = Console()
+
+
+def fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]✗[/bold red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command("train")
+def train_command() -> None:
+    """Train the Rasa model if its data or config changed since the last training."""
+    settings = DemoSettings()
+    _train(settings)
+
+
+def _train(settings: DemoSettings):  # noqa: ANN202 - returns a Path
+    rasa = settings.rasa_venv / "bin" / "rasa"
+    if not rasa.exists():
+        raise fail(f"{rasa} not found: run `make demo` (or `make setup`) to create the Rasa environment")
+    log = settings.var_dir / "logs" / "train.log"
+    started = time.perf_counter()
+    try:
+        with console.status(f"Training the bot if its data changed (log: {log})…"):
+            model, trained = train(settings.rasa_venv, settings.bot_config, settings.var_dir / "models", log)
+    except TrainingFailed as exc:
+        raise fail(str(exc)) from exc
+    state = f"trained in {time.perf_counter() - started:.0f}s" if trained else "up to date"
+    console.print(f"[green]✓[/green] bot model {state}: {model}")
+    return model
+
+
+@app.command()
+def demo() -> None:
+    """Build the index, train if needed, start everything on 127.0.0.1 and print the URLs."""
+    settings = DemoSettings()
+    ports = Ports(handoff=settings.port, rasa=settings.rasa_port, action=settings.action_port)
+    for name, port, var in (
+        ("handoff service", ports.handoff, "KEFU_PORT"),
+        ("Rasa server", ports.rasa, "KEFU_RASA_PORT"),
+        ("action server", ports.action, "KEFU_ACTION_PORT"),
+    ):
+        if port_in_use(settings.host, port):
+            raise fail(
+                f"port {port} ({name}) is in use — stop what holds it (another `make demo`?) "
+                f"or choose another with {var}=<port> make demo"
+            )
+    from kb_index.cli import build as build_index
+
+    build_index(force=False)
+    model = _train(settings)
+    specs = kefu_specs(settings.host, ports, model, settings.rasa_venv, settings.var_dir / "logs")
+    try:
+        asyncio.run(_run_demo(Supervisor(specs, settings.start_timeout_seconds), settings, ports))
+    except StartFailed as exc:
+        raise fail(str(exc)) from exc
+
+
+async def _run_demo(supervisor: Supervisor, settings: DemoSettings, ports: Ports) -> None:
+    started = time.perf_counter()
+    with console.status("Starting the handoff service, the Rasa server and the action server…"):
+        await supervisor.start()
+        await warm_up_actions(ports.action, settings.host)
+    base = f"http://{settings.host}:{ports.handoff}"
+    console.print(f"[green]✓[/green] kefu is up in {time.perf_counter() - started:.0f}s (logs: {settings.var_dir}/logs)")
+    console.print(f"  storefront with the chat widget: [bold]{base}/[/bold]")
+    console.print(f"  agent console:                   [bold]{base}/console[/bold]  (login: agent / kefu-demo)")
+    console.print("  stop with Ctrl-C")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    exited = asyncio.ensure_future(supervisor.wait_any_exit())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if exited.done():
+        name, code = exited.result()
+        console.print(f"[bold red]✗[/bold red] {name} stopped unexpectedly (exit {code}); see {settings.var_dir}/logs")
+    else:
+        exited.cancel()
+    with console.status("Stopping…"):
+        await supervisor.stop()
+    console.print("stopped.")

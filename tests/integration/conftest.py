@@ -1,0 +1,55 @@
+"""The real system: a really trained Rasa model, and the three real processes on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kefu.supervisor import Ports, Supervisor, free_port, kefu_specs, warm_up_actions
+from kefu.training import train
+from tests.conftest import ROOT
+
+
+@dataclass
+class RunningKefu:
+    handoff_url: str
+    rasa_url: str
+    logs: Path
+
+
+@pytest.fixture(scope="session")
+def test_model() -> Path:
+    """Trained with the short-epoch test config; reused while the bot's data is unchanged."""
+    os.chdir(ROOT)
+    model, _ = train(ROOT / ".venv-rasa", Path("bot/config.test.yml"), ROOT / "var/models", ROOT / "var/logs/train-test.log")
+    return model
+
+
+@pytest.fixture(scope="session")
+def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningKefu]:
+    os.chdir(ROOT)
+    work = tmp_path_factory.mktemp("kefu")
+    ports = Ports(handoff=free_port(), rasa=free_port(), action=free_port())
+    shared_env = {
+        "KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'kefu.db'}",
+        "KEFU_STORE_PATH": str(work / "store.db"),
+        "KEFU_KB_INDEX_DIR": str(work / "kb"),
+        "KEFU_HANDOFF_SECRET": "integration-test-secret",
+    }
+    specs = kefu_specs("127.0.0.1", ports, test_model, ROOT / ".venv-rasa", work / "logs", handoff_env=shared_env)
+    supervisor = Supervisor(specs, start_timeout=180)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(supervisor.start())
+        loop.run_until_complete(warm_up_actions(ports.action))
+        yield RunningKefu(
+            handoff_url=f"http://127.0.0.1:{ports.handoff}", rasa_url=f"http://127.0.0.1:{ports.rasa}", logs=work / "logs"
+        )
+    finally:
+        loop.run_until_complete(supervisor.stop())
+        loop.close()
