@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup browsers
+.PHONY: demo test setup bench-turns
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -12,3 +12,7 @@ test: setup
 
 setup:
 	@bash scripts/setup.sh
+
+# Benchmarks print their figures; BENCHMARKS.md records them with these commands.
+bench-turns: setup
+	.venv/bin/python -m benchmarks.turns 100

@@ -15,7 +15,7 @@ from handoff_service.auth import new_token, token_digest
 from handoff_service.errors import BadRequest, Conflict, Forbidden, NotFound, RasaUnavailable
 from handoff_service.hub import AGENTS, EventHub, conversation_channel
 from handoff_service.lifecycle import State, bot_owns, transition
-from handoff_service.models import Agent, Conversation, Escalation, Event, utcnow
+from handoff_service.models import Agent, Conversation, Escalation, Event, iso_utc, utcnow
 from handoff_service.packet import HandoffPacket
 from handoff_service.rasa_client import RasaClient
 from handoff_service.texts import say
@@ -37,7 +37,7 @@ def event_public(event: Event) -> dict[str, Any]:
         "text": event.text,
         "payload": event.payload or {},
         "client_id": event.client_id,
-        "created_at": event.created_at.isoformat() if event.created_at else None,
+        "created_at": iso_utc(event.created_at),
     }
 
 
@@ -248,7 +248,7 @@ class ConversationService:
                         "lang": conv.lang,
                         "priority": conv.priority or "routine",
                         "reason": escalation.reason if escalation else None,
-                        "queued_at": conv.queued_at.isoformat() if conv.queued_at else None,
+                        "queued_at": iso_utc(conv.queued_at),
                         "assigned_agent_id": conv.assigned_agent_id,
                     }
                 )

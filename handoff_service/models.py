@@ -13,6 +13,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def iso_utc(moment: dt.datetime | None) -> str | None:
+    """ISO time with its offset; SQLite hands datetimes back without one, and they are UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat()
+
+
 class Base(DeclarativeBase):
     pass
 

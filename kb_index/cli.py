@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 from kb_index.encoder import load_encoder
 from kb_index.errors import KnowledgeError, KnowledgeFileError
+from kb_index.evaluation import evaluate, load_kb_jsonl, load_queries
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
 
@@ -70,3 +73,45 @@ def search(
     typer.echo(f"decision: {result.decision} (threshold {searcher.threshold})")
     for hit in result.hits:
         typer.echo(f"{hit.score:.3f}  {hit.entry.id:<24} {hit.entry.answer_in('zh')[:60]}")
+
+
+@app.command("eval")
+def eval_command(
+    kb: Path = typer.Option(..., "--kb", exists=True, dir_okay=False, help="KB.jsonl: {id, lang, questions, answer} a line."),
+    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Q.jsonl: {text, expected_id|null} a line."),
+    threshold: float | None = typer.Option(None, help="Abstain threshold (default: KEFU_KB_THRESHOLD)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Measure retrieval and abstention on your own data with the configured encoder."""
+    settings = KbSettings()
+    try:
+        entries = load_kb_jsonl(kb)
+        rows = load_queries(queries)
+        encoder = load_encoder(settings.model)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Searching", total=len(rows))
+            report = evaluate(
+                entries,
+                rows,
+                encoder,
+                settings.threshold if threshold is None else threshold,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+    except KnowledgeFileError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{problem}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
+    except KnowledgeError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(report.to_json())
+        return
+    typer.echo(f"{len(entries)} entries, {report.queries} queries ({report.answerable} answerable), "
+               f"model {encoder.name}, threshold {report.threshold}")
+    typer.echo(f"top-1 accuracy      {report.top1:.3f}")
+    typer.echo(f"recall@5            {report.recall_at_5:.3f}")
+    typer.echo(f"MRR                 {report.mrr:.3f}")
+    typer.echo(f"no-answer precision {report.no_answer_precision:.3f}")
+    typer.echo(f"no-answer recall    {report.no_answer_recall:.3f}")
+    typer.echo(f"search latency      p50 {report.p50_ms:.2f} ms, p99 {report.p99_ms:.2f} ms")

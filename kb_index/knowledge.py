@@ -54,6 +54,16 @@ def content_hash(entries: list[KnowledgeEntry]) -> str:
     return hashlib.sha256(json.dumps(canon, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad date is reported at its entry, not raised."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_knowledge(directory: Path) -> list[KnowledgeEntry]:
     """Load every `*.yml`/`*.yaml` under `directory`; raise with all problems at once."""
     files = sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml"))
@@ -77,8 +87,8 @@ def load_knowledge(directory: Path) -> list[KnowledgeEntry]:
 def _load_file(path: Path, problems: list[str]) -> list[KnowledgeEntry]:
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -161,8 +171,8 @@ def _lang_map(value: Any, key: str, where: str, problems: list[str], *, want_lis
 
 
 def _date(value: Any, key: str, where: str, problems: list[str]) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
+    if value is None:
+        return None
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:

@@ -77,8 +77,10 @@ class KnowledgeSearcher:
             return SearchResult([], "no_answer")
         day = today or dt.date.today()
         vector = self.encoder.encode([text])[0]
+        # Rows of entries out of their dates are skipped below, so fetch that many more.
+        skipped = sum(len(e.all_questions()) for e in self.entries.values() if not e.is_valid_on(day))
         best: dict[str, float] = {}
-        for entry_id, score in self.index.search(vector, k * 4):
+        for entry_id, score in self.index.search(vector, k * 4 + skipped):
             if entry_id not in best or score > best[entry_id]:
                 best[entry_id] = score
         hits = [

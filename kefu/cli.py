@@ -16,7 +16,7 @@ from kefu.training import TrainingFailed, train
 
 app = typer.Typer(help="kefu 客服: customer service for online stores.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def fail(message: str) -> typer.Exit:

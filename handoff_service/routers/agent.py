@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
@@ -33,7 +33,7 @@ class ReplyBody(BaseModel):
 
 
 class HandBackBody(BaseModel):
-    outcome: str = Field(default="resolved", min_length=1, max_length=64)
+    outcome: Literal["resolved", "unresolved"] = "resolved"
 
 
 def agent_public(agent: Agent) -> dict[str, Any]:

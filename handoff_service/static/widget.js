@@ -8,7 +8,9 @@
  * Everything lives in an open shadow root on <kefu-widget id="kefu-widget">, so store CSS
  * cannot reach it (Playwright selectors pierce open shadow roots).
  *
- * Stable test hooks (data-testid, the same value is also the element id inside the shadow root):
+ * Stable test hooks (data-testid; single elements also carry it as their id inside the shadow root,
+ * "(many)" marks repeated ones):
+ *   kefu-widget        the host element in the page (<kefu-widget>)
  *   kefu-launcher      the round button bottom-right that opens/closes the panel
  *   kefu-unread        unread-count badge on the launcher (hidden when 0)
  *   kefu-panel         the chat panel (role=dialog); data-open="true|false"
@@ -19,15 +21,18 @@
  *   kefu-conn          connection banner (hidden while connected)
  *   kefu-messages      messages list (role=log, aria-live=polite)
  *   kefu-greeting      the local welcome bubble (not a server event)
- *   kefu-message       every message row; data-sender="shopper|bot|agent", data-seq, data-client-id,
+ *   kefu-message       (many) every message row; data-sender="shopper|bot|agent", data-seq, data-client-id,
  *                      data-status="pending|sent|failed" (shopper only)
- *   kefu-notice        centred system notice (kind=state events); data-seq, data-state
- *   kefu-buttons       group of bot reply buttons; each button is kefu-button (data-payload)
- *   kefu-retry         "retry" button on a failed shopper message
+ *   kefu-notice        (many) centred system notice (kind=state events); data-seq, data-state
+ *   kefu-buttons       (many) group of bot reply buttons; each button is kefu-button (many, data-payload)
+ *   kefu-retry         (many) "retry" button on a failed shopper message
  *   kefu-typing        typing indicator shown while the bot is thinking
- *   kefu-quick         quick-question chips container (before the first message)
+ *   kefu-quick         quick-question chips container (before the first message); chips are kefu-quick-item
  *   kefu-input         the message textarea (Enter sends, Shift+Enter new line)
  *   kefu-send          the send button
+ *
+ * Storage: localStorage["kefu.widget.v1.<customer id or 'guest'>"] = {conversation_id, token, seq};
+ *          localStorage["kefu.widget.v1.lang"] = the language the shopper picked with the toggle.
  *
  * Page-side API (for tests and the host page): window.kefuWidget = {open(), close(), toggle(),
  *   setLang("zh"|"en"), state(): {...}}
@@ -117,7 +122,7 @@
       langAria: "切换到中文",
       close: "Minimise chat",
       messagesLabel: "Chat messages",
-      greeting: "Hi, welcome to {shop}! I'm the shop assistant. Ask me about orders, delivery, returns or sizing. Say \u201Cagent\u201D any time to talk to a person.",
+      greeting: "Hi, welcome to {shop}! I'm the shop assistant. Ask me about orders, delivery, returns or sizing. Say 'agent' any time to talk to a person.",
       quickLabel: "Common questions",
       quick: ["Where is my order?", "How do I return an item?", "Which size should I pick?", "Talk to a person"],
       placeholder: "Type a message, Enter to send",
@@ -184,6 +189,8 @@
   var isOpen = false;
   var unread = 0;
   var loadingHistory = false;
+  var buttonTitles = Object.create(null); // bot button payload -> its title (what the shopper clicked)
+  var lastOtherSeq = 0; // newest seq of a bot/agent/system event (to know if a reply already came)
 
   function loadSession() {
     try {
@@ -307,7 +314,7 @@
     ".kefu-retry{border:0;background:none;color:var(--kefu-brand);font-weight:600;font-size:11.5px;padding:0;text-decoration:underline;}",
     ".kefu-img{display:block;max-width:220px;max-height:220px;border-radius:12px;margin-top:6px;border:1px solid var(--kefu-line);}",
     ".kefu-buttons{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;max-width:90%;}",
-    ".kefu-chip{border:1px solid color-mix(in srgb,var(--kefu-brand) 45%,#fff);background:var(--kefu-surface);color:var(--kefu-brand);",
+    ".kefu-chip{border:1px solid var(--kefu-brand);border-color:color-mix(in srgb,var(--kefu-brand) 45%,#fff);background:var(--kefu-surface);color:var(--kefu-brand);",
     "border-radius:16px;padding:5px 12px;font-size:13px;line-height:1.4;transition:background .15s ease,color .15s ease;text-align:left;}",
     ".kefu-chip:hover:not(:disabled){background:var(--kefu-brand);color:var(--kefu-brand-ink);}",
     ".kefu-chip:disabled{opacity:.5;cursor:default;}",
@@ -319,9 +326,8 @@
     "@keyframes kefu-blink{0%,80%,100%{opacity:.3;transform:translateY(0)}40%{opacity:1;transform:translateY(-3px)}}",
     "[hidden]{display:none !important;}",
     // quick chips + composer
-    ".kefu-quick{display:flex;gap:6px;padding:4px 14px 10px;overflow-x:auto;scrollbar-width:none;}",
-    ".kefu-quick::-webkit-scrollbar{display:none;}",
-    ".kefu-quick .kefu-chip{flex:none;white-space:nowrap;}",
+    ".kefu-quick{display:flex;flex-wrap:wrap;gap:6px;padding:4px 14px 10px;}",
+    ".kefu-quick .kefu-chip{flex:none;white-space:nowrap;max-width:100%;overflow:hidden;text-overflow:ellipsis;}",
     ".kefu-composer{display:flex;align-items:flex-end;gap:8px;padding:10px 10px 10px 14px;background:var(--kefu-surface);border-top:1px solid var(--kefu-line);}",
     ".kefu-input{flex:1;resize:none;border:0;outline:none;background:transparent;font:inherit;font-size:14px;line-height:1.5;color:var(--kefu-ink);",
     "max-height:120px;min-height:24px;padding:7px 0;margin:0;}",
@@ -460,6 +466,7 @@
           on: {
             click: function () {
               submit(q);
+              focusInput();
             },
           },
         })
@@ -599,7 +606,9 @@
       "data-client-id": clientId || null,
       "data-status": "pending",
     });
-    row.appendChild(el("div", { className: "kefu-bubble", text: text }));
+    // a clicked bot button sends its payload (e.g. "/check_order"); show the shopper what they clicked
+    var shown = Object.prototype.hasOwnProperty.call(buttonTitles, text) ? buttonTitles[text] : text;
+    row.appendChild(el("div", { className: "kefu-bubble", text: shown }));
     row.appendChild(el("div", { className: "kefu-meta" }));
     renderShopperMeta(row);
     return row;
@@ -654,6 +663,7 @@
           var title = String(b.title || b.payload || "");
           var value = String(b.payload || b.title || "");
           if (!title || !value) return;
+          buttonTitles[value] = title;
           group.appendChild(
             el("button", {
               className: "kefu-chip",
@@ -666,6 +676,7 @@
                   var all = group.querySelectorAll("button");
                   for (var i = 0; i < all.length; i++) all[i].disabled = true;
                   submit(value);
+                  focusInput();
                 },
               },
             })
@@ -689,6 +700,7 @@
       conv.position = typeof p.position === "number" ? p.position : null;
     } else if (p.state === "agent") {
       conv.state = "agent";
+      conv.position = null;
       conv.agentName = p.agent_name || conv.agentName;
     } else if (p.state === "bot") {
       conv.state = "bot";
@@ -736,6 +748,7 @@
       if (node) placeRow(node, ev.seq);
     }
     if (ev.sender !== "shopper") {
+      if (ev.seq > lastOtherSeq) lastOtherSeq = ev.seq;
       hideTyping();
       if (live && !loadingHistory && (!isOpen || document.hidden) && ev.kind === "message") {
         unread += 1;
@@ -880,7 +893,7 @@
   function connect() {
     if (!session) return;
     stopTransport();
-    if (!window.WebSocket || socketFailures >= 3) startPolling();
+    if (!window.WebSocket || socketFailures >= 2) startPolling();
     else openSocket();
   }
 
@@ -936,7 +949,7 @@
     reconnectTimer = setTimeout(function () {
       if (gen !== transportGen || !session) return;
       // the socket keeps failing (proxy without WebSocket, or a refused handshake): long-poll instead
-      if (socketFailures >= 3 || !window.WebSocket) startPolling();
+      if (socketFailures >= 2 || !window.WebSocket) startPolling();
       else openSocket();
     }, delay);
   }
@@ -1073,8 +1086,10 @@
         })
         .then(function (res) {
           item.busy = false;
-          if (conv.state === "bot") showTyping();
-          if (res && res.event) addEvent(res.event, true);
+          if (res && res.event) {
+            addEvent(res.event, true);
+            if (conv.state === "bot" && lastOtherSeq < res.event.seq) showTyping();
+          }
           if (!socket && !polling && !reconnectTimer) connect();
         })
         .catch(function (err) {
@@ -1113,6 +1128,12 @@
   }
 
   // ---------------------------------------------------------------- open / close / language
+  // keyboard users land in the input; on phones that would pop the keyboard over the chat, so not there
+  function focusInput() {
+    if (window.matchMedia && matchMedia("(max-width: 479.98px), (pointer: coarse)").matches) return;
+    ui.input.focus();
+  }
+
   function setOpen(open) {
     isOpen = !!open;
     ui.root.setAttribute("data-open", String(isOpen));
@@ -1122,9 +1143,7 @@
       unread = 0;
       renderUnread();
       scrollToBottom();
-      setTimeout(function () {
-        ui.input.focus();
-      }, 60);
+      setTimeout(focusInput, 60);
     } else {
       renderUnread();
     }

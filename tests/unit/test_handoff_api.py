@@ -202,3 +202,16 @@ def test_websocket_with_a_wrong_token_is_refused(service: str, http: httpx.Clien
     with pytest.raises(InvalidStatus) as refused:
         connect(f"{service.replace('http', 'ws')}/ws/sessions/{cid}?token=forged")
     assert refused.value.response.status_code == 403
+
+
+def test_invalid_requests_get_the_same_error_shape_as_every_other_error(service: str, http: httpx.Client):
+    response = http.post(f"{service}/api/sessions", json={"lang": "fr"})
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid"
+    assert response.json()["message"].startswith("lang:")
+
+
+def test_event_times_carry_their_utc_offset(service: str, http: httpx.Client):
+    cid, auth = open_chat(http, service)
+    http.post(f"{service}/api/sessions/{cid}/messages", json={"text": "hi"}, headers=auth)
+    assert all(e["created_at"].endswith("+00:00") for e in events(http, service, cid, auth))

@@ -1,0 +1,94 @@
+"""Small knowledge bases and recorded trackers, written the way a store owner and Rasa would."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Tracker
+
+SHIPPING_ZH = "亲，现货商品付款后 48 小时内发货，发货后会短信通知物流单号哦~"
+SHIPPING_EN = "In-stock items ship within 48 hours of payment; you'll get a tracking number by SMS."
+RETURNS_ZH = "支持 7 天无理由退货，商品需保持完好、吊牌齐全。"
+
+SMALL_KB = {
+    "shipping.yml": f"""\
+        - id: shipping_time
+          category: shipping
+          questions:
+            zh: [什么时候发货, 发货时间是多久, 多久能发货, 付款后多久发货]
+            en: ["When will my order ship?", how long does shipping take, how soon do you ship]
+          answer:
+            zh: {SHIPPING_ZH}
+            en: {SHIPPING_EN}
+          tags: [shipping]
+        """,
+    "coupons.yml": """\
+        - id: coupon_available
+          category: coupons
+          questions:
+            zh: [有优惠券吗, 优惠券怎么领, 有没有优惠]
+            en: [do you have any coupons, how do I get a coupon]
+          answer:
+            zh: 店铺首页可以领取满 199 减 20 的店铺券哦。
+            en: You can claim a ¥20-off-¥199 coupon on our home page.
+        """,
+    # Only a Chinese answer: English shoppers must still get something.
+    "returns.yml": f"""\
+        - id: return_policy
+          category: returns
+          questions:
+            zh: [可以退货吗, 怎么退货, 七天无理由退货吗]
+            en: [can I return this item, how do I return something, what is your return policy]
+          answer:
+            zh: {RETURNS_ZH}
+        """,
+}
+
+
+def write_files(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return directory
+
+
+def write_small_kb(directory: Path) -> Path:
+    return write_files(directory, SMALL_KB)
+
+
+def recorded_tracker(
+    sender_id: str,
+    turns: list[tuple[str, str]],
+    customer_id: str | None = "C1001",
+    lang: str = "zh",
+    slots: dict[str, Any] | None = None,
+) -> Tracker:
+    """A tracker as Rasa sends it to the action server; `turns` are ("user" | "bot", text), oldest first."""
+    metadata = {"customer_id": customer_id, "lang": lang}
+    events: list[dict[str, Any]] = [{"event": "action", "name": "action_session_start", "timestamp": 1700000000.0}]
+    latest: dict[str, Any] = {}
+    for n, (who, text) in enumerate(turns):
+        timestamp = 1700000001.0 + n
+        if who == "user":
+            latest = {
+                "text": text,
+                "intent": {"name": "nlu_fallback", "confidence": 0.42},
+                "entities": [],
+                "metadata": metadata,
+            }
+            events.append(
+                {"event": "user", "text": text, "timestamp": timestamp, "metadata": metadata, "parse_data": latest}
+            )
+        else:
+            events.append({"event": "bot", "text": text, "timestamp": timestamp, "metadata": {}})
+    return Tracker.from_dict(
+        {
+            "sender_id": sender_id,
+            "slots": {"handoff_outcome": None, **(slots or {})},
+            "latest_message": latest,
+            "events": events,
+            "latest_action_name": "action_listen",
+        }
+    )

