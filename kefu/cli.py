@@ -10,12 +10,14 @@ import typer
 from rich.console import Console
 
 from kb_index.cli import app as kb_app
+from kefu.nlu_cli import nlu_app
 from kefu.settings import DemoSettings
 from kefu.supervisor import Ports, StartFailed, Supervisor, kefu_specs, port_in_use, warm_up_actions
 from kefu.training import TrainingFailed, train
 
 app = typer.Typer(help="kefu 客服: customer service for online stores.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(nlu_app, name="nlu")
 console = Console(soft_wrap=True)
 
 
