@@ -1,7 +1,9 @@
-"""create_app(settings): the handoff service, with its database, hub and Rasa client opened in the lifespan."""
+"""create_app(settings): the handoff service; database, hub, Rasa client and timers open in the lifespan."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,13 +16,16 @@ from fastapi.staticfiles import StaticFiles
 
 from handoff_service.agents import AgentDirectory
 from handoff_service.conversations import ConversationService
-from handoff_service.db import create_schema, make_engine, make_sessionmaker
+from handoff_service.db import make_engine, make_sessionmaker, migrate
+from handoff_service.desk import DeskService
 from handoff_service.errors import KefuError
-from handoff_service.hub import EventHub
+from handoff_service.hub import make_hub
+from handoff_service.metrics import Metrics
 from handoff_service.rasa_client import RasaClient
 from handoff_service.routers import agent, escalations, pages, shopper
 from handoff_service.routers.pages import STATIC
 from handoff_service.settings import Settings
+from handoff_service.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +37,22 @@ def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBase
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        await create_schema(engine)
+        await migrate(engine)
         sessions = make_sessionmaker(engine)
         http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
-        hub = EventHub()
+        hub = make_hub(settings.redis_url)
+        await hub.start()
+        metrics = Metrics()
+        rasa = RasaClient(settings.rasa_url, http)
+        conversations = ConversationService(sessions, hub, rasa, metrics, settings.default_handle_seconds)
+        desk = DeskService(sessions, hub, rasa, metrics)
+        if settings.auto_assign:
+            conversations.after_queue_change = desk.assign_waiting
         app.state.settings = settings
         app.state.hub = hub
-        app.state.conversations = ConversationService(sessions, hub, RasaClient(settings.rasa_url, http))
+        app.state.metrics = metrics
+        app.state.conversations = conversations
+        app.state.desk = desk
         app.state.agents = AgentDirectory(sessions, settings.agent_session_hours)
         if settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
@@ -46,10 +60,17 @@ def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBase
                 settings.demo_agent_password.get_secret_value(),
                 settings.demo_agent_name,
             )
+        sweeper = asyncio.get_running_loop().create_task(
+            Sweeper(sessions, hub, desk, metrics, settings).run_forever()
+        )
         try:
             yield
         finally:
-            await app.state.conversations.aclose()
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await conversations.aclose()
+            await hub.aclose()
             await http.aclose()
             await engine.dispose()
 

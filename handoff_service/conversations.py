@@ -1,22 +1,27 @@
-"""What happens to a conversation: messages in, relay to the bot, escalation, claim, hand-back."""
+"""The shopper's side of a conversation: messages in, relay to the bot, escalation, leaving,
+callbacks and satisfaction answers."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.auth import new_token, token_digest
-from handoff_service.errors import BadRequest, Conflict, Forbidden, NotFound, RasaUnavailable
-from handoff_service.hub import AGENTS, EventHub, conversation_channel
-from handoff_service.lifecycle import State, bot_owns, transition
-from handoff_service.models import Agent, Conversation, Escalation, Event, iso_utc, utcnow
+from handoff_service.errors import BadRequest, Conflict, NotFound, RasaUnavailable
+from handoff_service.hub import AGENTS, EventHub, conversation_channel, notify
+from handoff_service.lifecycle import State, bot_owns
+from handoff_service.metrics import Metrics
+from handoff_service.models import Conversation, Csat, Escalation, Event, iso_utc, utcnow
+from handoff_service.ownership import add_event, move
 from handoff_service.packet import HandoffPacket
+from handoff_service.queue import position_of
 from handoff_service.rasa_client import RasaClient
 from handoff_service.texts import say
 from kb_index.language import detect_language
@@ -24,8 +29,6 @@ from kb_index.language import detect_language
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
-PRIORITY_RANK = {"urgent": 0, "important": 1, "routine": 2}
-HANDOFF_OUTCOME_SLOT = "handoff_outcome"
 
 
 def event_public(event: Event) -> dict[str, Any]:
@@ -50,15 +53,34 @@ def clean_text(text: str) -> str:
     return text
 
 
+async def find_by_client_id(session: AsyncSession, conversation_id: str, client_id: str | None) -> Event | None:
+    if not client_id:
+        return None
+    return await session.scalar(
+        select(Event).where(Event.conversation_id == conversation_id, Event.client_id == client_id)
+    )
+
+
 class ConversationService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], hub: EventHub, rasa: RasaClient) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hub: EventHub,
+        rasa: RasaClient,
+        metrics: Metrics,
+        default_handle_seconds: float,
+    ) -> None:
         self._sessions = sessions
         self._hub = hub
         self._rasa = rasa
+        self._metrics = metrics
+        self._default_handle = default_handle_seconds
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Set by the app: runs auto-assignment whenever the queue changes.
+        self.after_queue_change: Callable[[], Awaitable[None]] | None = None
 
-    # --- shoppers -------------------------------------------------------------------------
+    # --- sessions and events ------------------------------------------------------------------
 
     async def create(self, customer_id: str | None, lang: str) -> tuple[Conversation, str]:
         token = new_token()
@@ -87,6 +109,12 @@ class ConversationService:
             )
             return list(rows)
 
+    async def queue_status(self, conversation_id: str) -> dict[str, int] | None:
+        async with self._sessions() as session:
+            return await position_of(session, conversation_id, self._default_handle)
+
+    # --- shopper messages and the bot -----------------------------------------------------------
+
     async def add_shopper_message(self, conversation_id: str, text: str, client_id: str | None) -> Event:
         """Store first, then acknowledge; a retry with the same client id returns the same event."""
         text = clean_text(text)
@@ -94,39 +122,30 @@ class ConversationService:
             conv = await session.get(Conversation, conversation_id)
             if conv is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
+            if existing := await find_by_client_id(session, conversation_id, client_id):
+                return existing
             if conv.state in (State.CLOSED, State.ABANDONED):
                 raise Conflict("this conversation has ended; start a new one")
-            if client_id:
-                existing = await session.scalar(
-                    select(Event).where(Event.conversation_id == conversation_id, Event.client_id == client_id)
-                )
-                if existing is not None:
-                    return existing
             conv.lang = detect_language(text, conv.lang)
-            event = Event(
-                conversation_id=conversation_id, kind="message", sender="shopper", text=text, client_id=client_id
-            )
-            session.add(event)
+            event = add_event(session, conversation_id, "message", "shopper", text, client_id=client_id)
             try:
                 await session.commit()
             except IntegrityError:
                 await session.rollback()
-                return await self._event_by_client_id(conversation_id, client_id)
+                if existing := await find_by_client_id(session, conversation_id, client_id):
+                    return existing
+                raise Conflict("message could not be stored; please retry") from None
             to_bot = bot_owns(conv.state)
             customer_id, lang = conv.customer_id, conv.lang
-        self._hub.publish(conversation_channel(conversation_id), AGENTS)
+        self._metrics.messages.labels("shopper").inc()
+        notify(self._hub, conversation_id)
         if to_bot:
             self._spawn(self._relay(conversation_id, text, customer_id, lang))
         return event
 
-    async def _event_by_client_id(self, conversation_id: str, client_id: str | None) -> Event:
-        async with self._sessions() as session:
-            event = await session.scalar(
-                select(Event).where(Event.conversation_id == conversation_id, Event.client_id == client_id)
-            )
-        if event is None:
-            raise Conflict("message could not be stored; please retry")
-        return event
+    def shopper_typing(self, conversation_id: str, typing: bool) -> None:
+        """Only the agent who owns the chat sees the shopper typing (the console filters by owner)."""
+        self._hub.signal(AGENTS, {"type": "typing", "conversation_id": conversation_id, "who": "shopper", "typing": typing})
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -136,10 +155,11 @@ class ConversationService:
     async def _relay(self, conversation_id: str, text: str, customer_id: str | None, lang: str) -> None:
         """Pass one shopper message to Rasa and store its replies, one message at a time per chat."""
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        channel = conversation_channel(conversation_id)
         async with lock:
-            metadata = {"customer_id": customer_id, "lang": lang}
+            self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": True})
             try:
-                replies = await self._rasa.send(conversation_id, text, metadata)
+                replies = await self._rasa.send(conversation_id, text, {"customer_id": customer_id, "lang": lang})
                 if not replies and bot_owns((await self.get(conversation_id)).state):
                     # Rasa answers [] when its action server is down: silence would be a dead end.
                     raise RasaUnavailable("rasa returned no reply")
@@ -147,20 +167,17 @@ class ConversationService:
                 log.warning("handoff.rasa.unavailable", extra={"conversation_id": conversation_id, "error": str(exc)})
                 await self._fallback_to_queue(conversation_id, lang)
                 return
+            finally:
+                self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": False})
             async with self._sessions() as session:
                 for reply in replies:
                     payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
-                    session.add(
-                        Event(
-                            conversation_id=conversation_id,
-                            kind="message",
-                            sender="bot",
-                            text=str(reply.get("text") or ""),
-                            payload=payload,
-                        )
-                    )
+                    add_event(session, conversation_id, "message", "bot", str(reply.get("text") or ""), payload)
                 await session.commit()
-            self._hub.publish(conversation_channel(conversation_id), AGENTS)
+            self._metrics.messages.labels("bot").inc(len(replies))
+            notify(self._hub, conversation_id)
+        if not lock.locked() and self._locks.get(conversation_id) is lock:
+            del self._locks[conversation_id]
 
     async def _fallback_to_queue(self, conversation_id: str, lang: str) -> None:
         """Rasa is down: never a dead end; queue the chat for a person with what we know."""
@@ -170,7 +187,7 @@ class ConversationService:
         except Conflict:
             pass
 
-    # --- escalation -------------------------------------------------------------------------
+    # --- escalation -----------------------------------------------------------------------------
 
     async def escalate(self, packet: HandoffPacket, signature: str | None, notice_key: str = "queued") -> int:
         """Queue the chat for a person; returns the shopper's queue position."""
@@ -178,7 +195,8 @@ class ConversationService:
             conv = await session.get(Conversation, packet.conversation_id)
             if conv is None:
                 raise NotFound(f"no conversation {packet.conversation_id!r}")
-            await self._move(session, conv, State.QUEUED, queued_at=utcnow(), priority=packet.priority)
+            skill = packet.slots.get("skill") if isinstance(packet.slots.get("skill"), str) else None
+            await move(session, conv, State.QUEUED, queued_at=utcnow(), priority=packet.priority, skill=skill)
             session.add(
                 Escalation(
                     conversation_id=conv.id,
@@ -193,192 +211,80 @@ class ConversationService:
             except IntegrityError as exc:
                 await session.rollback()
                 raise Conflict("this escalation was already received (replayed post)") from exc
-            position = await self._queue_position(session, conv)
+            status = await position_of(session, conv.id, self._default_handle) or {"position": 1, "wait_seconds": 0}
             lang = packet.language or conv.lang
-            session.add(
-                Event(
-                    conversation_id=conv.id,
-                    kind="state",
-                    sender="system",
-                    text=say(notice_key, lang, position=position),
-                    payload={"state": State.QUEUED, "reason": packet.reason, "position": position},
-                )
+            add_event(
+                session,
+                conv.id,
+                "state",
+                "system",
+                say(notice_key, lang, position=status["position"]),
+                {"state": State.QUEUED, "reason": packet.reason, "priority": packet.priority, **status},
             )
             await session.commit()
         log.info("handoff.escalation.created", extra={"conversation_id": conv.id, "reason": packet.reason})
-        self._hub.publish(conversation_channel(conv.id), AGENTS)
-        return position
+        self._metrics.escalations.labels(packet.reason).inc()
+        notify(self._hub, conv.id, queue_changed=True)
+        if self.after_queue_change:
+            await self.after_queue_change()
+        return status["position"]
 
-    async def _queue_position(self, session: AsyncSession, conv: Conversation) -> int:
-        queued = (await session.scalars(select(Conversation).where(Conversation.state == State.QUEUED))).all()
-        order = sorted(queued, key=lambda c: (PRIORITY_RANK.get(c.priority or "routine", 2), c.queued_at or utcnow()))
-        ids = [c.id for c in order]
-        return ids.index(conv.id) + 1 if conv.id in ids else len(ids)
+    # --- leaving, callbacks, satisfaction ---------------------------------------------------------
 
-    async def _move(self, session: AsyncSession, conv: Conversation, target: State, **values: Any) -> None:
-        """Change the owner only if nobody changed it meanwhile (two agents claiming at once)."""
-        transition(conv.state, target)
-        result = await session.execute(
-            update(Conversation)
-            .where(Conversation.id == conv.id, Conversation.state == conv.state)
-            .values(state=target, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            await session.rollback()
-            raise Conflict("the conversation changed meanwhile; reload and try again")
-        await session.refresh(conv)
-
-    # --- agents -------------------------------------------------------------------------------
-
-    async def queue(self) -> list[dict[str, Any]]:
-        """Chats waiting for a person or with one, most urgent and longest waiting first."""
-        async with self._sessions() as session:
-            convs = (
-                await session.scalars(select(Conversation).where(Conversation.state.in_([State.QUEUED, State.AGENT])))
-            ).all()
-            items = []
-            for conv in convs:
-                escalation = await self._latest_escalation(session, conv.id)
-                items.append(
-                    {
-                        "conversation_id": conv.id,
-                        "state": conv.state,
-                        "customer_id": conv.customer_id,
-                        "lang": conv.lang,
-                        "priority": conv.priority or "routine",
-                        "reason": escalation.reason if escalation else None,
-                        "queued_at": iso_utc(conv.queued_at),
-                        "assigned_agent_id": conv.assigned_agent_id,
-                    }
-                )
-        items.sort(key=lambda i: (i["state"] != State.QUEUED, PRIORITY_RANK[i["priority"]], i["queued_at"] or ""))
-        return items
-
-    async def _latest_escalation(self, session: AsyncSession, conversation_id: str) -> Escalation | None:
-        return await session.scalar(
-            select(Escalation).where(Escalation.conversation_id == conversation_id).order_by(Escalation.id.desc())
-        )
-
-    async def detail(self, conversation_id: str) -> dict[str, Any]:
+    async def leave(self, conversation_id: str) -> None:
+        """The shopper closed the chat while it waited: the queue should not keep it."""
         async with self._sessions() as session:
             conv = await session.get(Conversation, conversation_id)
             if conv is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
-            escalation = await self._latest_escalation(session, conversation_id)
-            events = (
-                await session.scalars(select(Event).where(Event.conversation_id == conversation_id).order_by(Event.id))
-            ).all()
-        packet = escalation.packet if escalation else {}
-        return {
-            "conversation_id": conv.id,
-            "state": conv.state,
-            "lang": conv.lang,
-            "customer_id": conv.customer_id,
-            "assigned_agent_id": conv.assigned_agent_id,
-            "escalation": {
-                "reason": escalation.reason,
-                "priority": escalation.priority,
-                "summary": packet.get("summary", ""),
-                "transcript": packet.get("transcript", []),
-                "slots": packet.get("slots", {}),
-            }
-            if escalation
-            else None,
-            "customer": packet.get("customer"),
-            "events": [event_public(e) for e in events],
-        }
+            await move(session, conv, State.ABANDONED, closed_at=utcnow())
+            add_event(session, conv.id, "state", "system", say("abandoned", conv.lang), {"state": State.ABANDONED})
+            await session.commit()
+        notify(self._hub, conversation_id, queue_changed=True)
 
-    async def claim(self, agent: Agent, conversation_id: str) -> None:
+    async def leave_contact(self, conversation_id: str, contact: str) -> Event:
+        contact = contact.strip()
+        if not 3 <= len(contact) <= 128:
+            raise BadRequest("leave a phone number or an email address")
         async with self._sessions() as session:
             conv = await session.get(Conversation, conversation_id)
             if conv is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
-            await self._move(session, conv, State.AGENT, assigned_agent_id=agent.id)
-            session.add(
-                Event(
-                    conversation_id=conv.id,
-                    kind="state",
-                    sender="system",
-                    text=say("agent_joined", conv.lang, agent=agent.display_name),
-                    payload={"state": State.AGENT, "agent_name": agent.display_name},
-                )
+            if conv.state != State.CALLBACK:
+                raise Conflict("a contact is asked for only when no one could answer in time")
+            conv.callback_contact = contact
+            due = conv.callback_due
+            event = add_event(
+                session,
+                conv.id,
+                "state",
+                "system",
+                say("callback_confirmed", conv.lang, contact=contact, due=_local_time(due)),
+                {"state": State.CALLBACK, "contact_saved": True, "callback_due": iso_utc(due)},
             )
             await session.commit()
-        log.info("handoff.conversation.claimed", extra={"conversation_id": conversation_id, "agent": agent.username})
-        self._hub.publish(conversation_channel(conversation_id), AGENTS)
-
-    async def _owned_by(self, session: AsyncSession, agent: Agent, conversation_id: str) -> Conversation:
-        conv = await session.get(Conversation, conversation_id)
-        if conv is None:
-            raise NotFound(f"no conversation {conversation_id!r}")
-        if conv.state != State.AGENT or conv.assigned_agent_id != agent.id:
-            raise Forbidden("this conversation is not assigned to you")
-        return conv
-
-    async def add_agent_message(self, agent: Agent, conversation_id: str, text: str, client_id: str | None) -> Event:
-        text = clean_text(text)
-        async with self._sessions() as session:
-            await self._owned_by(session, agent, conversation_id)
-            if client_id:
-                existing = await session.scalar(
-                    select(Event).where(Event.conversation_id == conversation_id, Event.client_id == client_id)
-                )
-                if existing is not None:
-                    return existing
-            event = Event(
-                conversation_id=conversation_id,
-                kind="message",
-                sender="agent",
-                text=text,
-                client_id=client_id,
-                payload={"agent_name": agent.display_name},
-            )
-            session.add(event)
-            await session.commit()
-        self._hub.publish(conversation_channel(conversation_id), AGENTS)
+        notify(self._hub, conversation_id)
         return event
 
-    async def hand_back(self, agent: Agent, conversation_id: str, outcome: str) -> None:
-        """Give the chat back to the bot, and tell the bot's tracker how it was resolved."""
+    async def answer_csat(self, conversation_id: str, score: int, comment: str) -> None:
+        if not 1 <= score <= 5:
+            raise BadRequest("score must be 1 to 5")
         async with self._sessions() as session:
-            conv = await self._owned_by(session, agent, conversation_id)
-            await self._move(session, conv, State.BOT, assigned_agent_id=None, queued_at=None)
-            session.add(
-                Event(
-                    conversation_id=conv.id,
-                    kind="state",
-                    sender="system",
-                    text=say("back_to_bot", conv.lang),
-                    payload={"state": State.BOT, "outcome": outcome},
-                )
+            conv = await session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFound(f"no conversation {conversation_id!r}")
+            asked = await session.scalar(
+                select(func.count(Event.id)).where(Event.conversation_id == conversation_id, Event.kind == "csat_request")
             )
+            if not asked:
+                raise Conflict("no satisfaction survey was sent for this conversation")
+            if await session.get(Csat, conversation_id):
+                raise Conflict("this conversation was already rated")
+            session.add(Csat(conversation_id=conversation_id, agent_id=conv.assigned_agent_id, score=score, comment=comment[:1000]))
+            add_event(session, conv.id, "csat", "shopper", comment[:1000], {"score": score})
             await session.commit()
-        self._hub.publish(conversation_channel(conversation_id), AGENTS)
-        try:
-            await self._rasa.set_slot(conversation_id, HANDOFF_OUTCOME_SLOT, outcome)
-        except RasaUnavailable as exc:
-            log.warning("handoff.rasa.outcome_not_told", extra={"conversation_id": conversation_id, "error": str(exc)})
-
-    async def ping(self) -> None:
-        """Fails if the database cannot be reached (the health check)."""
-        async with self._sessions() as session:
-            await session.execute(select(1))
-
-    async def last_event_id(self) -> int:
-        async with self._sessions() as session:
-            return int(await session.scalar(select(func.max(Event.id))) or 0)
-
-    async def events_for_agent(self, agent_id: int, after: int) -> list[Event]:
-        """New events of the chats this agent owns now (what their console must show at once)."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Event)
-                .join(Conversation, Conversation.id == Event.conversation_id)
-                .where(Event.id > after, Conversation.assigned_agent_id == agent_id)
-                .order_by(Event.id)
-            )
-            return list(rows)
+        self._metrics.csat.labels(str(score)).inc()
+        notify(self._hub, conversation_id)
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -386,3 +292,6 @@ class ConversationService:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+
+def _local_time(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""

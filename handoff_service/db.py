@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from handoff_service.models import Base
 
 
 def normalise_url(url: str) -> str:
@@ -39,9 +41,29 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-async def create_schema(engine: AsyncEngine) -> None:
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration; safe for several replicas starting at once."""
+
+    def upgrade(connection: Connection) -> None:
+        config = alembic_config(str(engine.url))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
     async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+        if conn.dialect.name == "postgresql":
+            # One replica migrates; the others wait for it, then find nothing to do.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+        await conn.run_sync(upgrade)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

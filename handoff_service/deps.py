@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Request
 
 from handoff_service.agents import AgentDirectory
 from handoff_service.auth import token_matches
 from handoff_service.conversations import ConversationService
+from handoff_service.desk import DeskService
 from handoff_service.errors import Forbidden, NotFound
 from handoff_service.hub import EventHub
 from handoff_service.models import Agent, Conversation
 from handoff_service.settings import Settings
+
+DESK_ROLES = ("agent", "supervisor", "admin")
+SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
 def get_settings(request: Request) -> Settings:
@@ -19,6 +25,10 @@ def get_settings(request: Request) -> Settings:
 
 def get_conversations(request: Request) -> ConversationService:
     return request.app.state.conversations
+
+
+def get_desk(request: Request) -> DeskService:
+    return request.app.state.desk
 
 
 def get_agents(request: Request) -> AgentDirectory:
@@ -39,6 +49,18 @@ def bearer_token(request: Request) -> str | None:
 
 async def current_agent(request: Request) -> Agent:
     return await get_agents(request).authenticate(bearer_token(request))
+
+
+def require_role(*roles: str) -> Callable[[Request], Awaitable[Agent]]:
+    """A dependency that lets in only logged-in accounts with one of `roles`."""
+
+    async def dependency(request: Request) -> Agent:
+        agent = await current_agent(request)
+        if agent.role not in roles:
+            raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {agent.role}")
+        return agent
+
+    return dependency
 
 
 async def open_conversation(service: ConversationService, conversation_id: str, token: str | None) -> Conversation:

@@ -1,44 +1,153 @@
-"""Wake-ups for everyone waiting on a channel (a conversation, or the agents' queue).
+"""Wake-ups and ephemeral signals for everyone waiting on a channel (a conversation, the agents).
 
-The hub carries no data: waiters re-read the events table after a wake-up, so a missed or
-doubled notification can neither lose nor duplicate a message.
+Wake-ups carry no data: waiters re-read the events table, so a missed or doubled wake-up can
+neither lose nor duplicate a message. Signals (typing indicators, queue-position nudges) are
+ephemeral and may be dropped. With Redis, both fan out to every replica.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 AGENTS = "agents"
+# Woken when the queue's order changes, so waiting shoppers see their new position.
+QUEUE = "queue"
+REDIS_CHANNEL = "kefu:hub"
 
 
 def conversation_channel(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
 
 
+@dataclass(eq=False)
+class Subscription:
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+    signals: list[dict[str, Any]] = field(default_factory=list)
+
+    def take_signals(self) -> list[dict[str, Any]]:
+        taken, self.signals = self.signals, []
+        return taken
+
+
 class EventHub:
-    """In-process fan-out; one replica is enough for the embedded case."""
+    """In-process fan-out: enough for one replica (the embedded default)."""
 
     def __init__(self) -> None:
-        self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._subs: dict[str, set[Subscription]] = defaultdict(set)
 
     def publish(self, *channels: str) -> None:
+        self._deliver(list(channels), None)
+
+    def signal(self, channel: str, payload: dict[str, Any]) -> None:
+        self._deliver([channel], payload)
+
+    def _deliver(self, channels: list[str], payload: dict[str, Any] | None) -> None:
         for channel in channels:
-            for waiter in self._waiters.get(channel, ()):
-                waiter.set()
+            for sub in self._subs.get(channel, ()):
+                if payload is not None:
+                    sub.signals.append(payload)
+                sub.woken.set()
 
     @asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Event]:
-        """An event set whenever any of `channels` is published; subscribe before reading."""
-        waiter = asyncio.Event()
+    async def subscribe(self, *channels: str) -> AsyncIterator[Subscription]:
+        """Subscribe before reading the events table, so nothing slips between read and wait."""
+        sub = Subscription()
         for channel in channels:
-            self._waiters[channel].add(waiter)
+            self._subs[channel].add(sub)
         try:
-            yield waiter
+            yield sub
         finally:
             for channel in channels:
-                self._waiters[channel].discard(waiter)
-                if not self._waiters[channel]:
-                    del self._waiters[channel]
+                self._subs[channel].discard(sub)
+                if not self._subs[channel]:
+                    del self._subs[channel]
+
+    async def start(self) -> None:
+        """Nothing to connect in-process."""
+
+    async def aclose(self) -> None:
+        """Nothing to close in-process."""
+
+
+class RedisHub(EventHub):
+    """Publishes through Redis pub/sub; every replica (this one too) delivers what it receives."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._url = url
+        self._redis: Any = None
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(self._url)
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(REDIS_CHANNEL)
+        self._listener = asyncio.get_running_loop().create_task(self._listen(pubsub))
+
+    async def _listen(self, pubsub: Any) -> None:
+        from redis.exceptions import RedisError
+
+        while True:
+            try:
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    data = json.loads(message["data"])
+                    self._deliver(data["channels"], data.get("payload"))
+            except asyncio.CancelledError:
+                await pubsub.aclose()
+                raise
+            except (RedisError, OSError, ValueError, KeyError) as exc:
+                log.warning("hub.redis.listen_failed", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.subscribe(REDIS_CHANNEL)
+
+    def publish(self, *channels: str) -> None:
+        self._send(list(channels), None)
+
+    def signal(self, channel: str, payload: dict[str, Any]) -> None:
+        self._send([channel], payload)
+
+    def _send(self, channels: list[str], payload: dict[str, Any] | None) -> None:
+        message = json.dumps({"channels": channels, "payload": payload})
+        task = asyncio.get_running_loop().create_task(self._redis.publish(REDIS_CHANNEL, message))
+        task.add_done_callback(_log_failure)
+
+    async def aclose(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # Waiters also re-check on a timer, so a lost wake-up delays, never loses, a message.
+        log.warning("hub.redis.publish_failed", extra={"error": repr(task.exception())})
+
+
+def notify(hub: EventHub, conversation_id: str, queue_changed: bool = False) -> None:
+    """Wake the shopper's and the agents' screens; and waiting shoppers too if the queue moved."""
+    channels = [conversation_channel(conversation_id), AGENTS]
+    if queue_changed:
+        channels.append(QUEUE)
+    hub.publish(*channels)
+
+
+def make_hub(redis_url: str | None) -> EventHub:
+    return RedisHub(redis_url) if redis_url else EventHub()

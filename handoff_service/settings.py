@@ -1,5 +1,6 @@
 """The handoff service's one settings object, from KEFU_* environment variables (or .env)."""
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -15,6 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/kefu.db"
+    # Set to share events between replicas (redis://127.0.0.1:6379/0); unset = in-process.
+    redis_url: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 30.0
     # Shared with the action server: escalations are HMAC-signed with it.
@@ -22,6 +25,26 @@ class Settings(BaseSettings):
     escalation_max_age_seconds: int = 300
     long_poll_seconds: float = 25.0
     agent_session_hours: int = 12
+
+    # The desk: assignment, service levels, callbacks.
+    auto_assign: bool = True
+    first_response_target_seconds: int = 60
+    callback_after_seconds: int = 600
+    callback_promise_hours: int = 4
+    default_handle_seconds: int = 240
+    sweep_interval_seconds: float = 5.0
+    # Hours (local to the store, 0-24) when people answer; outside them a queued chat becomes a callback.
+    opening_hour: int = 0
+    closing_hour: int = 24
+    # Coupon authority per role, in the store's currency; above it a supervisor approves.
+    coupon_limit_agent: float = 20.0
+    coupon_limit_supervisor: float = 200.0
+
+    # Customer 360 and suggested replies.
+    store_path: Path = Path("var/store.db")
+    canned_replies_path: Path = Path("knowledge/canned_replies.yml")
+    suggestions: bool = True
+
     # Created at start-up when no agent exists yet, so a fresh demo can log in.
     demo_agent_username: str | None = "agent"
     demo_agent_password: SecretStr = SecretStr("kefu-demo")

@@ -1,4 +1,4 @@
-"""The agent console's API: log in, see the queue, claim, reply, hand back to the bot."""
+"""The agent console's API: log in, status, the queue, claim, reply, transfer, hand back, close."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
 from handoff_service.agents import AgentDirectory
-from handoff_service.conversations import ConversationService, event_public
-from handoff_service.deps import current_agent, get_agents, get_conversations
+from handoff_service.conversations import event_public
+from handoff_service.deps import DESK_ROLES, SUPERVISOR_ROLES, get_agents, get_desk, require_role
+from handoff_service.desk import DeskService
 from handoff_service.errors import KefuError
-from handoff_service.hub import AGENTS, EventHub
+from handoff_service.hub import AGENTS, EventHub, Subscription
 from handoff_service.models import Agent
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 socket_router = APIRouter(tags=["agent"])
 
-Conversations = Annotated[ConversationService, Depends(get_conversations)]
-CurrentAgent = Annotated[Agent, Depends(current_agent)]
+Desk = Annotated[DeskService, Depends(get_desk)]
+DeskAgent = Annotated[Agent, Depends(require_role(*DESK_ROLES))]
+Supervisor = Annotated[Agent, Depends(require_role(*SUPERVISOR_ROLES))]
 
 
 class LoginBody(BaseModel):
@@ -36,8 +38,31 @@ class HandBackBody(BaseModel):
     outcome: Literal["resolved", "unresolved"] = "resolved"
 
 
+class StatusBody(BaseModel):
+    status: Literal["online", "away", "offline"]
+
+
+class TransferBody(BaseModel):
+    to_agent_id: int | None = None
+    team: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class TypingBody(BaseModel):
+    typing: bool
+
+
 def agent_public(agent: Agent) -> dict[str, Any]:
-    return {"id": agent.id, "username": agent.username, "display_name": agent.display_name, "role": agent.role}
+    return {
+        "id": agent.id,
+        "username": agent.username,
+        "display_name": agent.display_name,
+        "role": agent.role,
+        "status": agent.status,
+        "max_concurrent": agent.max_concurrent,
+        "languages": agent.languages,
+        "skills": agent.skills,
+        "team": agent.team,
+    }
 
 
 @router.post("/login")
@@ -47,53 +72,82 @@ async def login(body: LoginBody, agents: Annotated[AgentDirectory, Depends(get_a
 
 
 @router.get("/me")
-async def me(agent: CurrentAgent) -> dict[str, Any]:
+async def me(agent: DeskAgent) -> dict[str, Any]:
     return agent_public(agent)
 
 
+@router.put("/status")
+async def set_status(body: StatusBody, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    await desk.set_status(agent, body.status)
+    return {"status": body.status}
+
+
 @router.get("/queue")
-async def queue(agent: CurrentAgent, service: Conversations) -> dict[str, Any]:
-    return {"items": await service.queue()}
+async def queue(agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    return {"items": await desk.queue()}
+
+
+@router.get("/agents")
+async def agents_load(agent: Supervisor, desk: Desk) -> dict[str, Any]:
+    return {"agents": await desk.agents_load()}
 
 
 @router.get("/conversations/{conversation_id}")
-async def conversation(conversation_id: str, agent: CurrentAgent, service: Conversations) -> dict[str, Any]:
-    return await service.detail(conversation_id)
+async def conversation(conversation_id: str, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    return await desk.detail(conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/claim")
-async def claim(conversation_id: str, agent: CurrentAgent, service: Conversations) -> dict[str, Any]:
-    await service.claim(agent, conversation_id)
-    return await service.detail(conversation_id)
+async def claim(conversation_id: str, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    await desk.claim(agent, conversation_id)
+    return await desk.detail(conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=202)
-async def reply(conversation_id: str, body: ReplyBody, agent: CurrentAgent, service: Conversations) -> dict[str, Any]:
-    event = await service.add_agent_message(agent, conversation_id, body.text, body.client_id)
+async def reply(conversation_id: str, body: ReplyBody, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    event = await desk.add_agent_message(agent, conversation_id, body.text, body.client_id)
     return {"event": event_public(event)}
 
 
+@router.post("/conversations/{conversation_id}/typing", status_code=204)
+async def typing(conversation_id: str, body: TypingBody, agent: DeskAgent, desk: Desk) -> None:
+    await desk.agent_typing(agent, conversation_id, body.typing)
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+async def transfer(conversation_id: str, body: TransferBody, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    await desk.transfer(agent, conversation_id, body.to_agent_id, body.team)
+    return await desk.detail(conversation_id)
+
+
 @router.post("/conversations/{conversation_id}/handback")
-async def hand_back(
-    conversation_id: str, body: HandBackBody, agent: CurrentAgent, service: Conversations
-) -> dict[str, Any]:
-    await service.hand_back(agent, conversation_id, body.outcome)
+async def hand_back(conversation_id: str, body: HandBackBody, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    await desk.hand_back(agent, conversation_id, body.outcome)
     return {"state": "bot"}
+
+
+@router.post("/conversations/{conversation_id}/close")
+async def close(conversation_id: str, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    await desk.close(agent, conversation_id)
+    return {"state": "closed"}
 
 
 @socket_router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket, token: str = "") -> None:
-    """Pushes the queue whenever it changes, and every new event of the agent's own chats."""
-    service: ConversationService = websocket.app.state.conversations
+    """Pushes the queue whenever it changes, every new event of the agent's own chats, typing of
+    their shoppers, new assignments, and (to supervisors) first-response alerts."""
+    desk: DeskService = websocket.app.state.desk
     hub: EventHub = websocket.app.state.hub
     try:
         agent = await websocket.app.state.agents.authenticate(token)
+        if agent.role not in DESK_ROLES:
+            raise KefuError("this needs a desk role")
     except KefuError as exc:
         await websocket.close(code=4401, reason=exc.message)
         return
     await websocket.accept()
-    async with hub.subscribe(AGENTS) as woken:
-        pusher = asyncio.create_task(_push(websocket, service, agent, woken))
+    async with hub.subscribe(AGENTS) as sub:
+        pusher = asyncio.create_task(_push(websocket, desk, agent, sub))
         try:
             while True:
                 await websocket.receive_text()  # the console only listens; frames are ignored
@@ -103,15 +157,28 @@ async def agent_socket(websocket: WebSocket, token: str = "") -> None:
             pusher.cancel()
 
 
-async def _push(websocket: WebSocket, service: ConversationService, agent: Agent, woken: asyncio.Event) -> None:
-    cursor = await service.last_event_id()
+def _for_agent(signal: dict[str, Any], agent: Agent, mine: set[str]) -> bool:
+    if signal.get("type") == "sla_alert":
+        return agent.role in SUPERVISOR_ROLES or signal.get("conversation_id") in mine
+    if signal.get("type") == "assigned":
+        return signal.get("agent_id") == agent.id
+    return signal.get("conversation_id") in mine
+
+
+async def _push(websocket: WebSocket, desk: DeskService, agent: Agent, sub: Subscription) -> None:
+    cursor = await desk.last_event_id()
     while True:
-        woken.clear()
-        await websocket.send_json({"type": "queue", "items": await service.queue()})
-        for event in await service.events_for_agent(agent.id, cursor):
+        sub.woken.clear()
+        items = await desk.queue()
+        await websocket.send_json({"type": "queue", "items": items})
+        mine = {i["conversation_id"] for i in items if i["assigned_agent_id"] == agent.id}
+        for signal in sub.take_signals():
+            if _for_agent(signal, agent, mine):
+                await websocket.send_json(signal)
+        for event in await desk.events_for_agent(agent.id, cursor):
             await websocket.send_json({"type": "event", "event": event_public(event)})
             cursor = event.id
         try:
-            await asyncio.wait_for(woken.wait(), timeout=20)
+            await asyncio.wait_for(sub.woken.wait(), timeout=20)
         except TimeoutError:
             pass

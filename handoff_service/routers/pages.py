@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from handoff_service.conversations import ConversationService
-from handoff_service.deps import get_conversations
+from handoff_service.deps import get_conversations, get_desk
+from handoff_service.desk import DeskService
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -29,6 +31,13 @@ async def console() -> FileResponse:
 @router.get("/widget.js", include_in_schema=False)
 async def widget() -> FileResponse:
     return FileResponse(STATIC / "widget.js", media_type="text/javascript")
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request, desk: Annotated[DeskService, Depends(get_desk)]) -> Response:
+    app_metrics = request.app.state.metrics
+    app_metrics.queue_length.set(sum(1 for item in await desk.queue() if item["state"] == "queued"))
+    return Response(generate_latest(app_metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz")

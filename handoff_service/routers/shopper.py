@@ -1,4 +1,5 @@
-"""The shopper's API: open a chat, send messages, receive events (WebSocket or long-poll)."""
+"""The shopper's API: open a chat, send messages, receive events (WebSocket or long-poll),
+leave, leave a contact for a callback, rate the chat."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from handoff_service.conversations import ConversationService, event_public
 from handoff_service.deps import get_conversations, get_hub, get_settings, open_conversation, shopper_conversation
 from handoff_service.errors import KefuError
-from handoff_service.hub import EventHub, conversation_channel
+from handoff_service.hub import QUEUE, EventHub, Subscription, conversation_channel
 from handoff_service.models import Conversation
 from handoff_service.settings import Settings
 
@@ -35,7 +36,21 @@ class MessageCreate(BaseModel):
     client_id: str | None = Field(default=None, max_length=64)
 
 
+class TypingBody(BaseModel):
+    typing: bool
+
+
+class ContactBody(BaseModel):
+    contact: str = Field(min_length=3, max_length=128)
+
+
+class CsatBody(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=1000)
+
+
 Conversations = Annotated[ConversationService, Depends(get_conversations)]
+Shopper = Annotated[Conversation, Depends(shopper_conversation)]
 
 
 @router.post("/api/sessions", status_code=201)
@@ -45,9 +60,7 @@ async def create_session(body: SessionCreate, service: Conversations) -> Session
 
 
 @router.post("/api/sessions/{conversation_id}/messages", status_code=202)
-async def send_message(
-    body: MessageCreate, service: Conversations, conv: Annotated[Conversation, Depends(shopper_conversation)]
-) -> dict[str, Any]:
+async def send_message(body: MessageCreate, service: Conversations, conv: Shopper) -> dict[str, Any]:
     event = await service.add_shopper_message(conv.id, body.text, body.client_id)
     return {"event": event_public(event)}
 
@@ -57,26 +70,52 @@ async def poll_events(
     service: Conversations,
     hub: Annotated[EventHub, Depends(get_hub)],
     settings: Annotated[Settings, Depends(get_settings)],
-    conv: Annotated[Conversation, Depends(shopper_conversation)],
+    conv: Shopper,
     after: Annotated[int, Query(ge=0)] = 0,
     wait: bool = True,
 ) -> dict[str, Any]:
     """Events after `after`; with `wait`, hold the request until there are some (long-poll)."""
-    async with hub.subscribe(conversation_channel(conv.id)) as woken:
+    async with hub.subscribe(conversation_channel(conv.id)) as sub:
         events = await service.events_after(conv.id, after)
         if not events and wait:
             try:
-                await asyncio.wait_for(woken.wait(), timeout=settings.long_poll_seconds)
+                await asyncio.wait_for(sub.woken.wait(), timeout=settings.long_poll_seconds)
             except TimeoutError:
                 pass
             events = await service.events_after(conv.id, after)
     current = await service.get(conv.id)
-    return {"state": current.state, "events": [event_public(e) for e in events]}
+    return {
+        "state": current.state,
+        "queue": await service.queue_status(conv.id),
+        "events": [event_public(e) for e in events],
+    }
+
+
+@router.post("/api/sessions/{conversation_id}/typing", status_code=204)
+async def typing(body: TypingBody, service: Conversations, conv: Shopper) -> None:
+    service.shopper_typing(conv.id, body.typing)
+
+
+@router.post("/api/sessions/{conversation_id}/leave", status_code=204)
+async def leave(service: Conversations, conv: Shopper) -> None:
+    await service.leave(conv.id)
+
+
+@router.post("/api/sessions/{conversation_id}/callback", status_code=201)
+async def leave_contact(body: ContactBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
+    return {"event": event_public(await service.leave_contact(conv.id, body.contact))}
+
+
+@router.post("/api/sessions/{conversation_id}/csat", status_code=201)
+async def rate(body: CsatBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
+    await service.answer_csat(conv.id, body.score, body.comment)
+    return {"score": body.score}
 
 
 @router.websocket("/ws/sessions/{conversation_id}")
 async def shopper_socket(websocket: WebSocket, conversation_id: str, token: str = "", after: int = 0) -> None:
-    """Pushes every event after `after`; accepts `{"type": "message", "text", "client_id"}` frames."""
+    """Pushes every event after `after`, the live queue position, and typing of whoever owns the
+    chat; accepts `{"type": "message", "text", "client_id"}` and `{"type": "typing", "typing"}` frames."""
     service: ConversationService = websocket.app.state.conversations
     hub: EventHub = websocket.app.state.hub
     try:
@@ -85,8 +124,8 @@ async def shopper_socket(websocket: WebSocket, conversation_id: str, token: str 
         await websocket.close(code=4403, reason=exc.message)
         return
     await websocket.accept()
-    async with hub.subscribe(conversation_channel(conv.id)) as woken:
-        sender = asyncio.create_task(_push_events(websocket, service, conv.id, after, woken))
+    async with hub.subscribe(conversation_channel(conv.id), QUEUE) as sub:
+        sender = asyncio.create_task(_push_events(websocket, service, conv, after, sub))
         try:
             while True:
                 await _handle_frame(websocket, service, conv.id, await websocket.receive_text())
@@ -97,16 +136,24 @@ async def shopper_socket(websocket: WebSocket, conversation_id: str, token: str 
 
 
 async def _push_events(
-    websocket: WebSocket, service: ConversationService, conversation_id: str, after: int, woken: asyncio.Event
+    websocket: WebSocket, service: ConversationService, conv: Conversation, after: int, sub: Subscription
 ) -> None:
-    cursor = after
+    cursor, state, last_queue = after, conv.state, None
     while True:
-        woken.clear()
-        for event in await service.events_after(conversation_id, cursor):
+        sub.woken.clear()
+        for signal in sub.take_signals():
+            await websocket.send_json(signal)
+        for event in await service.events_after(conv.id, cursor):
             await websocket.send_json({"type": "event", "event": event_public(event)})
             cursor = event.id
+            state = event.payload.get("state", state) if event.kind == "state" else state
+        # Only a waiting shopper's position can change; others skip the queries.
+        queue = await service.queue_status(conv.id) if state == "queued" else None
+        if queue != last_queue:
+            await websocket.send_json({"type": "queue", "queue": queue})
+            last_queue = queue
         try:
-            await asyncio.wait_for(woken.wait(), timeout=20)
+            await asyncio.wait_for(sub.woken.wait(), timeout=20)
         except TimeoutError:
             await websocket.send_json({"type": "ping"})
 
@@ -116,6 +163,9 @@ async def _handle_frame(websocket: WebSocket, service: ConversationService, conv
         frame = json.loads(raw)
     except ValueError:
         frame = None
+    if isinstance(frame, dict) and frame.get("type") == "typing":
+        service.shopper_typing(conversation_id, bool(frame.get("typing")))
+        return
     if not isinstance(frame, dict) or frame.get("type") != "message":
         await websocket.send_json({"type": "error", "error": "bad_frame", "message": "expected a message frame"})
         return
