@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.auth import hash_password, is_expired, new_token, session_expiry, token_digest, verify_password
-from handoff_service.errors import Conflict, Unauthorized
+from handoff_service.errors import Conflict, NotFound, Unauthorized
 from handoff_service.models import Agent, AgentSession
 
 ROLES = ("agent", "supervisor", "trainer", "admin")
@@ -17,7 +17,17 @@ class AgentDirectory:
         self._sessions = sessions
         self._session_hours = session_hours
 
-    async def add(self, username: str, password: str, display_name: str, role: str = "agent") -> Agent:
+    async def add(
+        self,
+        username: str,
+        password: str,
+        display_name: str,
+        role: str = "agent",
+        max_concurrent: int = 3,
+        languages: list[str] | None = None,
+        skills: list[str] | None = None,
+        team: str | None = None,
+    ) -> Agent:
         if role not in ROLES:
             raise Conflict(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         if len(password) < 8:
@@ -25,12 +35,36 @@ class AgentDirectory:
         async with self._sessions() as session:
             if await session.scalar(select(Agent).where(Agent.username == username)):
                 raise Conflict(f"agent {username!r} already exists")
+            if max_concurrent < 1:
+                raise Conflict("an agent needs room for at least one chat")
             agent = Agent(
-                username=username, display_name=display_name, password_hash=hash_password(password), role=role
+                username=username,
+                display_name=display_name,
+                password_hash=hash_password(password),
+                role=role,
+                max_concurrent=max_concurrent,
+                languages=languages or ["zh", "en"],
+                skills=skills or [],
+                team=team,
             )
             session.add(agent)
             await session.commit()
             return agent
+
+    async def list(self) -> list[Agent]:
+        async with self._sessions() as session:
+            return list((await session.scalars(select(Agent).order_by(Agent.id))).all())
+
+    async def disable(self, username: str) -> None:
+        """A disabled account cannot log in, and its open sessions stop working."""
+        async with self._sessions() as session:
+            agent = await session.scalar(select(Agent).where(Agent.username == username))
+            if agent is None:
+                raise NotFound(f"no agent {username!r}")
+            agent.active = False
+            agent.status = "offline"
+            await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
+            await session.commit()
 
     async def ensure_demo_agent(self, username: str, password: str, display_name: str) -> None:
         """A fresh install gets one agent to log in with; an install that has agents is left alone."""

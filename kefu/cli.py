@@ -9,6 +9,7 @@ import time
 import typer
 from rich.console import Console
 
+from handoff_service.cli import app as agents_app
 from kb_index.cli import app as kb_app
 from kefu.nlu_cli import nlu_app
 from kefu.settings import DemoSettings
@@ -17,6 +18,7 @@ from kefu.training import TrainingFailed, train
 
 app = typer.Typer(help="kefu 客服: customer service for online stores.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(agents_app, name="agents")
 app.add_typer(nlu_app, name="nlu")
 console = Console(soft_wrap=True)
 
