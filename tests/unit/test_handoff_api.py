@@ -12,32 +12,9 @@ import httpx
 import pytest
 
 from handoff_service.app import create_app
-from handoff_service.packet import HandoffPacket, sign
 from handoff_service.settings import Settings
 from tests.conftest import ServerThread, wait_until
-
-SECRET = "unit-test-secret"
-
-
-class FakeRasa:
-    """Answers like Rasa's REST channel: echoes the text; records what reached it."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.slots: list[dict[str, Any]] = []
-        self.down = False
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        if self.down:
-            raise httpx.ConnectError("connection refused")
-        body = json.loads(request.content)
-        if request.url.path == "/webhooks/rest/webhook":
-            self.received.append(body)
-            return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": f"bot: {body['message']}"}])
-        if request.url.path.endswith("/tracker/events"):
-            self.slots.append(body)
-            return httpx.Response(200, json={})
-        return httpx.Response(404)
+from tests.handoff_helpers import SECRET, FakeRasa, database, escalate, events, login, open_chat
 
 
 @pytest.fixture
@@ -45,31 +22,13 @@ def rasa() -> FakeRasa:
     return FakeRasa()
 
 
-@pytest.fixture
-def service(tmp_path: Path, rasa: FakeRasa) -> Iterator[str]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", handoff_secret=SECRET)
-    with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(rasa.handler))) as server:
-        yield server.url
-
-
-def open_chat(http: httpx.Client, base: str, customer_id: str = "C1001") -> tuple[str, dict[str, str]]:
-    created = http.post(f"{base}/api/sessions", json={"customer_id": customer_id, "lang": "zh"}).json()
-    return created["conversation_id"], {"Authorization": f"Bearer {created['token']}"}
-
-
-def events(http: httpx.Client, base: str, cid: str, auth: dict[str, str]) -> list[dict[str, Any]]:
-    return http.get(f"{base}/api/sessions/{cid}/events", params={"wait": "false"}, headers=auth).json()["events"]
-
-
-def escalate(http: httpx.Client, base: str, cid: str, secret: str = SECRET, reason: str = "explicit_request"):
-    body = HandoffPacket(conversation_id=cid, reason=reason).model_dump_json().encode()
-    headers = {"content-type": "application/json", **sign(body, secret)}
-    return http.post(f"{base}/api/escalations", content=body, headers=headers), body, headers
-
-
-def agent_login(http: httpx.Client, base: str) -> dict[str, str]:
-    token = http.post(f"{base}/api/agent/login", json={"username": "agent", "password": "kefu-demo"}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request: pytest.FixtureRequest, tmp_path: Path, rasa: FakeRasa) -> Iterator[str]:
+    """The service on a real SQLite file, then on a real PostgreSQL database."""
+    with database(request.param, tmp_path) as url:
+        settings = Settings(database_url=url, handoff_secret=SECRET, auto_assign=False)
+        with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(rasa.handler))) as server:
+            yield server.url
 
 
 def test_shopper_message_is_relayed_to_rasa_with_customer_metadata(service: str, http: httpx.Client, rasa: FakeRasa):
@@ -129,7 +88,7 @@ def test_escalated_chat_is_silent_to_the_bot_until_handed_back(service: str, htt
     cid, auth = open_chat(http, service)
     assert escalate(http, service, cid)[0].status_code == 201
     http.post(f"{service}/api/sessions/{cid}/messages", json={"text": "在吗"}, headers=auth)
-    agent = agent_login(http, service)
+    agent = login(http, service)
     assert http.post(f"{service}/api/agent/conversations/{cid}/claim", headers=agent).status_code == 200
     http.post(f"{service}/api/agent/conversations/{cid}/messages", json={"text": "您好，我是小美"}, headers=agent)
     assert http.post(f"{service}/api/agent/conversations/{cid}/handback", json={}, headers=agent).status_code == 200
@@ -146,7 +105,7 @@ def test_escalated_chat_is_silent_to_the_bot_until_handed_back(service: str, htt
 def test_a_chat_cannot_be_claimed_twice(service: str, http: httpx.Client):
     cid, _ = open_chat(http, service)
     escalate(http, service, cid)
-    agent = agent_login(http, service)
+    agent = login(http, service)
     assert http.post(f"{service}/api/agent/conversations/{cid}/claim", headers=agent).status_code == 200
     again = http.post(f"{service}/api/agent/conversations/{cid}/claim", headers=agent)
     assert again.status_code == 409

@@ -1,0 +1,95 @@
+"""Helpers for testing the handoff service over real HTTP: a fake Rasa at the HTTP seam, real
+databases (a throw-away SQLite file or PostgreSQL database), and small API clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from handoff_service.packet import HandoffPacket, sign
+
+SECRET = "unit-test-secret"
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class FakeRasa:
+    """Answers like Rasa's REST channel: echoes the text; records what reached it."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.slots: list[dict[str, Any]] = []
+        self.down = False
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused")
+        body = json.loads(request.content)
+        if request.url.path == "/webhooks/rest/webhook":
+            self.received.append(body)
+            return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": f"bot: {body['message']}"}])
+        if request.url.path.endswith("/tracker/events"):
+            self.slots.append(body)
+            return httpx.Response(200, json={})
+        return httpx.Response(404)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server, dropped afterwards."""
+    import asyncpg
+
+    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def database(kind: str, tmp_path: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / f'handoff-{uuid.uuid4().hex[:6]}.db'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+def open_chat(http: httpx.Client, base: str, customer_id: str | None = "C1001", lang: str = "zh") -> tuple[str, dict[str, str]]:
+    created = http.post(f"{base}/api/sessions", json={"customer_id": customer_id, "lang": lang})
+    assert created.status_code == 201, created.text
+    return created.json()["conversation_id"], {"Authorization": f"Bearer {created.json()['token']}"}
+
+
+def events(http: httpx.Client, base: str, cid: str, auth: dict[str, str]) -> list[dict[str, Any]]:
+    return http.get(f"{base}/api/sessions/{cid}/events", params={"wait": "false"}, headers=auth).json()["events"]
+
+
+def escalate(
+    http: httpx.Client, base: str, cid: str, secret: str = SECRET, reason: str = "explicit_request", **fields: Any
+) -> tuple[httpx.Response, bytes, dict[str, str]]:
+    body = HandoffPacket(conversation_id=cid, reason=reason, **fields).model_dump_json().encode()
+    headers = {"content-type": "application/json", **sign(body, secret)}
+    return http.post(f"{base}/api/escalations", content=body, headers=headers), body, headers
+
+
+def login(http: httpx.Client, base: str, username: str = "agent", password: str = "kefu-demo") -> dict[str, str]:
+    response = http.post(f"{base}/api/agent/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
