@@ -93,3 +93,20 @@ def login(http: httpx.Client, base: str, username: str = "agent", password: str 
     response = http.post(f"{base}/api/agent/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def add_agent(database_url: str, username: str, **fields: Any) -> None:
+    """Create an account the way `kefu agents add` does, in the service's database."""
+    from handoff_service.agents import AgentDirectory
+    from handoff_service.db import make_engine, make_sessionmaker, migrate
+
+    async def main() -> None:
+        engine = make_engine(database_url)
+        try:
+            await migrate(engine)
+            directory = AgentDirectory(make_sessionmaker(engine), 12)
+            await directory.add(username, "password-123", fields.pop("display_name", username.title()), **fields)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
