@@ -60,3 +60,18 @@ if [ ! -x .venv-rasa/bin/rasa ] || [ "$(cat $stamps/venv-rasa 2>/dev/null)" != "
   } >> "$log" 2>&1 || { tail -20 "$log" >&2; say "✗ installing .venv-rasa failed; the whole output is in $log"; exit 1; }
   echo "$want" > $stamps/venv-rasa
 fi
+
+# --- the browser tests: Debian's Chromium (driven by playwright; never a downloaded browser build) ---
+# Also a Chinese font, or the screenshots show boxes instead of characters. Needs root (or sudo).
+browser_packages=()
+[ -x /usr/bin/chromium ] || browser_packages+=(chromium)
+[ -n "$(fc-list :lang=zh 2>/dev/null || true)" ] || browser_packages+=(fonts-noto-cjk)
+if [ ${#browser_packages[@]} -gt 0 ]; then
+  apt=(env DEBIAN_FRONTEND=noninteractive apt-get); [ "$(id -u)" = 0 ] || apt=(sudo -n "${apt[@]}")
+  say "• installing ${browser_packages[*]} for the browser tests"
+  if ! command -v apt-get >/dev/null 2>&1 ||
+     ! { "${apt[@]}" install -y "${browser_packages[@]}" >> "$log" 2>&1 ||
+         { "${apt[@]}" update >> "$log" 2>&1 && "${apt[@]}" install -y "${browser_packages[@]}" >> "$log" 2>&1; }; }; then
+    say "✗ could not install ${browser_packages[*]} (needs apt-get as root): the browser tests will be skipped; see $log"
+  fi
+fi

@@ -16,6 +16,9 @@ from kefu.supervisor import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# `test_model` and `kefu_system` (the real running system), shared by tests/integration and tests/browser
+pytest_plugins = ["tests.system"]
+
 
 class ServerThread:
     """A real uvicorn server in a thread (the httpx way), for testing one app over real HTTP."""

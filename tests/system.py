@@ -1,4 +1,7 @@
-"""The real system: a really trained Rasa model, and the three real processes on free ports."""
+"""The real system: a really trained Rasa model, and the three real processes on free ports.
+
+A pytest plugin (registered in tests/conftest.py), so tests/integration and tests/browser share one
+running system per session instead of starting two."""
 
 from __future__ import annotations
 
