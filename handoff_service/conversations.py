@@ -109,6 +109,11 @@ class ConversationService:
             )
             return list(rows)
 
+    async def ping(self) -> None:
+        """Fails if the database cannot be reached (the health check)."""
+        async with self._sessions() as session:
+            await session.execute(select(1))
+
     async def queue_status(self, conversation_id: str) -> dict[str, int] | None:
         async with self._sessions() as session:
             return await position_of(session, conversation_id, self._default_handle)

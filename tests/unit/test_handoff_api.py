@@ -179,3 +179,7 @@ def test_event_times_carry_their_utc_offset(service: str, http: httpx.Client):
     cid, auth = open_chat(http, service)
     http.post(f"{service}/api/sessions/{cid}/messages", json={"text": "hi"}, headers=auth)
     assert all(e["created_at"].endswith("+00:00") for e in events(http, service, cid, auth))
+
+
+def test_health_check_answers_when_the_database_does(service: str, http: httpx.Client):
+    assert http.get(f"{service}/healthz").json() == {"status": "ok"}
