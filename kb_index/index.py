@@ -1,9 +1,22 @@
-"""FAISS index over question phrasings, persisted with a manifest so a stale index is never used."""
+"""FAISS index over question phrasings, updated in place and saved with a manifest.
+
+Every phrasing is a row with a stable int64 id; each entry (a *key* here) owns its rows and a
+fingerprint of what they were encoded from, so a changed entry is re-encoded alone and the others
+are left as they are. Small indexes are exact (`IndexIDMap2` over `IndexFlatIP`); past
+`exact_limit` rows the index turns itself into an `IndexIVFFlat` (which, unlike HNSW, can remove
+rows), trained on the vectors it already holds, so nothing is re-encoded. The manifest records
+model, dimension, kind, every key's fingerprint and rows, and the SHA-256 of the index file: a
+saved index that does not match it exactly is refused, never used.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
@@ -11,74 +24,253 @@ import numpy as np
 
 from kb_index.errors import KnowledgeError
 
-# Below this many rows an exact inner-product search is fast enough and has perfect recall.
+# Below this many rows an exact inner-product search takes < 4 ms and has perfect recall.
 EXACT_LIMIT = 50_000
-MANIFEST_VERSION = 1
+# Inverted lists probed per search, as a share of all lists: recall@10 ≥ 0.95 at 1M rows (BENCHMARKS.md).
+PROBE_SHARE = 1 / 32
+MANIFEST_VERSION = 2
+INDEX_FILE = "index.faiss"
+MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the index was built from; any difference from the current setup means rebuild."""
+    """What the saved index holds; it is the last file written, so its presence means a whole save."""
 
     model: str
     dimension: int
-    content_hash: str
     kind: str
     rows: int
+    next_row: int
+    content_hash: str
+    index_sha256: str
+    trained_rows: int = 0
+    entries: dict[str, dict] = field(default_factory=dict)
     version: int = MANIFEST_VERSION
 
 
-class FaissIndex:
-    """Normalised vectors with inner product; row i belongs to entry `row_ids[i]`."""
+def fingerprint_digest(fingerprints: Mapping[str, str]) -> str:
+    """One digest of every key's fingerprint: equal digests, equal indexed content."""
+    canon = json.dumps(sorted(fingerprints.items()), ensure_ascii=False)
+    return hashlib.sha256(canon.encode()).hexdigest()
 
-    def __init__(self, index: faiss.Index, row_ids: list[str], manifest: Manifest) -> None:
-        self._index = index
-        self.row_ids = row_ids
-        self.manifest = manifest
+
+def _unit_rows(vectors: np.ndarray, dimension: int) -> np.ndarray:
+    array = np.ascontiguousarray(vectors, dtype=np.float32)
+    if array.ndim != 2 or array.shape[1] != dimension:
+        raise KnowledgeError(f"expected vectors of dimension {dimension}, got shape {array.shape}")
+    return array
+
+
+class FaissIndex:
+    """Normalised vectors with inner product (cosine); each row belongs to one key (an entry id)."""
+
+    def __init__(self, model: str, dimension: int, exact_limit: int = EXACT_LIMIT) -> None:
+        self.model = model
+        self.dimension = dimension
+        self.exact_limit = exact_limit
+        self.kind = "flat"
+        self.trained_rows = 0
+        self._index: faiss.Index = self._flat()
+        self._rows: dict[str, list[int]] = {}
+        self._fingerprints: dict[str, str] = {}
+        self._owner: dict[int, str] = {}
+        self._next_row = 0
+
+    # --- building and changing --------------------------------------------------------------
 
     @classmethod
-    def build(cls, vectors: np.ndarray, row_ids: list[str], model: str, content_hash: str) -> FaissIndex:
-        if len(vectors) != len(row_ids):
-            raise KnowledgeError(f"{len(vectors)} vectors for {len(row_ids)} rows")
-        dimension = int(vectors.shape[1])
-        if len(vectors) < EXACT_LIMIT:
-            kind, index = "flat", faiss.IndexFlatIP(dimension)
-        else:
-            kind, index = "hnsw", faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efSearch = 128
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        manifest = Manifest(model=model, dimension=dimension, content_hash=content_hash, kind=kind, rows=len(row_ids))
-        return cls(index, list(row_ids), manifest)
+    def build(
+        cls,
+        vectors: np.ndarray,
+        row_keys: list[str],
+        model: str,
+        fingerprints: Mapping[str, str] | None = None,
+        exact_limit: int = EXACT_LIMIT,
+    ) -> FaissIndex:
+        """An index of `vectors`, row i belonging to key `row_keys[i]` (rows of a key may be anywhere)."""
+        if len(vectors) != len(row_keys):
+            raise KnowledgeError(f"{len(vectors)} vectors for {len(row_keys)} rows")
+        index = cls(model, int(vectors.shape[1]), exact_limit)
+        positions: dict[str, list[int]] = {}
+        for position, key in enumerate(row_keys):
+            positions.setdefault(key, []).append(position)
+        fingerprints = fingerprints or {}
+        index.update({key: (vectors[rows], fingerprints.get(key, "")) for key, rows in positions.items()})
+        return index
+
+    def update(self, upserts: Mapping[str, tuple[np.ndarray, str]], removals: Iterable[str] = ()) -> None:
+        """Replace the rows of each key in `upserts` (vectors, fingerprint) and drop the keys in `removals`.
+
+        Done in one batch: one removal pass and one add, then the kind is revisited.
+        """
+        gone = [key for key in removals if key in self._rows] + [key for key in upserts if key in self._rows]
+        old_ids = [row for key in gone for row in self._rows[key]]
+        if old_ids:
+            ids_array = np.asarray(old_ids, dtype=np.int64)
+            # An IVF with a hashtable direct map removes by lookup, which needs the array form.
+            selector = faiss.IDSelectorArray if self.kind == "ivf" else faiss.IDSelectorBatch
+            self._index.remove_ids(selector(ids_array))
+        for key in gone:
+            for row in self._rows.pop(key):
+                del self._owner[row]
+            self._fingerprints.pop(key, None)
+        batches, ids = [], []
+        for key, (vectors, fingerprint) in upserts.items():
+            block = _unit_rows(vectors, self.dimension)
+            rows = list(range(self._next_row, self._next_row + len(block)))
+            self._next_row += len(block)
+            self._rows[key] = rows
+            self._fingerprints[key] = fingerprint
+            self._owner.update(dict.fromkeys(rows, key))
+            batches.append(block)
+            ids.extend(rows)
+        if ids:
+            self._index.add_with_ids(np.concatenate(batches), np.asarray(ids, dtype=np.int64))
+        self._rebalance()
+
+    def remove(self, keys: Iterable[str]) -> None:
+        self.update({}, keys)
+
+    def _rebalance(self) -> None:
+        """Exact below `exact_limit`; IVF above it, retrained once it holds 4× what it was trained on."""
+        rows = self._index.ntotal
+        if self.kind == "flat" and rows >= self.exact_limit:
+            self._become_ivf()
+        elif self.kind == "ivf" and (rows < self.exact_limit // 2 or rows > 4 * self.trained_rows):
+            if rows < self.exact_limit // 2:
+                ids, vectors = self._dump()
+                self._index, self.kind, self.trained_rows = self._flat(), "flat", 0
+                if len(ids):
+                    self._index.add_with_ids(vectors, ids)
+            else:
+                self._become_ivf()
+
+    def _become_ivf(self) -> None:
+        ids, vectors = self._dump()
+        nlist = ivf_lists(len(ids))
+        quantizer = faiss.IndexFlatIP(self.dimension)
+        ivf = faiss.IndexIVFFlat(quantizer, self.dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf.cp.niter = 10
+        sample = np.random.default_rng(0).choice(len(ids), size=min(len(ids), 40 * nlist), replace=False)
+        ivf.train(vectors[np.sort(sample)])
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf.add_with_ids(vectors, ids)
+        ivf.nprobe = probes_for(nlist)
+        self._index, self.kind, self.trained_rows = ivf, "ivf", len(ids)
+
+    def _dump(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (row id, vector) the index holds: converting kinds never re-encodes."""
+        ids = np.asarray(sorted(self._owner), dtype=np.int64)
+        if not len(ids):
+            return ids, np.zeros((0, self.dimension), dtype=np.float32)
+        return ids, np.ascontiguousarray(self._index.reconstruct_batch(ids), dtype=np.float32)
+
+    def _flat(self) -> faiss.Index:
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    @property
+    def rows(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def nprobe(self) -> int:
+        return int(self._index.nprobe) if self.kind == "ivf" else 0
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        if self.kind == "ivf":
+            self._index.nprobe = value
+
+    def fingerprints(self) -> dict[str, str]:
+        return dict(self._fingerprints)
+
+    def rows_of(self, key: str) -> list[int]:
+        return list(self._rows.get(key, []))
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The `k` nearest rows as (entry id, cosine score), best first."""
+        """The `k` nearest rows as (key, cosine score), best first."""
         if self._index.ntotal == 0:
             return []
-        scores, rows = self._index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
-        return [(self.row_ids[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        scores, rows = self._index.search(query, min(k, self._index.ntotal))
+        return [(self._owner[int(r)], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+    def search_batch(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Raw (scores, row ids) for many queries at once: what the benchmarks and recall tests compare."""
+        return self._index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._manifest("")
+
+    def _manifest(self, index_sha256: str) -> Manifest:
+        return Manifest(
+            model=self.model,
+            dimension=self.dimension,
+            kind=self.kind,
+            rows=self.rows,
+            next_row=self._next_row,
+            content_hash=fingerprint_digest(self._fingerprints),
+            index_sha256=index_sha256,
+            trained_rows=self.trained_rows,
+            entries={k: {"fingerprint": self._fingerprints[k], "rows": self._rows[k]} for k in sorted(self._rows)},
+        )
+
+    # --- saving and loading -------------------------------------------------------------------
 
     def save(self, directory: Path) -> None:
+        """Write the index, then the manifest naming its SHA-256, each atomically (temp file + rename)."""
         directory.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(self._index, str(directory / "index.faiss"))
-        (directory / "rows.json").write_text(json.dumps(self.row_ids, ensure_ascii=False))
-        # The manifest goes last: a crash mid-save leaves no manifest, so the index is rebuilt.
-        (directory / "manifest.json").write_text(json.dumps(asdict(self.manifest), indent=2))
+        data = faiss.serialize_index(self._index).tobytes()
+        manifest = self._manifest(hashlib.sha256(data).hexdigest())
+        _write_atomic(directory / INDEX_FILE, data)
+        _write_atomic(directory / MANIFEST_FILE, json.dumps(manifest.__dict__, ensure_ascii=False).encode())
 
     @classmethod
-    def load(cls, directory: Path, expected: Manifest) -> FaissIndex | None:
-        """The saved index if it matches `expected` (kind and rows aside), else None."""
+    def load(
+        cls, directory: Path, model: str, dimension: int, exact_limit: int = EXACT_LIMIT
+    ) -> FaissIndex | None:
+        """The saved index if it was built with `model`/`dimension` and its files agree, else None."""
         try:
-            saved = Manifest(**json.loads((directory / "manifest.json").read_text()))
-            row_ids = json.loads((directory / "rows.json").read_text())
-            index = faiss.read_index(str(directory / "index.faiss"))
-        except (OSError, ValueError, TypeError, RuntimeError):
+            raw = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+            manifest = Manifest(**raw)
+            if (manifest.version, manifest.model, manifest.dimension) != (MANIFEST_VERSION, model, dimension):
+                return None
+            data = (directory / INDEX_FILE).read_bytes()
+            if hashlib.sha256(data).hexdigest() != manifest.index_sha256:
+                return None
+            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+            rows = {str(k): [int(r) for r in v["rows"]] for k, v in manifest.entries.items()}
+            fingerprints = {str(k): str(v["fingerprint"]) for k, v in manifest.entries.items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError):
             return None
-        same = (saved.model, saved.dimension, saved.content_hash, saved.version) == (
-            expected.model,
-            expected.dimension,
-            expected.content_hash,
-            expected.version,
-        )
-        if not same or index.ntotal != len(row_ids) or saved.rows != len(row_ids):
+        owner = {row: key for key, ids in rows.items() for row in ids}
+        kind_ok = (manifest.kind == "ivf") == isinstance(index, faiss.IndexIVF)
+        if not kind_ok or index.d != dimension or not (index.ntotal == manifest.rows == len(owner)):
             return None
-        return cls(index, row_ids, saved)
+        if owner and max(owner) >= manifest.next_row:
+            return None
+        loaded = cls(model, dimension, exact_limit)
+        loaded._index, loaded.kind, loaded.trained_rows = index, manifest.kind, manifest.trained_rows
+        loaded._rows, loaded._fingerprints, loaded._owner = rows, fingerprints, owner
+        loaded._next_row = manifest.next_row
+        return loaded
+
+
+def ivf_lists(rows: int) -> int:
+    """Inverted lists for `rows` vectors: the power of two nearest 2·√rows (≥ 64 rows a list)."""
+    target = max(16.0, min(2 * math.sqrt(rows), rows / 64))
+    return int(2 ** round(math.log2(target)))
+
+
+def probes_for(nlist: int) -> int:
+    return max(8, int(nlist * PROBE_SHARE))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

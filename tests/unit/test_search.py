@@ -119,11 +119,47 @@ def test_stale_index_is_rebuilt_when_an_entry_is_added_in_a_new_file(kb: Path, t
         kb,
         {"fees.yml": "- id: shipping_fee\n  category: shipping\n  questions: {zh: [包邮吗]}\n  answer: {zh: 满99包邮}\n"},
     )
+    encoder.encoded.clear()
 
     searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
 
     assert rebuilt is True
+    assert encoder.encoded == ["包邮吗"]  # the new phrasing alone
     assert searcher.search("包邮吗").best.entry.answer_in("zh") == "满99包邮"  # type: ignore[union-attr]
+    assert (searcher.update.added, searcher.update.full_rebuild) == (("shipping_fee",), False)
+
+
+def test_changing_one_phrasing_re_encodes_only_that_entry(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    first, _ = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    untouched_rows = first.index.rows_of("coupon_available")
+    shipping = kb / "shipping.yml"
+    shipping.write_text(shipping.read_text(encoding="utf-8").replace("多久能发货", "几号能发出"), encoding="utf-8")
+    encoder.encoded.clear()
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True
+    assert sorted(encoder.encoded) == sorted(searcher.entries["shipping_time"].all_questions())
+    assert searcher.update.changed == ("shipping_time",)
+    assert searcher.index.rows_of("coupon_available") == untouched_rows
+    assert searcher.search("什么时候发货").best.entry.id == "shipping_time"  # type: ignore[union-attr]
+
+
+def test_deleting_a_file_removes_its_entries_without_encoding_anything(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    (kb / "coupons.yml").unlink()
+    encoder.encoded.clear()
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True and encoder.encoded == []
+    assert searcher.update.removed == ("coupon_available",)
+    assert searcher.search("有优惠券吗").decision == "no_answer"
+    reopened, rebuilt_again = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    assert rebuilt_again is False
+    assert "coupon_available" not in reopened.index.fingerprints()
 
 
 def test_index_built_with_another_model_is_rebuilt(kb: Path, tmp_path: Path, encoder) -> None:  # noqa: ANN001
@@ -134,6 +170,20 @@ def test_index_built_with_another_model_is_rebuilt(kb: Path, tmp_path: Path, enc
     assert rebuilt is True
     assert json.loads((tmp_path / "index" / "manifest.json").read_text())["model"] == "usem3"
     assert searcher.search("什么时候发货").best.entry.id == "shipping_time"  # type: ignore[union-attr]
+
+
+def test_index_whose_manifest_was_edited_by_hand_is_not_trusted(kb: Path, tmp_path: Path) -> None:
+    encoder = FakeEncoder()
+    KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["entries"]["shipping_time"]["rows"] = manifest["entries"]["shipping_time"]["rows"][:-1]
+    manifest_path.write_text(json.dumps(manifest))
+
+    searcher, rebuilt = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
+
+    assert rebuilt is True and searcher.update.full_rebuild is True
+    assert searcher.search("付款后多久发货").best.entry.id == "shipping_time"  # type: ignore[union-attr]
 
 
 def test_corrupt_index_file_is_rebuilt(kb: Path, tmp_path: Path) -> None:
@@ -207,3 +257,36 @@ def test_valid_entry_is_answered_when_expired_entries_match_better(tmp_path: Pat
 
     assert result.decision == "answer"
     assert result.best.entry.id == "promo_now"  # type: ignore[union-attr]
+
+
+# --- hybrid: a BM25 bonus on top of the cosine ------------------------------------------------------
+
+
+def test_hybrid_search_prefers_the_entry_sharing_the_shoppers_words(tmp_path: Path) -> None:
+    kb = write_files(
+        tmp_path,
+        {
+            "kb.yml": """\
+                - id: invoice
+                  category: invoices
+                  questions: {zh: [怎么开发票]}
+                  answer: {zh: 下单时填写抬头}
+                - id: receipt
+                  category: invoices
+                  questions: {zh: [能给收据吗]}
+                  answer: {zh: 可以}
+                """
+        },
+    )
+    # Dense search alone ranks `receipt` first (0.8 against 0.7)…
+    encoder = FakeEncoder(vectors={"发票怎么开": [1, 0, 0], "能给收据吗": [0.8, 0.6, 0], "怎么开发票": [0.7, 0, 0.714]})
+    entries = load_knowledge(kb)
+    dense = KnowledgeSearcher.build(entries, encoder, THRESHOLD, hybrid_weight=0.0)
+    hybrid = KnowledgeSearcher.build(entries, encoder, THRESHOLD, hybrid_weight=0.3)
+    hybrid.lexical_half = 0.5  # two rows make every BM25 score small
+
+    assert dense.search("发票怎么开").best.entry.id == "receipt"  # type: ignore[union-attr]
+    # …but only `invoice` shares the words 发票 and 开, and the lexical bonus puts it first.
+    best = hybrid.search("发票怎么开").best
+    assert best is not None and best.entry.id == "invoice"
+    assert 0.7 < best.score <= 0.7 + 0.3
