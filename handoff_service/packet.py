@@ -35,6 +35,9 @@ class Turn(BaseModel):
     intent: str | None = None
     confidence: float | None = None
     timestamp: float | None = None
+    # The upset detector's score of a shopper turn (0 = calm; 2 or more reads as upset).
+    sentiment: float | None = None
+    upset: bool | None = None
 
 
 class OrderSummary(BaseModel):
