@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns
+.PHONY: demo test setup bench-turns bench-kb
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -16,3 +16,8 @@ setup:
 # Benchmarks print their figures; BENCHMARKS.md records them with these commands.
 bench-turns: setup
 	.venv/bin/python -m benchmarks.turns 100
+
+# Knowledge-base retrieval (issue #3): quality vs BM25 and Rasa's ResponseSelector, encoders, speed to 1M rows.
+bench-kb: setup
+	.venv/bin/python -m benchmarks.kb_quality
+	.venv/bin/python -m benchmarks.kb_speed

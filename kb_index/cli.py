@@ -101,6 +101,9 @@ def eval_command(
     kb: Path = typer.Option(..., "--kb", exists=True, dir_okay=False, help="KB.jsonl: {id, lang, questions, answer} a line."),
     queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Q.jsonl: {text, expected_id|null} a line."),
     threshold: float | None = typer.Option(None, help="Abstain threshold (default: KEFU_KB_THRESHOLD)."),
+    calibrate_on: bool = typer.Option(
+        False, "--calibrate", help="Choose the threshold on these queries (use a development set) and report at it."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Measure retrieval and abstention on your own data with the configured encoder."""
@@ -118,6 +121,7 @@ def eval_command(
                 settings.threshold if threshold is None else threshold,
                 progress=lambda done: bar.update(task, completed=done),
                 hybrid_weight=settings.hybrid_weight,
+                calibrate_threshold=calibrate_on,
             )
     except KnowledgeFileError as exc:
         for problem in exc.problems:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from kb_index.encoder import Encoder
 from kb_index.errors import KnowledgeFileError
 from kb_index.knowledge import LANGUAGES, KnowledgeEntry
@@ -170,6 +172,36 @@ def score(outcomes: list[Outcome], threshold: float) -> EvalReport:
     )
 
 
+def calibrate(groups: list[list[Outcome]], wrong_cost: float = 2.0) -> float:
+    """The abstain threshold that maximises the value of the decisions on development outcomes.
+
+    A right answer is worth 1, an abstention 0 (a person answers instead), a wrong answer (the
+    wrong entry, or any answer to a question nobody should answer) costs `wrong_cost`: a wrong
+    confident answer is worse than handing over. Each group (a data set) counts equally, whatever
+    its size. The threshold returned sits halfway between the best cut and the next lower score.
+    """
+    scored = []
+    for outcomes in groups:
+        best = np.asarray([o.best_score for o in outcomes], dtype=np.float64)
+        right = np.asarray([bool(o.ranked) and o.ranked[0][0] == o.query.expected_id for o in outcomes])
+        scored.append((best, np.where(right, 1.0, -wrong_cost), len(outcomes)))
+    candidates = np.unique(np.concatenate([best[np.isfinite(best)] for best, _, _ in scored]))
+    if not len(candidates):
+        return 0.0
+    cuts = np.append(candidates, np.inf)  # the last cut answers nothing
+    value = np.zeros(len(cuts))
+    for best, gain, size in scored:
+        order = np.argsort(-best)
+        gains = np.concatenate([[0.0], np.cumsum(gain[order])])
+        answered = np.searchsorted(-best[order], -cuts, side="right")  # how many have best ≥ cut
+        value += gains[answered] / max(size, 1)
+    i = int(np.argmax(value))
+    if i == len(cuts) - 1:
+        return float(candidates[-1]) + 1e-3
+    lower = candidates[i - 1] if i > 0 else candidates[i] - 0.02
+    return round(float((candidates[i] + lower) / 2), 4)
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q / 100))]
@@ -198,8 +230,13 @@ def evaluate(
     threshold: float,
     progress: Callable[[int], None] | None = None,
     hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
+    calibrate_threshold: bool = False,
 ) -> EvalReport:
-    """Build a temporary index of `entries` with `encoder`, search every query, score the results."""
+    """Build a temporary index of `entries` with `encoder`, search every query, score the results.
+
+    With `calibrate_threshold`, the threshold is the one `calibrate` picks on these queries.
+    """
     check_expected_ids(entries, queries)
     searcher = KnowledgeSearcher.build(entries, encoder, threshold, hybrid_weight=hybrid_weight)
-    return score(run_queries(searcher_ranking(searcher), queries, progress), threshold)
+    outcomes = run_queries(searcher_ranking(searcher), queries, progress)
+    return score(outcomes, calibrate([outcomes]) if calibrate_threshold else threshold)
