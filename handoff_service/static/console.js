@@ -133,6 +133,10 @@
       status_refunded: "已退款",
       logistics: "物流",
       newChat: "新的排队会话",
+      slot_order_id: "订单号",
+      slot_phone: "手机号",
+      slot_size: "尺码",
+      slot_skill: "所需技能",
       canned: [
         "您好，我是客服{name}，很高兴为您服务~",
         "好的，我帮您查一下，请稍等~",
@@ -244,6 +248,10 @@
       status_refunded: "Refunded",
       logistics: "Delivery",
       newChat: "New chat in the queue",
+      slot_order_id: "Order",
+      slot_phone: "Phone",
+      slot_size: "Size",
+      slot_skill: "Skill needed",
     },
   };
   TEXT.en.canned = TEXT.zh.cannedEn;
@@ -722,7 +730,7 @@
     var mine = isMine(item);
     var wait = waitLabel(item.queued_at);
     var stateKey = item.state === "agent" && mine ? "mine" : item.state;
-    var who = item.customer_id ? names[item.customer_id] || item.customer_id : t("guest");
+    var who = item.customer_id ? item.customer_name || names[item.customer_id] || item.customer_id : t("guest");
     var btn = el(
       "button",
       {
@@ -983,13 +991,13 @@
     );
     var slots = esc.slots && typeof esc.slots === "object" ? esc.slots : {};
     var keys = Object.keys(slots).filter(function (k) {
-      return slots[k] !== null && slots[k] !== undefined && slots[k] !== "";
+      return !HIDDEN_SLOTS[k] && slots[k] !== null && slots[k] !== undefined && slots[k] !== "";
     });
     if (keys.length) {
       var dl = el("dl", { className: "kv", "data-testid": "escalation-slots", "aria-label": t("slots") });
       keys.forEach(function (k) {
         var v = slots[k];
-        dl.appendChild(el("dt", { text: k }));
+        dl.appendChild(el("dt", { text: label("slot_", k) }));
         dl.appendChild(el("dd", { text: typeof v === "object" ? JSON.stringify(v) : String(v) }));
       });
       body.appendChild(dl);
@@ -1010,6 +1018,9 @@
       body.appendChild(el("details", { className: "turns", "data-testid": "escalation-transcript" }, [el("summary", { text: t("botTurns", { n: turns.length }) }), ol]));
     }
   }
+
+  // the bot's bookkeeping, not something an agent acts on
+  var HIDDEN_SLOTS = { session_started_metadata: true, requested_slot: true, handoff_outcome: true, failed_turns: true };
 
   function stat(testid, value, text, alert) {
     return el("div", { className: "stat", "data-alert": alert ? "true" : null }, [el("b", { "data-testid": testid, text: value }), el("span", { text: text })]);

@@ -122,7 +122,7 @@
       langAria: "切换到中文",
       close: "Minimise chat",
       messagesLabel: "Chat messages",
-      greeting: "Hi, welcome to {shop}! I'm the shop assistant. Ask me about orders, delivery, returns or sizing. Say 'agent' any time to talk to a person.",
+      greeting: "Hi, welcome to {shop}! I'm the shop assistant. Ask me about orders, delivery, returns or sizing. Type \"human\" any time to talk to a person.",
       quickLabel: "Common questions",
       quick: ["Where is my order?", "How do I return an item?", "Which size should I pick?", "Talk to a person"],
       placeholder: "Type a message, Enter to send",
