@@ -17,9 +17,12 @@ class TrainingFailed(Exception):
 
 
 def training_inputs(config: Path) -> list[Path]:
+    """Everything a trained model depends on: config, domain, rules, NLU data, and the code of
+    the custom NLU components the pipeline runs (bot/components)."""
     files = [config, BOT_DIR / "domain.yml"]
     for folder in (BOT_DIR / "data", NLU_DIR):
         files += sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml"))
+    files += sorted((BOT_DIR / "components").glob("*.py"))
     return files
 
 

@@ -1,19 +1,83 @@
-"""What kefu needs from a store, whatever platform it runs on."""
+"""What kefu needs from a store, whatever platform it runs on: one interface, several adapters.
+
+`DemoStore` (SQLite, seeded) and `HttpStore` (a real store's REST API, see store/README.md)
+implement `StoreClient`. Times are ISO 8601 in UTC; money is in the store's currency (CNY).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
+
+OrderStatus = Literal["paid", "shipped", "delivered", "refunded", "cancelled"]
+ReturnKind = Literal["refund", "exchange", "keep_with_coupon"]
+ReturnStatus = Literal["requested", "in_transit", "received", "refunded", "exchanged", "closed"]
+
+
+def parse_time(value: str) -> dt.datetime:
+    """An ISO time as an aware UTC datetime (a bare date counts as midnight UTC)."""
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class LogisticsEvent:
+    at: str
+    location: str
+    description: str  # as the carrier wrote it
+
+
+@dataclass(frozen=True)
+class Shipment:
+    order_id: str
+    carrier: str
+    tracking_no: str
+    events: list[LogisticsEvent] = field(default_factory=list)  # oldest first
+
+    @property
+    def latest(self) -> LogisticsEvent | None:
+        return self.events[-1] if self.events else None
+
+    def hours_without_update(self, now: dt.datetime) -> float | None:
+        """Hours since the carrier's last event: the measure of a stuck parcel."""
+        latest = self.latest
+        return None if latest is None else (now - parse_time(latest.at)).total_seconds() / 3600
 
 
 @dataclass(frozen=True)
 class Order:
     order_id: str
-    status: str  # paid | shipped | delivered | refunded
+    status: str  # OrderStatus; a real store may add its own
     total: float
     created_at: str
     items: list[str] = field(default_factory=list)
     logistics: str | None = None  # the latest logistics event, as the carrier wrote it
+    delivered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Coupon:
+    code: str
+    title_zh: str
+    title_en: str
+    amount: float  # off the order total
+    min_spend: float  # 0 = no threshold (无门槛)
+    valid_until: str  # last day it can be used, inclusive (YYYY-MM-DD)
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_zh
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    return_id: str
+    order_id: str
+    kind: str  # ReturnKind
+    status: str  # ReturnStatus
+    created_at: str
+    refund_amount: float | None = None
+    updated_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -22,17 +86,43 @@ class Customer:
     name: str
     tags: list[str]
     past_complaints: int
-    orders: list[Order]
+    orders: list[Order]  # newest first
 
     @property
     def total_spend(self) -> float:
-        return round(sum(o.total for o in self.orders if o.status != "refunded"), 2)
+        return round(sum(o.total for o in self.orders if o.status not in ("refunded", "cancelled")), 2)
 
     @property
     def average_order_value(self) -> float:
-        paid = [o for o in self.orders if o.status != "refunded"]
+        paid = [o for o in self.orders if o.status not in ("refunded", "cancelled")]
         return round(self.total_spend / len(paid), 2) if paid else 0.0
+
+    @property
+    def is_vip(self) -> bool:
+        return any(t.upper() == "VIP" for t in self.tags)
+
+
+class StoreError(Exception):
+    """The store could not answer (unreachable, refused, or answered nonsense)."""
 
 
 class StoreClient(Protocol):
+    """The store as the bot sees it. Unknown ids give None or []; failures raise StoreError."""
+
     def customer(self, customer_id: str) -> Customer | None: ...
+
+    def shipment(self, order_id: str) -> Shipment | None: ...
+
+    def coupons(self, customer_id: str, today: dt.date) -> list[Coupon]:
+        """The customer's coupons that can still be used on `today`, best first."""
+        ...
+
+    def returns(self, customer_id: str) -> list[ReturnRequest]:
+        """The customer's returns and exchanges, newest first."""
+        ...
+
+    def create_return(self, customer_id: str, order_id: str, kind: str, reason: str) -> ReturnRequest:
+        """Open a return/exchange for one of the customer's orders; StoreError if it is not allowed."""
+        ...
+
+    def close(self) -> None: ...

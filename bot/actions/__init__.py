@@ -4,6 +4,17 @@ Heavy parts (the encoder, the index, the store) load on first use, never at impo
 rasa-sdk imports this package while starting its workers.
 """
 
-from bot.actions.actions import ActionAnswerFromKb, ActionEscalate
+from bot.actions.coupons import ActionShowCoupons
+from bot.actions.kb import ActionAnswerFromKb
+from bot.actions.orders import ActionCheckOrderStatus, ActionCheckRefundStatus
+from bot.actions.handoff import ActionEscalate
+from bot.actions.returns import ActionOfferReturnOptions
 
-__all__ = ["ActionAnswerFromKb", "ActionEscalate"]
+__all__ = [
+    "ActionAnswerFromKb",
+    "ActionCheckOrderStatus",
+    "ActionCheckRefundStatus",
+    "ActionEscalate",
+    "ActionOfferReturnOptions",
+    "ActionShowCoupons",
+]

@@ -7,11 +7,13 @@ from functools import cached_property
 
 from bot.actions.handoff_client import HandoffClient
 from bot.actions.settings import ActionSettings
+from bot.actions.upset import UpsetDetector
 from kb_index.encoder import load_encoder
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
 from store.client import StoreClient
 from store.demo import DemoStore
+from store.http import HttpStore
 
 
 class Resources:
@@ -30,6 +32,10 @@ class Resources:
 
     @cached_property
     def store(self) -> StoreClient:
+        """A real store's API when KEFU_STORE_URL is set, else the seeded demo store."""
+        if self.settings.store_url:
+            token = self.settings.store_token.get_secret_value() if self.settings.store_token else None
+            return HttpStore(self.settings.store_url, token)
         return DemoStore(self.settings.store_path)
 
     @cached_property
@@ -37,6 +43,10 @@ class Resources:
         return HandoffClient(
             self.settings.handoff_url, self.settings.handoff_secret.get_secret_value(), self.settings.handoff_retries
         )
+
+    @cached_property
+    def upset(self) -> UpsetDetector:
+        return UpsetDetector()
 
 
 _resources: Resources | None = None

@@ -14,4 +14,16 @@ class ActionSettings(BaseSettings):
     handoff_url: str = "http://127.0.0.1:8000"
     handoff_secret: SecretStr = SecretStr(DEV_SECRET)
     handoff_retries: int = 3
+    # The store: the demo SQLite store unless a real store's API is configured (store/README.md).
     store_path: Path = Path("var/store.db")
+    store_url: str | None = None
+    store_token: SecretStr | None = None
+    store_timezone: str = "Asia/Shanghai"  # times shown to shoppers
+    # A parcel whose carrier has said nothing for this long is stuck (the seeds' 48 hours).
+    stuck_after_hours: float = 48.0
+    # The store's after-sales offers, as the bot proposes them (knowledge/returns.yml agrees).
+    return_window_days: int = 7
+    refund_days: str = "1–3"
+    exchange_ship_hours: int = 48
+    keep_coupon_rate: float = 0.1  # keep the item: a coupon worth this share of the order
+    keep_coupon_min: float = 5.0

@@ -60,22 +60,28 @@ def write_small_kb(directory: Path) -> Path:
 
 def recorded_tracker(
     sender_id: str,
-    turns: list[tuple[str, str]],
+    turns: list[tuple[Any, ...]],
     customer_id: str | None = "C1001",
     lang: str = "zh",
     slots: dict[str, Any] | None = None,
 ) -> Tracker:
-    """A tracker as Rasa sends it to the action server; `turns` are ("user" | "bot", text), oldest first."""
+    """A tracker as Rasa sends it to the action server, oldest turn first.
+
+    A turn is ("bot", text), ("user", text) (NLU unsure: nlu_fallback 0.42), or
+    ("user", text, intent) / ("user", text, intent, entities) as NLU would have parsed it.
+    """
     metadata = {"customer_id": customer_id, "lang": lang}
     events: list[dict[str, Any]] = [{"event": "action", "name": "action_session_start", "timestamp": 1700000000.0}]
     latest: dict[str, Any] = {}
-    for n, (who, text) in enumerate(turns):
+    for n, (who, text, *parsed) in enumerate(turns):
         timestamp = 1700000001.0 + n
         if who == "user":
+            intent = {"name": parsed[0], "confidence": 0.93} if parsed else {"name": "nlu_fallback", "confidence": 0.42}
+            entities = parsed[1] if len(parsed) > 1 else {}
             latest = {
                 "text": text,
-                "intent": {"name": "nlu_fallback", "confidence": 0.42},
-                "entities": [],
+                "intent": intent,
+                "entities": [{"entity": k, "value": v} for k, v in entities.items()],
                 "metadata": metadata,
             }
             events.append(
@@ -86,7 +92,7 @@ def recorded_tracker(
     return Tracker.from_dict(
         {
             "sender_id": sender_id,
-            "slots": {"handoff_outcome": None, **(slots or {})},
+            "slots": {"handoff_outcome": None, "failed_turns": None, "order_id": None, **(slots or {})},
             "latest_message": latest,
             "events": events,
             "latest_action_name": "action_listen",

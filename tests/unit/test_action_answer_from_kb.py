@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import bot.actions.resources as resources_module
-from bot.actions.actions import ActionAnswerFromKb
+from bot.actions import ActionAnswerFromKb
 from bot.actions.texts import TEXTS
 from kefu.supervisor import free_port
 from tests.unit.samples import RETURNS_ZH, SHIPPING_EN, SHIPPING_ZH, recorded_tracker, write_files, write_small_kb
@@ -34,9 +34,8 @@ async def ask(text: str, lang: str = "zh") -> list[str]:
     dispatcher = CollectingDispatcher()
     tracker = recorded_tracker("conv-kb", [("user", "你好"), ("bot", "您好，请问有什么可以帮您？"), ("user", text)], lang=lang)
 
-    events = await ActionAnswerFromKb().run(dispatcher, tracker, {})
+    await ActionAnswerFromKb().run(dispatcher, tracker, {})
 
-    assert events == []
     return [m["text"] for m in dispatcher.messages]
 
 

@@ -68,9 +68,9 @@ def test_editing_the_config_names_a_new_model(project: Path) -> None:
 
     config = project / CONFIG
     text = config.read_text(encoding="utf-8")
-    epochs = re.search(r"epochs: (\d+)", text)
-    assert epochs is not None
-    config.write_text(text.replace(epochs.group(0), f"epochs: {int(epochs.group(1)) + 20}", 1), encoding="utf-8")
+    threshold = re.search(r"threshold: ([\d.]+)", text)
+    assert threshold is not None
+    config.write_text(text.replace(threshold.group(0), f"threshold: {float(threshold.group(1)) + 0.1:.2f}", 1), encoding="utf-8")
 
     assert model_path(MODELS, CONFIG) != before
 
@@ -107,3 +107,12 @@ def test_files_that_do_not_shape_the_model_do_not_retrain(project: Path) -> None
         texts.write("\n# a reply reworded: the action server changes, the model does not\n")
 
     assert model_path(MODELS, CONFIG) == before
+
+
+def test_changing_a_custom_nlu_component_names_a_new_model(project: Path) -> None:
+    before = model_path(MODELS, CONFIG)
+
+    component = project / "bot/components/use_featurizer.py"
+    component.write_text(component.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+
+    assert model_path(MODELS, CONFIG) != before

@@ -1,0 +1,61 @@
+"""What every kefu action does first: check the escalation policy, then answer."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.conversation import TurnContext, context_of
+from bot.actions.escalation import hand_over
+from bot.actions.policy import after_failure, before_answer, failure_kind
+from bot.actions.resources import Resources, resources
+from bot.actions.texts import say
+
+log = logging.getLogger(__name__)
+
+Events = list[dict[str, Any]]
+
+
+class KefuAction(Action, ABC):
+    """Runs the policy's pre-answer checks (high risk, upset, repeated question) on every turn,
+    so no flow can skip them; subclasses implement `answer`."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> Events:
+        res = resources()
+        turn = context_of(tracker)
+        escalation = before_answer(turn, res.upset.score(turn.text))
+        if escalation:
+            log.info("actions.policy.escalate", extra={"reason": escalation.reason, "detail": escalation.detail})
+            return await hand_over(dispatcher, tracker, turn, escalation, res)
+        return await self.answer(dispatcher, tracker, turn, res)
+
+    @abstractmethod
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
+    ) -> Events:
+        """The action's own reply to a turn the policy let through."""
+
+
+def succeeded() -> Events:
+    """A helpful answer ends any streak of failed turns."""
+    return [SlotSet("failed_turns", [])]
+
+
+async def failed(
+    dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources, message: str | None = None
+) -> Events:
+    """The bot could not serve this turn: say so (rephrase or a person), or hand over if it keeps happening."""
+    kind = failure_kind(turn.intent)
+    escalation = after_failure(turn.failed_turns, kind)
+    if escalation:
+        return await hand_over(dispatcher, tracker, turn, escalation, res)
+    dispatcher.utter_message(
+        text=message or say("no_answer", turn.lang),
+        buttons=[{"title": say("button_human", turn.lang), "payload": "/request_human"}],
+    )
+    return [SlotSet("failed_turns", [*turn.failed_turns, kind][-5:])]

@@ -1,0 +1,152 @@
+"""What an action needs to know about the conversation, read once from Rasa's tracker."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.actions.upset import UpsetDetector
+from handoff_service.packet import Turn
+from kb_index.language import detect_language
+
+CHITCHAT = {"greet", "goodbye", "thanks"}
+_ORDER_ID = re.compile(r"[A-Za-z]{0,3}\d{10,20}")
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """The shopper's latest message and what is known around it."""
+
+    text: str
+    lang: str
+    intent: str | None
+    confidence: float | None
+    customer_id: str | None
+    entities: dict[str, str]
+    failed_turns: list[str]
+    earlier_questions: list[str]  # the shopper's earlier messages in this session, oldest first
+
+    @property
+    def is_button(self) -> bool:
+        return self.text.startswith("/")
+
+    def entity(self, name: str) -> str | None:
+        return self.entities.get(name)
+
+
+def shopper_language(tracker: Tracker) -> str:
+    """The language of the shopper's last message; the widget's language if it has no letters."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    default = metadata.get("lang") if metadata.get("lang") in ("zh", "en") else "zh"
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):  # a button payload says nothing about the language: use the last typed message
+        for event in reversed(tracker.events):
+            typed = event.get("text") or ""
+            if event.get("event") == "user" and typed and not typed.startswith("/"):
+                return detect_language(typed, default)
+        return default
+    return detect_language(text, default)
+
+
+def customer_id_of(tracker: Tracker) -> str | None:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            customer_id = (event.get("metadata") or {}).get("customer_id")
+            if customer_id:
+                return str(customer_id)
+    return None
+
+
+def _session_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """Events since the current session started (Rasa restarts memory at session_start)."""
+    events = list(tracker.events)
+    for n in range(len(events) - 1, -1, -1):
+        if events[n].get("event") == "action" and events[n].get("name") == "action_session_start":
+            return events[n:]
+    return events
+
+
+def entities_of(tracker: Tracker) -> dict[str, str]:
+    """Entities of the latest message (first value of each), plus an order id found by pattern."""
+    found: dict[str, str] = {}
+    for entity in tracker.latest_message.get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name and value is not None and name not in found:
+            found[name] = str(value)
+    text = tracker.latest_message.get("text") or ""
+    if "order_id" not in found and not text.startswith("/"):
+        match = _ORDER_ID.search(text)
+        if match:
+            found["order_id"] = match.group(0)
+    return found
+
+
+def context_of(tracker: Tracker) -> TurnContext:
+    intent = tracker.latest_message.get("intent") or {}
+    failed = tracker.get_slot("failed_turns")
+    user_texts = [e.get("text") or "" for e in _session_events(tracker) if e.get("event") == "user"]
+    return TurnContext(
+        text=(tracker.latest_message.get("text") or "").strip(),
+        lang=shopper_language(tracker),
+        intent=intent.get("name"),
+        confidence=intent.get("confidence"),
+        customer_id=customer_id_of(tracker),
+        entities=entities_of(tracker),
+        failed_turns=list(failed) if isinstance(failed, list) else [],
+        earlier_questions=user_texts[:-1],
+    )
+
+
+def normalise(text: str) -> str:
+    """Lower case, full-width folded, without spaces, punctuation or emoji: for comparing questions."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if c.isalnum())
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def is_repeat(question: str, earlier: list[str], threshold: float = 0.8) -> bool:
+    """The same question again: equal, or sharing most character bigrams with an earlier message."""
+    mine = normalise(question)
+    if len(mine) < 4:
+        return False
+    for other in earlier:
+        theirs = normalise(other)
+        if not theirs or other.startswith("/"):
+            continue
+        if mine == theirs:
+            return True
+        a, b = _bigrams(mine), _bigrams(theirs)
+        if len(a & b) / len(a | b) >= threshold:
+            return True
+    return False
+
+
+def transcript_of(tracker: Tracker, detector: UpsetDetector, limit: int = 50) -> list[Turn]:
+    """The chat as the agent should read it, each shopper turn with intent, confidence and sentiment."""
+    turns: list[Turn] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            text = event.get("text") or ""
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            mood = detector.score(text)
+            turns.append(
+                Turn(
+                    sender="shopper",
+                    text=text,
+                    intent=intent.get("name"),
+                    confidence=intent.get("confidence"),
+                    timestamp=event.get("timestamp"),
+                    sentiment=mood.score,
+                    upset=mood.upset,
+                )
+            )
+        elif event.get("event") == "bot" and event.get("text"):
+            turns.append(Turn(sender="bot", text=event["text"], timestamp=event.get("timestamp")))
+    return turns[-limit:]

@@ -1,0 +1,119 @@
+"""Handing a chat to a person: the packet (transcript, profile, reason, priority), sent signed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.conversation import CHITCHAT, TurnContext, transcript_of
+from bot.actions.handoff_client import HandoffFailed
+from bot.actions.policy import Escalation, priority
+from bot.actions.resources import Resources
+from bot.actions.texts import say
+from handoff_service.packet import CustomerProfile, HandoffPacket, OrderSummary
+from store.client import Customer, StoreError
+
+log = logging.getLogger(__name__)
+
+HOLDING = {"upset": "hold_upset", "high_risk": "hold_high_risk"}
+NOT_A_QUESTION = CHITCHAT | {"request_human"}
+
+
+def profile_of(customer: Customer) -> CustomerProfile:
+    return CustomerProfile(
+        customer_id=customer.customer_id,
+        name=customer.name,
+        tags=customer.tags,
+        order_count=len(customer.orders),
+        total_spend=customer.total_spend,
+        average_order_value=customer.average_order_value,
+        past_complaints=customer.past_complaints,
+        orders=[
+            OrderSummary(
+                order_id=o.order_id,
+                status=o.status,
+                total=o.total,
+                created_at=o.created_at,
+                items=o.items,
+                logistics=o.logistics,
+            )
+            for o in customer.orders
+        ],
+    )
+
+
+async def lookup_profile(res: Resources, customer_id: str | None) -> CustomerProfile | None:
+    """The customer's profile for the agent; None when anonymous or when the store fails (log only)."""
+    if not customer_id:
+        return None
+    try:
+        customer = await asyncio.to_thread(res.store.customer, customer_id)
+    except StoreError as exc:
+        log.warning("actions.store.failed", extra={"customer_id": customer_id, "error": str(exc)})
+        return None
+    return profile_of(customer) if customer else None
+
+
+def summary_of(tracker: Tracker, turn: TurnContext, escalation: Escalation) -> str:
+    """One line for the agent: why, the shopper's latest real question, the order if known."""
+    parts = [say(f"reason_{escalation.reason}", turn.lang)]
+    if escalation.reason == "high_risk" and escalation.detail:
+        parts.append(say("summary_risk", turn.lang, kind=escalation.detail))
+    question = turn.text
+    if turn.intent in ("request_human",) or turn.is_button:
+        for event in reversed(tracker.events):
+            if event.get("event") != "user":
+                continue
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            text = event.get("text") or ""
+            if text and not text.startswith("/") and intent not in NOT_A_QUESTION:
+                question = text
+                break
+    if question and not question.startswith("/"):
+        parts.append(say("summary_question", turn.lang, text=question[:120]))
+    order_id = turn.entity("order_id") or tracker.get_slot("order_id")
+    if order_id:
+        parts.append(say("summary_order", turn.lang, order_id=order_id))
+    return " · ".join(parts)
+
+
+async def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, escalation: Escalation, res: Resources
+) -> list[dict[str, Any]]:
+    """Say the holding message (if any), then post the packet; admit it honestly if that fails.
+
+    On success the handoff service itself tells the shopper their place in the queue.
+    """
+    holding = HOLDING.get(escalation.reason) or (
+        "hold_failures" if escalation.reason in ("low_confidence", "out_of_scope_repeated", "repeated_failure") else None
+    )
+    if holding:
+        dispatcher.utter_message(text=say(holding, turn.lang))
+    customer = await lookup_profile(res, turn.customer_id)
+    try:
+        packet = HandoffPacket(
+            conversation_id=tracker.sender_id,
+            reason=escalation.reason,
+            priority=priority(escalation.reason, customer),
+            language=turn.lang if turn.lang in ("zh", "en") else "zh",
+            summary=summary_of(tracker, turn, escalation),
+            transcript=transcript_of(tracker, res.upset),
+            slots={k: v for k, v in tracker.slots.items() if v not in (None, [], "")},
+            customer=customer,
+        )
+        await res.handoff.escalate(packet)
+    except (HandoffFailed, ValidationError) as exc:
+        log.error("actions.handoff.failed", extra={"conversation_id": tracker.sender_id, "error": str(exc)})
+        dispatcher.utter_message(text=say("escalation_failed", turn.lang))
+        return []
+    log.info(
+        "actions.handoff.escalated",
+        extra={"conversation_id": tracker.sender_id, "reason": packet.reason, "priority": packet.priority},
+    )
+    return [SlotSet("failed_turns", [])]

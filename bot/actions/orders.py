@@ -1,0 +1,195 @@
+"""The shopper's own orders from the store: where an order is, and where a refund is."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.base import Events, KefuAction, failed, succeeded
+from bot.actions.conversation import TurnContext
+from bot.actions.kb import search
+from bot.actions.resources import Resources
+from bot.actions.texts import say
+from store.client import Customer, Order, StoreError, parse_time
+
+log = logging.getLogger(__name__)
+
+OPEN = ("paid", "shipped")
+
+
+def local_time(value: str, lang: str, timezone: str) -> str:
+    """A store time as the shopper reads it: 11月22日 14:00 / Nov 22, 14:00, in the store's zone."""
+    moment = parse_time(value).astimezone(ZoneInfo(timezone))
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}" if lang == "zh" else f"{moment:%b} {moment.day}, {moment:%H:%M}"
+
+
+def items_of(order: Order, lang: str) -> str:
+    if not order.items:
+        return order.order_id
+    more = len(order.items) - 1
+    if more <= 0:
+        return order.items[0]
+    return f"{order.items[0]} 等{len(order.items)}件" if lang == "zh" else f"{order.items[0]} and {more} more"
+
+
+def find_order(customer: Customer, wanted: str) -> Order | None:
+    """The customer's order `wanted`, also when typed without its letter prefix."""
+    wanted = wanted.strip().upper()
+    for order in customer.orders:
+        oid = order.order_id.upper()
+        if oid == wanted or oid.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == wanted.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+            return order
+    return None
+
+
+def order_button(order: Order, lang: str, intent: str, **extra: str) -> dict[str, str]:
+    entities = json.dumps({"order_id": order.order_id, **extra}, ensure_ascii=False)
+    return {"title": f"{order.order_id} · {items_of(order, lang)}", "payload": f"/{intent}{entities}"}
+
+
+async def customer_of(
+    dispatcher: CollectingDispatcher, turn: TurnContext, res: Resources
+) -> tuple[Customer | None, Events | None]:
+    """The logged-in customer, or the events to return after telling the shopper why not."""
+    if not turn.customer_id:
+        dispatcher.utter_message(
+            text=say("login_needed", turn.lang),
+            buttons=[{"title": say("button_human", turn.lang), "payload": "/request_human"}],
+        )
+        return None, []
+    try:
+        customer = await asyncio.to_thread(res.store.customer, turn.customer_id)
+    except StoreError as exc:
+        log.error("actions.store.failed", extra={"error": str(exc)})
+        dispatcher.utter_message(text=say("store_unavailable", turn.lang))
+        return None, []
+    if customer is None:
+        dispatcher.utter_message(text=say("login_needed", turn.lang))
+        return None, []
+    return customer, None
+
+
+class ActionCheckOrderStatus(KefuAction):
+    """Where the shopper's order is: asks which one when several are open, then the latest event."""
+
+    def name(self) -> str:
+        return "action_check_order_status"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
+    ) -> Events:
+        customer, early = await customer_of(dispatcher, turn, res)
+        if customer is None:
+            return early or []
+        if not customer.orders:
+            dispatcher.utter_message(text=say("no_orders", turn.lang))
+            return succeeded()
+        wanted = turn.entity("order_id")
+        if wanted:
+            order = find_order(customer, wanted)
+            if order is None:  # a typo more often than a failure: offer their orders
+                dispatcher.utter_message(
+                    text=say("order_not_found", turn.lang, order_id=wanted),
+                    buttons=[order_button(o, turn.lang, "ask_order_status") for o in customer.orders[:5]],
+                )
+                return []
+        else:
+            open_orders = [o for o in customer.orders if o.status in OPEN]
+            if len(open_orders) > 1:
+                dispatcher.utter_message(
+                    text=say("which_order", turn.lang, count=len(open_orders)),
+                    buttons=[order_button(o, turn.lang, "ask_order_status") for o in open_orders[:5]],
+                )
+                return succeeded()
+            order = open_orders[0] if open_orders else customer.orders[0]
+        try:
+            await self._describe(dispatcher, order, turn, res)
+        except StoreError as exc:
+            log.error("actions.store.failed", extra={"error": str(exc)})
+            dispatcher.utter_message(text=say("store_unavailable", turn.lang))
+            return []
+        return [*succeeded(), SlotSet("order_id", order.order_id)]
+
+    async def _describe(self, dispatcher: CollectingDispatcher, order: Order, turn: TurnContext, res: Resources) -> None:
+        lang, settings = turn.lang, res.settings
+        fields = {"order_id": order.order_id, "items": items_of(order, lang)}
+        if order.status == "paid":
+            dispatcher.utter_message(text=say("order_paid", lang, **fields))
+            return
+        if order.status in ("refunded", "cancelled"):
+            dispatcher.utter_message(text=say("order_closed", lang, status=say(f"status_{order.status}", lang), **fields))
+            return
+        shipment = await asyncio.to_thread(res.store.shipment, order.order_id)
+        latest = shipment.latest if shipment else None
+        if order.status == "delivered":
+            when = order.delivered_at or (latest.at if latest else order.created_at)
+            event = latest.description if latest else ""
+            dispatcher.utter_message(
+                text=say("order_delivered", lang, when=local_time(when, lang, settings.store_timezone), event=event, **fields)
+            )
+            return
+        if shipment is None or latest is None:
+            dispatcher.utter_message(
+                text=say("order_shipped_no_events", lang, tracking_no=shipment.tracking_no if shipment else "–", **fields)
+            )
+            return
+        dispatcher.utter_message(
+            text=say(
+                "order_shipped", lang, carrier=shipment.carrier, tracking_no=shipment.tracking_no,
+                when=local_time(latest.at, lang, settings.store_timezone), event=latest.description, **fields,
+            )  # fmt: skip
+        )
+        hours = shipment.hours_without_update(dt.datetime.now(dt.timezone.utc))
+        if hours is not None and hours > settings.stuck_after_hours:
+            log.info("actions.order.stuck", extra={"order_id": order.order_id, "hours": round(hours)})
+            dispatcher.utter_message(
+                text=say("order_stuck", lang, hours=int(hours)),
+                buttons=[
+                    {"title": say("button_chase", lang), "payload": "/request_human"},
+                    {"title": say("button_wait", lang), "payload": "/thanks"},
+                ],
+            )
+
+
+class ActionCheckRefundStatus(KefuAction):
+    """Where the shopper's returns and refunds stand; the knowledge base's refund times otherwise."""
+
+    def name(self) -> str:
+        return "action_check_refund_status"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
+    ) -> Events:
+        returns = []
+        if turn.customer_id:
+            try:
+                returns = await asyncio.to_thread(res.store.returns, turn.customer_id)
+            except StoreError as exc:
+                log.error("actions.store.failed", extra={"error": str(exc)})
+                dispatcher.utter_message(text=say("store_unavailable", turn.lang))
+                return []
+        if returns:
+            lines = [say("returns_header", turn.lang)]
+            for r in returns[:3]:
+                amount = f"{r.refund_amount:.2f}" if r.refund_amount is not None else "–"
+                status = say(f"return_{r.status}", turn.lang, amount=amount) if f"return_{r.status}" in _STATUSES else r.status
+                lines.append(say("return_line", turn.lang, return_id=r.return_id, order_id=r.order_id, status=status))
+            dispatcher.utter_message(text="\n".join(lines))
+            return succeeded()
+        result = await search(res, turn.text)
+        if result.decision == "answer" and result.best:
+            if turn.customer_id:
+                dispatcher.utter_message(text=say("no_returns", turn.lang))
+            dispatcher.utter_message(text=result.best.entry.answer_in(turn.lang))
+            return succeeded()
+        return await failed(dispatcher, tracker, turn, res)
+
+
+_STATUSES = {f"return_{s}" for s in ("requested", "in_transit", "received", "refunded", "exchanged", "closed")}

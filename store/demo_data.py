@@ -1,0 +1,120 @@
+"""The demo store's customers, written once, with times relative to the moment it is seeded.
+
+Deterministic: the same rows for the same seeding time, so a test passes `now` and gets
+exact dates. Relative times keep the demo meaningful on any day: the stuck parcel has
+always been stuck for 60 hours, the recent delivery is always inside the 7-day return window.
+
+Who is here and why:
+- C1001 林晓雨: VIP and repeat buyer, three orders (delivered, on its way, not yet shipped), coupons.
+- C1002 Emma Zhang: new, English; one parcel stuck at a hub for 60 hours (> 48 h).
+- C1003 王大力: repeat buyer with a past complaint about a refunded order; a recent delivery.
+- C1004 陈静: repeat buyer, five orders, a return on its way back to the warehouse.
+- C1005 Liam Chen: English repeat buyer, a recent delivery and a refunded return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+# (id, name, tags)
+CUSTOMERS = [
+    ("C1001", "林晓雨", ["复购", "VIP"]),
+    ("C1002", "Emma Zhang", ["new"]),
+    ("C1003", "王大力", ["复购"]),
+    ("C1004", "陈静", ["复购"]),
+    ("C1005", "Liam Chen", ["repeat"]),
+]
+
+
+@dataclass(frozen=True)
+class DemoOrder:
+    order_id: str
+    customer_id: str
+    status: str
+    total: float
+    days_ago: int
+    items: list[str]
+    delivered_days_ago: int | None = None
+
+
+ORDERS = [
+    DemoOrder("O20261101001", "C1001", "delivered", 259.0, 21, ["羊毛针织开衫 米白 M"], 18),
+    DemoOrder("O20261111002", "C1001", "shipped", 468.0, 11, ["加厚羽绒服 黑色 L", "羊绒围巾"]),
+    DemoOrder("O20261118003", "C1001", "paid", 129.0, 4, ["保湿精华 30ml"]),
+    DemoOrder("O20261115004", "C1002", "shipped", 199.0, 7, ["Linen shirt white S"]),
+    DemoOrder("O20261020005", "C1003", "refunded", 89.0, 33, ["纯棉T恤 灰色 XL"], 30),
+    DemoOrder("O20261105006", "C1003", "delivered", 349.0, 9, ["牛仔外套 蓝色 XL"], 4),
+    DemoOrder("O20260903007", "C1004", "delivered", 158.0, 80, ["真丝衬衫 白色 S"], 76),
+    DemoOrder("O20260921008", "C1004", "delivered", 299.0, 62, ["阔腿裤 黑色 S"], 59),
+    DemoOrder("O20261012009", "C1004", "delivered", 89.0, 41, ["卸妆油 200ml"], 38),
+    DemoOrder("O20261108010", "C1004", "delivered", 399.0, 14, ["羊绒毛衣 燕麦色 S"], 10),
+    DemoOrder("O20261116011", "C1004", "delivered", 219.0, 6, ["连衣裙 藏青 M"], 2),
+    DemoOrder("O20261002012", "C1005", "refunded", 129.0, 50, ["Hoodie grey L"], 46),
+    DemoOrder("O20261114013", "C1005", "delivered", 259.0, 8, ["Wool coat camel L"], 3),
+]
+
+# order id → (carrier, tracking number, [(hours ago, location, description)] oldest first)
+SHIPMENTS: dict[str, tuple[str, str, list[tuple[float, str, str]]]] = {
+    "O20261101001": ("中通快递", "ZT7730012001", [
+        (500, "杭州", "【杭州市】快件已揽收"),
+        (480, "杭州转运中心", "【杭州转运中心】已发出，下一站：上海"),
+        (440, "上海", "【上海市】快件已签收，签收人：本人"),
+    ]),
+    "O20261111002": ("顺丰速运", "SF1420098877", [
+        (60, "杭州", "【杭州市】顺丰速运已收取快件"),
+        (30, "杭州转运中心", "【杭州转运中心】快件已发出，下一站：上海"),
+        (6, "上海", "【上海浦东集散中心】快件到达，正在安排派送"),
+    ]),
+    "O20261115004": ("YTO Express", "YT9001234567", [
+        (130, "Hangzhou", "Picked up by courier in Hangzhou"),
+        (110, "Hangzhou hub", "Departed Hangzhou sorting centre"),
+        (60, "Guangzhou hub", "Arrived at Guangzhou hub"),
+    ]),
+    "O20261020005": ("中通快递", "ZT7730045005", [(730, "北京", "【北京市】快件已签收，签收人：快递柜")]),
+    "O20261105006": ("中通快递", "ZT7730056006", [
+        (180, "杭州", "【杭州市】快件已揽收"),
+        (96, "北京", "【北京市】快件已签收，签收人：快递柜"),
+    ]),
+    "O20260903007": ("中通快递", "ZT7730067007", [(1820, "成都", "【成都市】快件已签收，签收人：本人")]),
+    "O20260921008": ("中通快递", "ZT7730078008", [(1410, "成都", "【成都市】快件已签收，签收人：本人")]),
+    "O20261012009": ("中通快递", "ZT7730089009", [(910, "成都", "【成都市】快件已签收，签收人：本人")]),
+    "O20261108010": ("顺丰速运", "SF1420011010", [(240, "成都", "【成都市】快件已签收，签收人：前台")]),
+    "O20261116011": ("顺丰速运", "SF1420022011", [
+        (100, "杭州", "【杭州市】顺丰速运已收取快件"),
+        (48, "成都", "【成都市】快件已签收，签收人：本人"),
+    ]),
+    "O20261002012": ("SF Express", "SF1420033012", [(1100, "Shenzhen", "Delivered, signed by customer")]),
+    "O20261114013": ("SF Express", "SF1420044013", [
+        (150, "Hangzhou", "Picked up"),
+        (72, "Shenzhen", "Delivered to parcel locker"),
+    ]),
+}
+
+# (code, customer, title zh, title en, amount, min spend, valid until (days from now), used)
+COUPONS = [
+    ("SHOP20", "C1001", "店铺券 满 199 减 20", "Store coupon: ¥20 off orders over ¥199", 20.0, 199.0, 10, False),
+    ("VIP10", "C1001", "VIP 专享 10 元无门槛券", "VIP ¥10 coupon, no minimum spend", 10.0, 0.0, 25, False),
+    ("OLD50", "C1001", "满 500 减 50（已过期）", "¥50 off ¥500 (expired)", 50.0, 500.0, -3, False),
+    ("USED15", "C1001", "满 99 减 15（已使用）", "¥15 off ¥99 (used)", 15.0, 99.0, 5, True),
+    ("NEW15", "C1002", "新人券 满 99 减 15", "New customer coupon: ¥15 off orders over ¥99", 15.0, 99.0, 20, False),
+    ("SORRY10", "C1003", "致歉 10 元无门槛券", "Apology coupon: ¥10, no minimum spend", 10.0, 0.0, 15, False),
+    ("SHOP20B", "C1004", "店铺券 满 199 减 20", "Store coupon: ¥20 off orders over ¥199", 20.0, 199.0, 10, False),
+]
+
+# (return id, order, customer, kind, status, days ago, refund amount)
+RETURNS = [
+    ("R5001", "O20261020005", "C1003", "refund", "refunded", 29, 89.0),
+    ("R5002", "O20261108010", "C1004", "refund", "in_transit", 3, 399.0),
+    ("R5003", "O20261002012", "C1005", "refund", "refunded", 44, 129.0),
+]
+
+# (customer, order, days ago, summary)
+COMPLAINTS = [
+    ("C1003", "O20261020005", 31, "T恤洗一次就缩水严重，要求退货并投诉质量"),
+]
+
+
+def at(now: dt.datetime, *, days: float = 0, hours: float = 0) -> str:
+    """`now` minus the given time, as ISO UTC to the second."""
+    return (now - dt.timedelta(days=days, hours=hours)).replace(microsecond=0).isoformat()
