@@ -72,8 +72,12 @@ class Console:
         self.page = page
         self.base_url = base_url
 
-    def log_in(self, username: str = "agent", password: str = "kefu-demo") -> Console:
+    def open(self) -> Console:
         self.page.goto(f"{self.base_url}/console")
+        expect(self.page.get_by_test_id("login-view")).to_be_visible()
+        return self
+
+    def log_in(self, username: str = "agent", password: str = "kefu-demo") -> Console:
         self.page.get_by_test_id("login-username").fill(username)
         self.page.get_by_test_id("login-password").fill(password)
         self.page.get_by_test_id("login-submit").click()

@@ -50,6 +50,13 @@ def test_shopper_gets_answers_from_the_bot_in_english(kefu_system: RunningKefu, 
     expect(replies.filter(has_text="48 hours")).to_have_count(1)
     shot(shop.page, "02-bot-answers")
 
+    # the shopper can switch the widget's language; the transcript stays as it was
+    shop.page.get_by_test_id("kefu-lang").click()
+    expect(shop.page.get_by_test_id("kefu-lang")).to_have_attribute("data-lang", "zh")
+    expect(shop.page.get_by_test_id("kefu-status-title")).to_have_text("智能客服")
+    expect(replies.filter(has_text="48 hours")).to_have_count(1)
+    shot(shop.page, "03-switched-to-chinese")
+
 
 def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, browsing: Browsing, shot: Shot):
     base = kefu_system.handoff_url
@@ -66,13 +73,15 @@ def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, b
     assert conversation_id
 
     # the agent logs in, sees the chat in the queue with the reason, opens and claims it
-    console = Console(browsing.new_page(locale="zh-CN", viewport=CONSOLE_SIZE), base).log_in()
+    console = Console(browsing.new_page(locale="zh-CN", viewport=CONSOLE_SIZE), base).open()
+    shot(console.page, "02-console-login")
+    console.log_in()
     expect(console.page.get_by_test_id("agent-name")).to_contain_text("小美")
     item = console.queue_item(conversation_id)
     expect(item).to_have_attribute("data-state", "queued")
     expect(item.get_by_test_id("queue-reason")).to_have_attribute("data-reason", "explicit_request")
     expect(item.get_by_test_id("queue-reason")).to_have_text("顾客要求转人工")
-    shot(console.page, "02-console-queue")
+    shot(console.page, "03-console-queue")
 
     console.open_chat(conversation_id)
     expect(console.page.get_by_test_id("escalation-reason")).to_have_attribute("data-reason", "explicit_request")
@@ -90,7 +99,7 @@ def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, b
     reply = "亲，我是小美，您的羽绒服已经在路上了~"
     console.reply(reply)
     expect(console.page.get_by_test_id("toast")).to_be_hidden()
-    shot(console.page, "03-console-claimed-and-replied")
+    shot(console.page, "04-console-claimed-and-replied")
 
     # the shopper sees who is answering now, and the reply
     expect(shop.status).to_have_attribute("data-state", "agent")
@@ -98,7 +107,7 @@ def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, b
     agent_said = shop.rows("agent").filter(has_text=reply)
     expect(agent_said).to_have_count(1)
     expect(agent_said).to_contain_text("小美 Mia")
-    shot(shop.page, "04-shopper-sees-agent")
+    shot(shop.page, "05-shopper-sees-agent")
 
     # a reload mid-chat keeps the transcript: same rows, same order, nothing twice
     before = shop.transcript()
@@ -110,7 +119,7 @@ def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, b
     seqs = [seq for seq, _, _ in after]
     assert None not in seqs and len(set(seqs)) == len(seqs)
     expect(shop.page.get_by_test_id("kefu-status-title")).to_have_text("小美 Mia")
-    shot(shop.page, "05-shopper-after-reload")
+    shot(shop.page, "06-shopper-after-reload")
 
     # the shopper writes back; the agent hands the chat back to the bot
     console_before = console.transcript("shopper").count()
@@ -119,14 +128,14 @@ def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, b
     console.page.get_by_test_id("handback-outcome").select_option("resolved")
     console.page.get_by_test_id("handback").click()
     expect(console.page.get_by_test_id("conv-state")).to_have_attribute("data-state", "bot")
-    shot(console.page, "06-console-handed-back")
+    shot(console.page, "07-console-handed-back")
 
     # the bot answers the shopper's next question again
     expect(shop.status).to_have_attribute("data-state", "bot")
     expect(shop.page.get_by_test_id("kefu-status-title")).to_have_text("智能客服")
     replies = shop.ask("多久能发货呀")
     expect(replies.filter(has_text="48 小时")).to_have_count(2)
-    shot(shop.page, "07-bot-again")
+    shot(shop.page, "08-bot-again")
 
 
 def test_shopper_html_is_shown_as_text_and_runs_nothing(kefu_system: RunningKefu, browsing: Browsing, shot: Shot):
@@ -139,7 +148,7 @@ def test_shopper_html_is_shown_as_text_and_runs_nothing(kefu_system: RunningKefu
     conversation_id = shop.conversation_id()
     assert conversation_id
 
-    console = Console(browsing.new_page(locale="en-US", viewport=CONSOLE_SIZE), base).log_in()
+    console = Console(browsing.new_page(locale="en-US", viewport=CONSOLE_SIZE), base).open().log_in()
     console.open_chat(conversation_id)
     shown = console.transcript("shopper").filter(has_text=XSS)
     expect(shown).to_have_count(1)
