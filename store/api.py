@@ -24,8 +24,14 @@ class ReturnCreate(BaseModel):
     reason: str = ""
 
 
+class CouponCreate(BaseModel):
+    amount: float
+    reason: str = ""
+    valid_days: int = 30
+
+
 def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
-    """The five endpoints; with `token`, every request must carry `Authorization: Bearer <token>`."""
+    """The six endpoints; with `token`, every request must carry `Authorization: Bearer <token>`."""
     app = FastAPI(title="kefu store API (reference)")
 
     @app.middleware("http")
@@ -62,6 +68,14 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
     def create_return(body: ReturnCreate) -> dict[str, Any]:
         try:
             created = store.create_return(body.customer_id, body.order_id, body.kind, body.reason)
+        except StoreError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return dataclasses.asdict(created)
+
+    @app.post("/customers/{customer_id}/coupons", status_code=201)
+    def issue_coupon(customer_id: str, body: CouponCreate) -> dict[str, Any]:
+        try:
+            created = store.issue_coupon(customer_id, body.amount, body.reason, body.valid_days)
         except StoreError as exc:
             raise HTTPException(409, str(exc)) from exc
         return dataclasses.asdict(created)

@@ -157,6 +157,26 @@ class DemoStore:
                 )
         return ReturnRequest(f"R{number}", order_id, kind, "requested", now.isoformat(), refund, now.isoformat())
 
+    def issue_coupon(self, customer_id: str, amount: float, reason: str, valid_days: int) -> Coupon:
+        if amount <= 0:
+            raise StoreError("a coupon must be worth something")
+        until = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=valid_days)).isoformat()
+        with self._lock:
+            db = self._db()
+            if db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+                raise StoreError(f"no customer {customer_id}")
+            with db:
+                number = db.execute("SELECT COUNT(*) FROM coupons").fetchone()[0] + 9001
+                coupon = Coupon(
+                    f"CS{number}", f"客服补偿券 ¥{amount:g}（无门槛）", f"¥{amount:g} apology coupon (no minimum)",
+                    amount, 0.0, until,
+                )
+                db.execute(
+                    "INSERT INTO coupons VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                    (coupon.code, customer_id, coupon.title_zh, coupon.title_en, amount, 0.0, until),
+                )
+        return coupon
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:

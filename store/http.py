@@ -106,6 +106,18 @@ class HttpStore:
         except TypeError as exc:
             raise StoreError(f"store sent a return kefu cannot read: {exc!r}") from exc
 
+    def issue_coupon(self, customer_id: str, amount: float, reason: str, valid_days: int) -> Coupon:
+        payload = {"amount": amount, "reason": reason, "valid_days": valid_days}
+        try:
+            response = self._http.post(f"/customers/{customer_id}/coupons", json=payload)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"store unreachable: {exc!r}") from exc
+        body = _json(response)
+        try:
+            return Coupon(**body)
+        except TypeError as exc:
+            raise StoreError(f"store sent a coupon kefu cannot read: {exc!r}") from exc
+
     def close(self) -> None:
         self._http.close()
 
