@@ -185,18 +185,19 @@ async def soak(service: Service, shoppers: int, agents: int, messages: int) -> N
     done = asyncio.Event()
     limits = httpx.Limits(max_connections=200)
 
-    async def retry(call: Any) -> httpx.Response:
+    async def retry(call: Any) -> Any:
+        """What a client does while the server restarts: try again until it answers."""
         while True:
             try:
-                response = await call()
-                if response.status_code < 500:
-                    return response
-            except httpx.HTTPError:
+                result = await call()
+                if not isinstance(result, httpx.Response) or result.status_code < 500:
+                    return result
+            except (httpx.HTTPError, ValueError, KeyError):
                 pass
             await asyncio.sleep(0.2)
 
     async def shopper(http: httpx.AsyncClient, n: int) -> None:
-        cid, auth, _ = await open_chat(http, service.url)
+        cid, auth, _ = await retry(lambda: open_chat(http, service.url))
         await retry(lambda: _signed_escalation(http, service.url, cid))
         sent[cid], received[cid] = [], []
         cursor = 0
@@ -215,7 +216,7 @@ async def soak(service: Service, shoppers: int, agents: int, messages: int) -> N
                         received[cid].append(event["text"])
 
     async def agent(http: httpx.AsyncClient, username: str) -> None:
-        auth = await login(http, service.url, username)
+        auth = await retry(lambda: login(http, service.url, username))
         await retry(lambda: http.put(f"{service.url}/api/agent/status", json={"status": "online"}, headers=auth))
         while not done.is_set():
             items = (await retry(lambda: http.get(f"{service.url}/api/agent/queue", headers=auth))).json()["items"]
@@ -233,7 +234,7 @@ async def soak(service: Service, shoppers: int, agents: int, messages: int) -> N
                         f"{service.url}/api/agent/conversations/{cid}/messages",
                         json={"text": reply, "client_id": f"r-{event['client_id']}"}, headers=auth))
                     replied[cid].add(event["client_id"])
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
 
     async def restarter() -> None:
         while sum(len(v) for v in sent.values()) < shoppers * messages // 2:
@@ -252,8 +253,9 @@ async def soak(service: Service, shoppers: int, agents: int, messages: int) -> N
         await restart
         # The server's record, after the restart: every message exactly once.
         lost = duplicated = 0
+        checker = await retry(lambda: login(http, service.url, "agent01"))
         for cid, texts in sent.items():
-            token_free = (await http.get(f"{service.url}/api/agent/conversations/{cid}", headers=await login(http, service.url, "agent01"))).json()
+            token_free = (await http.get(f"{service.url}/api/agent/conversations/{cid}", headers=checker)).json()
             stored = [e["text"] for e in token_free["events"] if e["sender"] == "shopper"]
             answers = [e["text"] for e in token_free["events"] if e["sender"] == "agent"]
             lost += len(set(texts) - set(stored)) + len({f"answer to {t}" for t in texts} - set(answers))

@@ -16,23 +16,33 @@ from fastapi.staticfiles import StaticFiles
 
 from handoff_service.agents import AgentDirectory
 from handoff_service.conversations import ConversationService
+from handoff_service.customers import CustomerDirectory
 from handoff_service.db import make_engine, make_sessionmaker, migrate
 from handoff_service.desk import DeskService
 from handoff_service.errors import KefuError
 from handoff_service.hub import make_hub
 from handoff_service.metrics import Metrics
 from handoff_service.rasa_client import RasaClient
-from handoff_service.routers import agent, escalations, pages, shopper
+from handoff_service.remedies import Remedies
+from handoff_service.routers import agent, console, escalations, pages, shopper
 from handoff_service.routers.pages import STATIC
 from handoff_service.settings import Settings
+from handoff_service.suggestions import Suggester
 from handoff_service.sweeper import Sweeper
+from kb_index.settings import KbSettings
+from store import open_store
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    rasa_transport: httpx.AsyncBaseTransport | None = None,
+    kb_settings: KbSettings | None = None,
+) -> FastAPI:
     """`rasa_transport` lets unit tests put a fake Rasa at the HTTP seam."""
     settings = settings or Settings()
+    kb_settings = kb_settings or KbSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +64,11 @@ def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBase
         app.state.conversations = conversations
         app.state.desk = desk
         app.state.agents = AgentDirectory(sessions, settings.agent_session_hours)
+        token = settings.store_token.get_secret_value() if settings.store_token else None
+        store = open_store(settings.store_path, settings.store_url, token)
+        app.state.customers = CustomerDirectory(sessions, store)
+        app.state.remedies = Remedies(sessions, hub, store, settings)
+        app.state.suggester = Suggester(kb_settings, settings.canned_replies_path)
         if settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,
@@ -70,6 +85,7 @@ def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBase
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await conversations.aclose()
+            store.close()
             await hub.aclose()
             await http.aclose()
             await engine.dispose()
@@ -90,6 +106,7 @@ def create_app(settings: Settings | None = None, rasa_transport: httpx.AsyncBase
     app.include_router(shopper.router)
     app.include_router(agent.router)
     app.include_router(agent.socket_router)
+    app.include_router(console.router)
     app.include_router(escalations.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -35,7 +35,7 @@ class Turn(BaseModel):
     intent: str | None = None
     confidence: float | None = None
     timestamp: float | None = None
-    # The upset detector's score of a shopper turn (0 = calm; 2 or more reads as upset).
+    # How upset a shopper turn reads, from the upset detector: 0 = calm … 1 = clearly upset.
     sentiment: float | None = None
     upset: bool | None = None
 

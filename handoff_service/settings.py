@@ -40,10 +40,17 @@ class Settings(BaseSettings):
     coupon_limit_agent: float = 20.0
     coupon_limit_supervisor: float = 200.0
 
-    # Customer 360 and suggested replies.
+    # Customer 360, remedies and suggested replies: the demo store unless a real store's API is set.
     store_path: Path = Path("var/store.db")
-    canned_replies_path: Path = Path("knowledge/canned_replies.yml")
-    suggestions: bool = True
+    store_url: str | None = None
+    store_token: SecretStr | None = None
+    canned_replies_path: Path = Path(__file__).resolve().parent / "canned_replies.yml"
+    coupon_valid_days: int = 30
+    return_address_zh: str = "浙江省杭州市余杭区仓前街道文一西路 1888 号 悦衣小铺售后仓，收件人：售后组，电话 400-820-6688"
+    return_address_en: str = (
+        "Yue Boutique Returns, 1888 Wenyi West Rd, Cangqian, Yuhang, Hangzhou, Zhejiang; "
+        "recipient: After-sales team, tel 400-820-6688"
+    )
 
     # Created at start-up when no agent exists yet, so a fresh demo can log in.
     demo_agent_username: str | None = "agent"

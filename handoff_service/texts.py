@@ -42,6 +42,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请为本次服务打个分吧（1–5 星），您的评价会帮助我们做得更好~",
         "en": "How did we do? Please rate this chat from 1 to 5 stars.",
     },
+    "coupon_issued": {
+        "zh": "亲，已为您发放一张「{title}」（券码 {code}），{until} 前有效，下单时自动抵扣~",
+        "en": "I've added a coupon to your account: {title} (code {code}), valid until {until}. It applies at checkout.",
+    },
+    "return_started_refund": {
+        "zh": "已为订单 {order_id} 提交退货退款（售后单号 {return_id}）。请按以下步骤操作：\n"
+        "1. 保持吊牌完好，商品放回原包装；\n2. 寄回：{address}；\n3. 包裹内附纸条写上订单号和手机号；\n"
+        "4. 寄出后在售后页面填写快递单号。仓库签收后 24 小时内审核，退款 1–3 个工作日原路到账。",
+        "en": "I've started a return for order {order_id} (return {return_id}). Steps:\n"
+        "1. Keep the tags on and pack the item in its original packaging;\n2. Send it to: {address};\n"
+        "3. Put a note with your order number and phone number inside;\n4. Enter the tracking number on the "
+        "after-sales page. The refund goes back to your payment method 1–3 business days after we receive it.",
+    },
+    "return_started_exchange": {
+        "zh": "已为订单 {order_id} 提交换货（售后单号 {return_id}）。请按以下步骤操作：\n"
+        "1. 保持吊牌完好；\n2. 寄回：{address}；\n3. 包裹内附纸条写上订单号、手机号和想换的尺码/颜色；\n"
+        "4. 寄出后在售后页面填写快递单号。仓库签收后 48 小时内发出新商品。",
+        "en": "I've started an exchange for order {order_id} (return {return_id}). Steps:\n"
+        "1. Keep the tags on;\n2. Send it to: {address};\n3. Put a note inside with your order number, phone "
+        "number and the size/colour you want;\n4. Enter the tracking number on the after-sales page. We ship "
+        "the replacement within 48 hours of receiving it.",
+    },
 }
 
 

@@ -4,6 +4,8 @@
 store's REST API (the contract is in store/README.md).
 """
 
+from pathlib import Path
+
 from store.client import (
     Coupon,
     Customer,
@@ -17,6 +19,11 @@ from store.client import (
 from store.demo import DemoStore
 from store.http import HttpStore
 
+
+def open_store(path: Path, url: str | None = None, token: str | None = None) -> StoreClient:
+    """The real store's API when `url` is set, otherwise the demo store in `path`."""
+    return HttpStore(url, token) if url else DemoStore(path)
+
 __all__ = [
     "Coupon",
     "Customer",
@@ -28,4 +35,5 @@ __all__ = [
     "Shipment",
     "StoreClient",
     "StoreError",
+    "open_store",
 ]

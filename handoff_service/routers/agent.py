@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
 from handoff_service.agents import AgentDirectory
@@ -92,15 +92,24 @@ async def agents_load(agent: Supervisor, desk: Desk) -> dict[str, Any]:
     return {"agents": await desk.agents_load()}
 
 
+async def detail_with_customer(request: Request, desk: DeskService, conversation_id: str) -> dict[str, Any]:
+    """The chat, with the customer's live 360 from the store (the escalation's copy if the store fails)."""
+    detail = await desk.detail(conversation_id)
+    live = await request.app.state.customers.profile(detail["customer_id"])
+    if live and live.get("name") is not None:
+        detail["customer"] = live
+    return detail
+
+
 @router.get("/conversations/{conversation_id}")
-async def conversation(conversation_id: str, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
-    return await desk.detail(conversation_id)
+async def conversation(conversation_id: str, request: Request, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    return await detail_with_customer(request, desk, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/claim")
-async def claim(conversation_id: str, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+async def claim(conversation_id: str, request: Request, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
     await desk.claim(agent, conversation_id)
-    return await desk.detail(conversation_id)
+    return await detail_with_customer(request, desk, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=202)
@@ -115,9 +124,9 @@ async def typing(conversation_id: str, body: TypingBody, agent: DeskAgent, desk:
 
 
 @router.post("/conversations/{conversation_id}/transfer")
-async def transfer(conversation_id: str, body: TransferBody, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+async def transfer(conversation_id: str, body: TransferBody, request: Request, agent: DeskAgent, desk: Desk) -> dict[str, Any]:
     await desk.transfer(agent, conversation_id, body.to_agent_id, body.team)
-    return await desk.detail(conversation_id)
+    return await detail_with_customer(request, desk, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/handback")
