@@ -239,3 +239,23 @@ def test_no_one_in_time_becomes_a_callback_with_a_promise(impatient_desk: Desk, 
 def _next_of_type(ws: Any, kind: str) -> dict[str, Any] | None:
     frame = json.loads(ws.recv(timeout=10))
     return frame if frame.get("type") == kind else None
+
+
+def test_a_waiting_shopper_sees_the_queue_move_live(desk: Desk, http: httpx.Client):
+    first, first_auth = open_chat(http, desk.url)
+    second, second_auth = open_chat(http, desk.url)
+    escalate(http, desk.url, first)
+    escalate(http, desk.url, second)
+    token = second_auth["Authorization"].split()[1]
+    with connect(f"{desk.url.replace('http', 'ws')}/ws/sessions/{second}?token={token}") as ws:
+        assert wait_until(lambda: _queue_frame(ws, 2), timeout=10)
+        http.post(f"{desk.url}/api/sessions/{first}/leave", headers=first_auth)
+        moved = wait_until(lambda: _queue_frame(ws, 1), timeout=10)
+    assert moved["queue"]["wait_seconds"] > 0
+
+
+def _queue_frame(ws: Any, position: int) -> dict[str, Any] | None:
+    frame = json.loads(ws.recv(timeout=10))
+    if frame.get("type") == "queue" and frame["queue"] and frame["queue"]["position"] == position:
+        return frame
+    return None
