@@ -143,7 +143,7 @@ def transcript_of(tracker: Tracker, detector: UpsetDetector, limit: int = 50) ->
                     intent=intent.get("name"),
                     confidence=intent.get("confidence"),
                     timestamp=event.get("timestamp"),
-                    sentiment=mood.score,
+                    sentiment=mood.sentiment,
                     upset=mood.upset,
                 )
             )

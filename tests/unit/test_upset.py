@@ -1,0 +1,68 @@
+"""The upset detector on the labelled messages of tests/data/upset (targets of issue #7)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from benchmarks.upset import labelled, scores
+from bot.actions.upset import UpsetDetector
+
+
+@pytest.fixture(scope="module")
+def detector() -> UpsetDetector:
+    return UpsetDetector()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_labelled_sets_have_at_least_150_messages_per_language_with_both_labels(lang: str) -> None:
+    texts, gold = labelled(f"{lang}.tsv")
+    held_texts, held_gold = labelled(f"{lang}_heldout.tsv")
+
+    assert len(texts) + len(held_texts) >= 150
+    assert gold.sum() > 50 and (~gold).sum() > 50 and held_gold.sum() >= 20 and (~held_gold).sum() >= 20
+    assert not set(texts) & set(held_texts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_held_out_f1_is_at_least_085_with_at_most_5_percent_false_alarms(detector: UpsetDetector, lang: str) -> None:
+    texts, gold = labelled(f"{lang}_heldout.tsv")
+
+    result = scores(np.array([detector.score(t).upset for t in texts]), gold)
+
+    assert result["f1"] >= 0.85, result
+    assert result["false_alarms"] <= 0.05, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["快递还没到，麻烦帮我看看", "物流三天没动了，帮忙催一下", "my package hasn't arrived yet, could you check please?", "转人工", "/request_human"],
+)
+def test_calm_questions_about_problems_are_not_upset(detector: UpsetDetector, text: str) -> None:
+    assert not detector.score(text).upset
+
+
+@pytest.mark.parametrize("text", ["垃圾店铺，再也不来了", "我的耐心已经被你们磨没了", "WHERE IS MY REFUND, THIS IS A JOKE", "you people are scammers"])
+def test_upset_messages_are_caught(detector: UpsetDetector, text: str) -> None:
+    score = detector.score(text)
+
+    assert score.upset and score.sentiment > 0.5
+
+
+def test_the_lexicon_alone_needs_no_encoder() -> None:
+    lexicon = UpsetDetector(model_path=None)
+
+    assert lexicon.score("气死我了，衣服一洗就缩水").upset
+    assert lexicon.score("气死我了").probability is None
+
+
+def test_scoring_takes_milliseconds(detector: UpsetDetector) -> None:
+    detector.score("warm up")
+    started = time.perf_counter()
+    for _ in range(20):
+        detector.score("下单3天了还没发，你们在搞什么？")
+    per_message_ms = 1000 * (time.perf_counter() - started) / 20
+
+    assert per_message_ms < 25  # the 5 ms target is measured on a quiet machine (BENCHMARKS.md); CI shares its cores
