@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -21,3 +21,11 @@ bench-turns: setup
 bench-kb: setup
 	.venv/bin/python -m benchmarks.kb_quality
 	.venv/bin/python -m benchmarks.kb_speed
+
+# The bot (issue #7): bitext and our own held-out intent accuracy, out-of-scope end to end,
+# full training time (~5 min); the upset detector's precision/recall/F1 per language.
+bench-nlu: setup
+	.venv/bin/python -m benchmarks.nlu
+
+bench-upset: setup
+	.venv/bin/python -m benchmarks.upset

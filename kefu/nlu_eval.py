@@ -30,6 +30,7 @@ class Evaluation:
     report: Report
     train_seconds: list[float]
     parse_seconds: float
+    predictions: list[Prediction]
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -81,6 +82,7 @@ def _run(rasa_venv: Path, config: Path, arguments: list[str], log_file: Path | N
         report=score(predictions),
         train_seconds=[run["train_seconds"] for run in runs],
         parse_seconds=sum(run["parse_seconds"] for run in runs),
+        predictions=predictions,
     )
 
 
