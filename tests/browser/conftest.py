@@ -21,13 +21,15 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium for a test module. Not for the whole session: while Playwright's sync API is
+    running it leaves its asyncio loop marked as running in the main thread, and every async test
+    collected after tests/browser would then fail with "cannot be called from a running event loop"."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (scripts/setup.sh installs it with apt as root)")
     expect.set_options(timeout=15_000)
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -82,6 +84,7 @@ def browsing(browser: Browser) -> Iterator[Browsing]:
 def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
     """`shot(page, "03-queued")` saves var/artifacts/browser/<test name>/03-queued.png."""
     folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)  # no stale pictures from an earlier run
 
     def save(page: Page, name: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
