@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -124,6 +125,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    # Like the `rasa` command: custom components (bot.components…) import from the project root.
+    sys.path.insert(1, os.getcwd())
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
 
