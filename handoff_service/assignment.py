@@ -19,8 +19,12 @@ def eligible(agent: Agent, conv: Conversation) -> bool:
     )
 
 
-async def least_loaded(session: AsyncSession, conv: Conversation) -> Agent | None:
-    agents = (await session.scalars(select(Agent).where(Agent.active, Agent.status == "online"))).all()
+async def online_agents(session: AsyncSession) -> list[Agent]:
+    return list((await session.scalars(select(Agent).where(Agent.active, Agent.status == "online"))).all())
+
+
+def least_loaded(agents: list[Agent], conv: Conversation) -> Agent | None:
+    """The eligible agent with the most room, relative to their cap."""
     candidates = [a for a in agents if eligible(a, conv)]
     return min(candidates, key=lambda a: (a.active_chats / max(a.max_concurrent, 1), a.id), default=None)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handoff_service.assignment import free_seat, least_loaded, take_seat
+from handoff_service.assignment import free_seat, least_loaded, online_agents, take_seat
 from handoff_service.conversations import clean_text, event_public, find_by_client_id
 from handoff_service.errors import BadRequest, Conflict, Forbidden, NotFound, RasaUnavailable
 from handoff_service.hub import AGENTS, EventHub, conversation_channel, notify
@@ -17,7 +17,7 @@ from handoff_service.lifecycle import State
 from handoff_service.metrics import Metrics
 from handoff_service.models import Agent, AuditEntry, Conversation, Escalation, Event, as_utc, iso_utc, utcnow
 from handoff_service.ownership import add_event, move
-from handoff_service.queue import PRIORITY_RANK, waiting
+from handoff_service.queue import PRIORITY_RANK, queue_key, waiting
 from handoff_service.rasa_client import RasaClient
 from handoff_service.texts import say
 
@@ -57,32 +57,39 @@ class DeskService:
     async def queue(self) -> list[dict[str, Any]]:
         """Chats waiting for a person or with one: waiting ones first, most urgent, longest waiting."""
         async with self._sessions() as session:
-            order = {c.id: i for i, c in enumerate(await waiting(session))}
             convs = (
                 await session.scalars(
                     select(Conversation).where(Conversation.state.in_([State.QUEUED, State.AGENT, State.CALLBACK]))
                 )
             ).all()
-            names = {a.id: a.display_name for a in (await session.scalars(select(Agent))).all()}
-            items = []
-            for conv in convs:
-                escalation = await self._latest_escalation(session, conv.id)
-                items.append(
-                    {
-                        "conversation_id": conv.id,
-                        "state": conv.state,
-                        "customer_id": conv.customer_id,
-                        "lang": conv.lang,
-                        "priority": conv.priority or "routine",
-                        "reason": escalation.reason if escalation else None,
-                        "queued_at": iso_utc(conv.queued_at),
-                        "waiting_seconds": round(seconds_since(conv.queued_at)) if conv.state == State.QUEUED else None,
-                        "position": order[conv.id] + 1 if conv.id in order else None,
-                        "assigned_agent_id": conv.assigned_agent_id,
-                        "assigned_agent_name": names.get(conv.assigned_agent_id),
-                        "callback_contact": conv.callback_contact,
-                    }
-                )
+            reasons = dict(
+                (
+                    await session.execute(
+                        select(Escalation.conversation_id, Escalation.reason)
+                        .where(Escalation.conversation_id.in_([c.id for c in convs]))
+                        .order_by(Escalation.id)
+                    )
+                ).all()
+            )  # the latest escalation of each chat wins
+            names = dict((await session.execute(select(Agent.id, Agent.display_name))).all())
+        order = {c.id: i for i, c in enumerate(sorted((c for c in convs if c.state == State.QUEUED), key=queue_key))}
+        items = [
+            {
+                "conversation_id": conv.id,
+                "state": conv.state,
+                "customer_id": conv.customer_id,
+                "lang": conv.lang,
+                "priority": conv.priority or "routine",
+                "reason": reasons.get(conv.id),
+                "queued_at": iso_utc(conv.queued_at),
+                "waiting_seconds": round(seconds_since(conv.queued_at)) if conv.state == State.QUEUED else None,
+                "position": order[conv.id] + 1 if conv.id in order else None,
+                "assigned_agent_id": conv.assigned_agent_id,
+                "assigned_agent_name": names.get(conv.assigned_agent_id),
+                "callback_contact": conv.callback_contact,
+            }
+            for conv in convs
+        ]
         state_rank = {State.QUEUED: 0, State.CALLBACK: 1, State.AGENT: 2}
         items.sort(key=lambda i: (state_rank[i["state"]], i["position"] or 0, PRIORITY_RANK[i["priority"]]))
         return items
@@ -193,15 +200,20 @@ class DeskService:
         assigned = 0
         async with self._sessions() as session:
             queued = await waiting(session)
+            agents = await online_agents(session)
             for conv in queued:
-                agent = await least_loaded(session, conv)
+                if not any(a.active_chats < a.max_concurrent for a in agents):
+                    break
+                agent = least_loaded(agents, conv)
                 if agent is None:
                     continue
                 try:
                     await self._assign(session, conv, agent, how="auto_assigned")
                 except Conflict:
                     await session.rollback()  # another replica got there first; fine
+                    agents = await online_agents(session)
                     continue
+                await session.refresh(agent)
                 assigned += 1
                 self._hub.signal(AGENTS, {"type": "assigned", "conversation_id": conv.id, "agent_id": agent.id})
                 notify(self._hub, conv.id, queue_changed=True)
