@@ -9,7 +9,7 @@
 - heldout: trained on nlu_data, scored on tests/data/nlu/{zh,en}_test.yml; then, for the
   held-out out-of-scope and nonsense messages, where the bot really ends: "not understood"
   when NLU says out_of_scope/nlu_fallback or routes to the knowledge base and the knowledge
-  base (the real one, knowledge/) abstains; a person when NLU says request_human/file_complaint;
+  base (the real one, knowledge/) does not answer by the bot's rule (bot.actions.kb.kb_answers); a person when NLU says request_human/file_complaint;
   anything else is an answer the shopper did not ask for;
 - train: a full `rasa train` (bot/config.yml, NLU + rules), timed.
 """
@@ -82,6 +82,10 @@ def bench_heldout(settings: DemoSettings) -> dict[str, object]:
     from kb_index.search import KnowledgeSearcher
     from kb_index.settings import KbSettings
 
+    from bot.actions.kb import kb_answers
+    from bot.actions.settings import ActionSettings
+
+    action_settings = ActionSettings()
     kb = KbSettings()
     searcher, _ = KnowledgeSearcher.open(kb.knowledge_dir, kb.index_dir, load_encoder(kb.model), kb.threshold)
     report: dict[str, object] = {}
@@ -96,7 +100,8 @@ def bench_heldout(settings: DemoSettings) -> dict[str, object]:
             if predicted in HUMAN_INTENTS:
                 outcome = "human"
             elif predicted in KB_INTENTS and predicted not in ("greet", "goodbye", "thanks"):
-                outcome = "not_understood" if searcher.search(p.text).decision == "no_answer" else "kb_answer"
+                answered = kb_answers(searcher.search(p.text), predicted, action_settings)
+                outcome = "kb_answer" if answered else "not_understood"
             else:
                 outcome = "answered_" + predicted
             outcomes[outcome] += 1
