@@ -62,15 +62,16 @@ class DeskService:
                     select(Conversation).where(Conversation.state.in_([State.QUEUED, State.AGENT, State.CALLBACK]))
                 )
             ).all()
-            reasons = dict(
-                (
+            latest = {
+                cid: (reason, packet)
+                for cid, reason, packet in (
                     await session.execute(
-                        select(Escalation.conversation_id, Escalation.reason)
+                        select(Escalation.conversation_id, Escalation.reason, Escalation.packet)
                         .where(Escalation.conversation_id.in_([c.id for c in convs]))
                         .order_by(Escalation.id)
                     )
                 ).all()
-            )  # the latest escalation of each chat wins
+            }  # the latest escalation of each chat wins
             names = dict((await session.execute(select(Agent.id, Agent.display_name))).all())
         order = {c.id: i for i, c in enumerate(sorted((c for c in convs if c.state == State.QUEUED), key=queue_key))}
         items = [
@@ -80,7 +81,8 @@ class DeskService:
                 "customer_id": conv.customer_id,
                 "lang": conv.lang,
                 "priority": conv.priority or "routine",
-                "reason": reasons.get(conv.id),
+                "reason": latest[conv.id][0] if conv.id in latest else None,
+                "customer_name": ((latest[conv.id][1] or {}).get("customer") or {}).get("name") if conv.id in latest else None,
                 "queued_at": iso_utc(conv.queued_at),
                 "waiting_seconds": round(seconds_since(conv.queued_at)) if conv.state == State.QUEUED else None,
                 "position": order[conv.id] + 1 if conv.id in order else None,
