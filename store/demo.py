@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS complaints (
 );
 """
 
+SCHEMA_VERSION = 2  # PRAGMA user_version; a demo file of another version is rebuilt from the seed
+_TABLES = ("complaints", "returns", "coupons", "logistics_events", "shipments", "orders", "customers", "meta")
+
 RETURN_WINDOW_DAYS = 7  # 七天无理由 from delivery
 QUALITY_WINDOW_DAYS = 15  # quality problems: 15 days, as the knowledge base says
 
@@ -69,12 +72,24 @@ class DemoStore:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self._path, check_same_thread=False, timeout=10)
-            conn.executescript(_SCHEMA)
-            with conn:  # one transaction: a second process sees all of the seed or none
-                conn.execute("BEGIN IMMEDIATE")
+            conn = sqlite3.connect(self._path, check_same_thread=False, timeout=10, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")  # one transaction: another process sees all of the seed or none
+            try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    # demo data only: a file from an older kefu is rebuilt, never migrated
+                    for table in _TABLES:
+                        conn.execute(f"DROP TABLE IF EXISTS {table}")
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 if conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0:
                     _seed(conn, self._now or dt.datetime.now(dt.timezone.utc))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                conn.close()
+                raise
+            conn.isolation_level = ""  # back to the module's implicit transactions for writes
             self._conn = conn
         return self._conn
 

@@ -138,3 +138,19 @@ def test_store_reopens_after_close(store: DemoStore) -> None:
     store.close()
 
     assert store.customer("C1002").name == "Emma Zhang"  # type: ignore[union-attr]
+
+
+def test_a_demo_file_from_an_older_kefu_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with sqlite3.connect(path) as db:  # the walking skeleton's schema
+        db.executescript(
+            "CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT, tags TEXT, past_complaints INTEGER);"
+            "CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT, status TEXT, total REAL, created_at TEXT, items TEXT, logistics TEXT);"
+            "INSERT INTO customers VALUES ('C1001', '林晓雨', '[]', 0);"
+        )
+    store = DemoStore(path, now=NOW)
+    try:
+        customer = store.customer("C1001")
+        assert customer is not None and len(customer.orders) == 3 and customer.is_vip
+    finally:
+        store.close()
