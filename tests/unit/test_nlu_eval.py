@@ -113,3 +113,22 @@ def test_eval_trains_in_the_rasa_environment_and_prints_the_json_contract(tmp_pa
     assert {"accuracy", "macro_f1", "in_scope_accuracy", "oos_recall"} <= set(document)
     assert document["n"] == 2 and document["oos_recall"] is None
     assert document["accuracy"] == 1.0
+
+
+def test_the_human_report_shows_headline_worst_intents_first_and_confusions(capsys: pytest.CaptureFixture[str]) -> None:
+    from kefu.nlu_cli import show
+    from kefu.nlu_eval import Evaluation
+
+    predictions = [
+        Prediction("hi", "greet", "greet"),
+        Prediction("yo", "greet", "nlu_fallback"),
+        Prediction("hey", "greet", "nlu_fallback"),
+        Prediction("bye", "goodbye", "goodbye"),
+    ]
+    show(Evaluation(score(predictions), [12.0], 0.1, predictions), "a.yml → b.yml", Path("bot/config.yml"))
+
+    out = capsys.readouterr().out
+    assert "intent accuracy" in out and "50.0 %" in out and "12s" in out
+    table = out[out.index("per intent") :]
+    assert table.index("greet") < table.index("goodbye")  # worst F1 first
+    assert "most confused" in out
