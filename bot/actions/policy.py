@@ -2,7 +2,7 @@
 
 Before answering, every action asks `before_answer`: a high-risk message (payment dispute,
 fraud, safety) or an upset shopper goes to a person at once, and so does the same question
-asked again (the answer did not help: `repeated_failure`).
+asked again within the shopper's last three messages (the answer did not help: `repeated_failure`).
 
 After a turn the bot could not serve, `after_failure` looks at the streak of failed turns:
 one failure gets "not understood: rephrase or ask for a person"; the second in a row hands
@@ -29,6 +29,9 @@ LOW_CONFIDENCE = "low_confidence"
 OUT_OF_SCOPE = "out_of_scope"
 FAILURE = "failure"
 NO_REPEAT_CHECK = CHITCHAT | {"request_human", "file_complaint"}
+# "The same question again" means again *soon*: among the shopper's last few messages. The
+# same question an hour and three topics later is a new need, not a failed answer.
+REPEAT_WINDOW = 3
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ def before_answer(turn: TurnContext, mood: UpsetScore) -> Escalation | None:
         return Escalation("high_risk", risk)
     if mood.upset or turn.intent == "file_complaint":
         return Escalation("upset", ", ".join(mood.cues) or None)
-    if turn.intent not in NO_REPEAT_CHECK and is_repeat(turn.text, turn.earlier_questions):
+    recent = turn.earlier_questions[-REPEAT_WINDOW:]
+    if turn.intent not in NO_REPEAT_CHECK and is_repeat(turn.text, recent):
         return Escalation("repeated_failure", "same question again")
     return None
 

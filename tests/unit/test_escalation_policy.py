@@ -144,3 +144,17 @@ def test_priority_from_reason_and_customer() -> None:
 def test_only_the_second_failure_in_a_row_hands_over() -> None:
     assert after_failure([], "low_confidence") is None
     assert after_failure(["failure"], "failure").reason == "repeated_failure"  # type: ignore[union-attr]
+
+
+async def test_the_same_question_after_several_other_topics_is_a_new_question(world: BotWorld) -> None:
+    turns = [
+        ("user", "什么时候发货呀", "ask_shipping_time"), ("bot", "…"),
+        ("user", "有优惠券吗", "ask_coupon"), ("bot", "…"),
+        ("user", "能开发票吗", "ask_invoice"), ("bot", "…"),
+        ("user", "可以退货吗", "request_return"), ("bot", "…"),
+        ("user", "什么时候发货呀", "ask_shipping_time"),
+    ]  # fmt: skip
+
+    await run(KB, turns, customer_id="C1004")
+
+    assert world.packets == []
