@@ -17,13 +17,15 @@ class HandoffFailed(Exception):
 
 
 class HandoffClient:
-    def __init__(self, base_url: str, secret: str, retries: int = 3, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, base_url: str, secret: str, retries: int = 3, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self._url = base_url.rstrip("/") + "/api/escalations"
         self._secret = secret
         self._retries = retries
         self._transport = transport
 
-    async def escalate(self, packet: HandoffPacket) -> dict:
+    async def escalate(self, packet: HandoffPacket) -> dict[str, object]:
         """Deliver `packet`; retry network errors and 5xx with backoff, never a 4xx (it would fail again)."""
         body = packet.model_dump_json().encode()
         delay = 0.5
