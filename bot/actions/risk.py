@@ -7,6 +7,7 @@ readable and reviewed. A match escalates at once with priority `urgent`.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 RISKS: dict[str, list[str]] = {
     "payment_dispute": [
@@ -23,14 +24,19 @@ RISKS: dict[str, list[str]] = {
     ],
 }
 
-_COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in RISKS.items()}
+
+
+@cache
+def _compiled() -> dict[str, list[re.Pattern[str]]]:
+    """The patterns, compiled on first use (nothing happens at import)."""
+    return {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in RISKS.items()}
 
 
 def high_risk(text: str) -> str | None:
     """The kind of risk the message raises (payment_dispute, fraud, safety), or None."""
     if text.startswith("/"):  # a button payload
         return None
-    for kind, patterns in _COMPILED.items():
+    for kind, patterns in _compiled().items():
         if any(p.search(text) for p in patterns):
             return kind
     return None
