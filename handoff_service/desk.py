@@ -198,28 +198,28 @@ class DeskService:
         log.info("handoff.conversation.assigned", extra={"conversation_id": conv.id, "agent": agent.username, "how": how})
 
     async def assign_waiting(self) -> int:
-        """Auto-assign waiting chats, most urgent first, to the least-loaded eligible online agent."""
+        """Auto-assign waiting chats, most urgent first, to the least-loaded eligible online agent.
+
+        Each attempt reads the queue afresh in its own session: after a lost race (another replica
+        or request assigned the chat first) nothing stale is reused.
+        """
         assigned = 0
-        async with self._sessions() as session:
-            queued = await waiting(session)
-            agents = await online_agents(session)
-            for conv in queued:
+        for _ in range(1000):
+            async with self._sessions() as session:
+                agents = await online_agents(session)
                 if not any(a.active_chats < a.max_concurrent for a in agents):
                     break
-                agent = least_loaded(agents, conv)
-                if agent is None:
-                    continue
+                pair = next(((c, a) for c in await waiting(session) if (a := least_loaded(agents, c))), None)
+                if pair is None:
+                    break
+                conv, agent = pair
                 try:
                     await self._assign(session, conv, agent, how="auto_assigned")
                 except Conflict:
-                    await session.rollback()  # another replica got there first; fine
-                    agents = await online_agents(session)
-                    continue
-                await session.refresh(agent)
-                assigned += 1
-                self._hub.signal(AGENTS, {"type": "assigned", "conversation_id": conv.id, "agent_id": agent.id})
-                notify(self._hub, conv.id, queue_changed=True)
-            self._metrics.queue_length.set(len(queued) - assigned)
+                    continue  # someone else took it (or the seat); look again
+            assigned += 1
+            self._hub.signal(AGENTS, {"type": "assigned", "conversation_id": conv.id, "agent_id": agent.id})
+            notify(self._hub, conv.id, queue_changed=True)
         return assigned
 
     async def set_status(self, agent: Agent, status: str) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.desk import DeskService, seconds_since
@@ -15,7 +15,7 @@ from handoff_service.errors import Conflict
 from handoff_service.hub import AGENTS, QUEUE, EventHub, conversation_channel
 from handoff_service.lifecycle import State
 from handoff_service.metrics import Metrics
-from handoff_service.models import Conversation, iso_utc, utcnow
+from handoff_service.models import Agent, Conversation, iso_utc, utcnow
 from handoff_service.ownership import add_event, move
 from handoff_service.settings import Settings
 from handoff_service.texts import say
@@ -51,9 +51,28 @@ class Sweeper:
             await asyncio.sleep(self._settings.sweep_interval_seconds)
 
     async def sweep(self) -> None:
+        await self._recount_seats()
         await self._alert_late_first_responses()
         await self._offer_callbacks()
         if self._settings.auto_assign:
+            await self._desk.assign_waiting()
+
+    async def _recount_seats(self) -> None:
+        """Seats are counted atomically on every claim and release; this re-derives them from the
+        chats agents really hold, so a process killed at the wrong moment cannot shrink a cap for good."""
+        held = (
+            select(func.count(Conversation.id))
+            .where(Conversation.assigned_agent_id == Agent.id, Conversation.state == State.AGENT)
+            .scalar_subquery()
+        )
+        async with self._sessions() as session:
+            drifted = await session.execute(
+                update(Agent).where(Agent.active_chats != held).values(active_chats=held)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        if drifted.rowcount:
+            log.warning("handoff.seats.recounted", extra={"agents": drifted.rowcount})
             await self._desk.assign_waiting()
 
     async def _alert_late_first_responses(self) -> None:
