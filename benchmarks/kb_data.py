@@ -1,7 +1,7 @@
 """The data sets of the knowledge-base benchmark, built the same way on every run (fixed seeds).
 
 - `bitext`: the 27 intents of ../shared/data/bitext as a knowledge base, one entry per intent whose
-  phrasings are a 60 % train split; 20 % of each intent is the development split (threshold and
+  phrasings are a 60 % train split (`bitext-5`: only the first 5 of them, the size of a hand-written entry); 20 % of each intent is the development split (threshold and
   hybrid tuning), 20 % the test split. No-answer queries: Tatoeba English sentences and invented
   off-topic shopper questions (benchmarks/data/off_topic_en.txt), halves to dev and test.
 - `demo-zh` / `demo-en`: the demo knowledge base (knowledge/) with the hand-written queries of
@@ -53,7 +53,10 @@ def _no_answer(texts: list[str]) -> list[Query]:
     return [Query(t, None) for t in texts]
 
 
-def bitext_suite(train_share: float = 0.6, dev_share: float = 0.2, tatoeba_per_split: int = 150) -> Suite:
+def bitext_suite(
+    train_share: float = 0.6, dev_share: float = 0.2, tatoeba_per_split: int = 150, phrasings: int | None = None
+) -> Suite:
+    """`phrasings` keeps only that many train phrasings per entry, as in a store's hand-written KB."""
     by_intent: dict[str, list[tuple[str, str]]] = {}
     with BITEXT_CSV.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -64,7 +67,7 @@ def bitext_suite(train_share: float = 0.6, dev_share: float = 0.2, tatoeba_per_s
         rows = list(dict.fromkeys(by_intent[intent]))
         rng.shuffle(rows)
         n_train, n_dev = int(len(rows) * train_share), int(len(rows) * dev_share)
-        train = rows[:n_train]
+        train = rows[:n_train][:phrasings]
         entries.append(
             KnowledgeEntry(
                 id=intent,
@@ -81,7 +84,7 @@ def bitext_suite(train_share: float = 0.6, dev_share: float = 0.2, tatoeba_per_s
     off_topic = [line.strip() for line in (DATA / "off_topic_en.txt").read_text().splitlines() if line.strip()]
     dev += _no_answer(tatoeba[:tatoeba_per_split] + off_topic[0::2])
     test += _no_answer(tatoeba[tatoeba_per_split : 2 * tatoeba_per_split] + off_topic[1::2])
-    return Suite("bitext", "en", entries, dev, test)
+    return Suite("bitext" if phrasings is None else f"bitext-{phrasings}", "en", entries, dev, test)
 
 
 def demo_suite(lang: str, knowledge_dir: Path = ROOT / "knowledge", tatoeba_per_split: int = 50) -> Suite:
@@ -98,7 +101,7 @@ def demo_suite(lang: str, knowledge_dir: Path = ROOT / "knowledge", tatoeba_per_
 
 
 def all_suites() -> list[Suite]:
-    return [bitext_suite(), demo_suite("zh"), demo_suite("en")]
+    return [bitext_suite(), bitext_suite(phrasings=5), demo_suite("zh"), demo_suite("en")]
 
 
 def write_contract_files(suite: Suite, directory: Path, split: str = "test") -> tuple[Path, Path]:

@@ -106,7 +106,7 @@ def test_stale_index_is_rebuilt_when_a_question_changes(kb: Path, tmp_path: Path
     assert rebuilt is True
     new = searcher.search("几号能发出")
     assert new.decision == "answer" and new.best.entry.id == "shipping_time"  # type: ignore[union-attr]
-    assert new.best.score == pytest.approx(1.0, abs=1e-5)  # type: ignore[union-attr]
+    assert new.best.score >= 1.0 - 1e-5  # type: ignore[union-attr]  # cosine 1, plus any lexical bonus
     assert searcher.search("多久能发货").decision == "no_answer"  # the old phrasing is gone
     reopened, rebuilt_again = KnowledgeSearcher.open(kb, tmp_path / "index", encoder, THRESHOLD)
     assert rebuilt_again is False
