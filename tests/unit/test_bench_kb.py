@@ -41,9 +41,9 @@ def test_speed_measurement_reports_exact_and_approximate_figures() -> None:
     vectors = synthetic_rows(base, 3000)
     queries = synthetic_rows(base, 20, seed=1)
 
-    result = measure_size(3000, vectors, queries, query_ms=[1.0] * 20)
+    result = measure_size(3000, vectors, queries, query_ms=[(1.0, 1.0)] * 20)
 
     assert result["auto_kind"] == "flat" and result["entries"] == 600
     assert result["exact"]["search_p50_ms"] > 0 and result["ivf"]["nprobe"] >= 8
     assert 0.8 <= result["ivf"]["recall_at_10"] <= 1.0
-    assert result["encode_plus_search_p50_ms"] >= 1.0
+    assert result["encode_plus_search_p50_ms"] >= 1.0 and result["encode_plus_search_cpu_p50_ms"] >= 1.0
