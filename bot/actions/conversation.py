@@ -15,6 +15,7 @@ from kb_index.language import detect_language
 
 CHITCHAT = {"greet", "goodbye", "thanks"}
 _ORDER_ID = re.compile(r"[A-Za-z]{0,3}\d{10,20}")
+_PHONE = re.compile(r"1[3-9]\d{9}")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def entities_of(tracker: Tracker) -> dict[str, str]:
         match = _ORDER_ID.search(text)
         if match:
             found["order_id"] = match.group(0)
+    if _PHONE.fullmatch(found.get("order_id", "")):  # a mobile number is not an order number
+        found["phone"] = found.pop("order_id")
     return found
 
 

@@ -79,3 +79,11 @@ async def test_without_returns_the_knowledge_base_answers_refund_questions(world
 
     assert reply.texts[-1] == "支持 7 天无理由退货，商品需保持完好、吊牌齐全。"
     assert (TEXTS["no_returns"]["en"] in reply.texts) == (customer_id is not None)
+
+
+async def test_a_phone_number_is_not_taken_for_an_order_number(world: BotWorld) -> None:
+    turns = [("user", "手机号13812345678 的订单到哪了", "ask_order_status", {"order_id": "13812345678", "phone": "13812345678"})]
+
+    reply = await run(ORDER_STATUS, turns, customer_id="C1002")
+
+    assert "Arrived at Guangzhou hub" in reply.text or "Guangzhou" in reply.text
