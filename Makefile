@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -29,3 +29,8 @@ bench-nlu: setup
 
 bench-upset: setup
 	.venv/bin/python -m benchmarks.upset
+
+bench-desk: setup
+	.venv/bin/python -m benchmarks.desk latency 200
+	.venv/bin/python -m benchmarks.desk sockets 5000
+	.venv/bin/python -m benchmarks.desk soak 5
