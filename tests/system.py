@@ -23,6 +23,7 @@ class RunningKefu:
     handoff_url: str
     rasa_url: str
     logs: Path
+    database_url: str  # the handoff service's database, e.g. to add agent accounts
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,10 @@ def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         loop.run_until_complete(supervisor.start())
         loop.run_until_complete(warm_up_actions(ports.action))
         yield RunningKefu(
-            handoff_url=f"http://127.0.0.1:{ports.handoff}", rasa_url=f"http://127.0.0.1:{ports.rasa}", logs=work / "logs"
+            handoff_url=f"http://127.0.0.1:{ports.handoff}",
+            rasa_url=f"http://127.0.0.1:{ports.rasa}",
+            logs=work / "logs",
+            database_url=shared_env["KEFU_DATABASE_URL"],
         )
     finally:
         loop.run_until_complete(supervisor.stop())

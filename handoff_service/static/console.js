@@ -1,30 +1,53 @@
 /*
- * kefu agent console (served at /console): vanilla JS, no build step.
+ * kefu agent console (served at /console): vanilla JS, no build step. Texts: console-texts.js.
  *
  * Stable test hooks (data-testid; the same value is the element id unless marked "(many)"):
  *   login-view, login-form, login-username, login-password, login-submit, login-error, login-lang
  *   app-view, agent-name, conn-status (data-state=live|polling|connecting), lang-toggle (data-lang), logout
+ *   status-toggle (data-status=online|away|offline), status-online, status-away, status-offline (aria-pressed)
+ *   tab-desk, tab-supervisor (supervisors and admins only), supervisor-badge, desk-view, supervisor-view
+ *   shortcuts-button, shortcuts-help
  *   queue               the live queue list (<ul>)
  *   queue-count         number of chats in the queue list
  *   queue-empty         shown when nobody is waiting
  *   queue-item (many)   one chat, a <button> with data-conversation-id, data-state, data-priority,
  *                       data-mine="true|false", aria-current="true" when selected, data-new="true" when unread
- *     queue-priority, queue-wait, queue-reason, queue-lang, queue-state (many, inside each item)
+ *     queue-priority, queue-name, queue-wait, queue-reason, queue-lang, queue-state, queue-owner (many, inside each item)
  *   conversation        the right-hand pane; no-selection (placeholder when nothing is selected)
- *   conv-name, conv-state (data-state), conv-lang, conv-id
- *   claim               Claim button (visible when state is queued)
- *   handback-outcome    <select> resolved | unresolved
- *   handback            Hand back to bot (visible when state is agent and assigned to me)
+ *   conv-name, conv-state (data-state), conv-priority (data-priority), conv-lang, conv-owner, conv-id
+ *   claim               Claim button (visible when state is queued or callback)
+ *   action-bar          one-click actions on my chat: action-coupon, action-return, action-transfer,
+ *                       handback-outcome (<select> resolved | unresolved) + handback, action-close
+ *   action-panel        the open action's form (data-panel=coupon|return|transfer|close):
+ *     coupon-form: coupon-amount, coupon-reason, coupon-submit, coupon-limit,
+ *                  coupon-result (data-status=issued|pending|error)
+ *     return-form: return-order (<select> of the customer's orders), return-kind-refund, return-kind-exchange,
+ *                  return-reason, return-submit, return-result (data-status=started|error)
+ *     transfer-form: transfer-agent (<select>, supervisors) or transfer-team (input), transfer-submit, transfer-result
+ *     close-form: close-submit
  *   transcript          messages (role=log, aria-live=polite)
  *   transcript-message (many)  data-sender=shopper|bot|agent, data-seq, data-client-id, data-status
- *   transcript-notice  (many)  centred state notices, data-seq
- *   composer, reply-input (Ctrl/Cmd+Enter sends), reply-send, canned (quick phrases), composer-note
- *   escalation-card, escalation-reason (data-reason), escalation-priority, escalation-summary
- *   customer-panel, customer-name, customer-tags, customer-order-count, customer-total-spend,
- *     customer-aov, customer-complaints, customer-orders, customer-order (many, data-order-id)
+ *   transcript-notice  (many)  centred state notices, data-seq, data-state (csat_request / csat too, data-kind)
+ *   transcript-card    (many)  a coupon or return card under an agent message, data-card-type
+ *   shopper-typing      "… is typing" under the transcript (my chats)
+ *   composer, reply-input (Ctrl/Cmd+Enter sends), reply-send, composer-note
+ *   suggestions, suggestions-for, suggestions-refresh, suggestion-list, suggestion (many, data-kind=knowledge|canned,
+ *     data-text = what it inserts)
+ *   escalation-card, escalation-reason (data-reason), escalation-priority, escalation-summary, escalation-slots,
+ *     escalation-transcript, escalation-history, escalation-history-item (many, data-reason),
+ *     sentiment-trend, sentiment-dot (many, data-sentiment, data-level=calm|uneasy|upset)
+ *   customer-panel, customer-name, customer-tags, customer-order-count, customer-total-spend, customer-aov,
+ *     customer-complaints, customer-orders, customer-order (many, data-order-id), customer-store-error,
+ *     customer-past-chats, customer-past-chat (many, data-conversation-id), customer-notes, customer-note (many),
+ *     note-text, note-tags, note-save
+ *   audit-card (supervisors), audit-entry (many, data-action)
+ *   agents-table, agent-row (many, data-username, data-status), sv-agents-summary
+ *   approvals, approval (many, data-request-id), approval-approve, approval-reject (inside each), approvals-count
+ *   sla-alerts, sla-alert (many, data-conversation-id), alerts-count
  *   toast
  *
- * The page title is "kefu", or "(N) kefu" while N newly queued chats have not been opened.
+ * The page title is "kefu", or "(N) kefu" while N chats newly queued or assigned to me have not been opened.
+ * A chat assigned to me also plays a short sound (WebAudio).
  */
 (function () {
   "use strict";
@@ -32,231 +55,11 @@
   var TOKEN_KEY = "kefu.console.token";
   var AGENT_KEY = "kefu.console.agent";
   var LANG_KEY = "kefu.console.lang";
+  var DESK_ROLES = { agent: true, supervisor: true, admin: true };
+  var SUPERVISOR_ROLES = { supervisor: true, admin: true };
+  var TEXT = window.KEFU_CONSOLE_TEXT;
 
   // ------------------------------------------------------------------ texts
-  var TEXT = {
-    zh: {
-      langButton: "EN",
-      langAria: "Switch to English",
-      console: "客服工作台",
-      loginTitle: "登录客服工作台",
-      loginSub: "接待转人工的顾客，查看订单与上下文",
-      username: "用户名",
-      password: "密码",
-      login: "登录",
-      loggingIn: "登录中…",
-      loginFailed: "用户名或密码不正确",
-      loginMissing: "请输入用户名和密码",
-      sessionExpired: "登录已过期，请重新登录",
-      networkError: "无法连接服务器，请稍后重试",
-      logout: "退出",
-      live: "实时连接",
-      polling: "轮询中",
-      connecting: "连接中…",
-      queueTitle: "会话队列",
-      queueEmpty: "暂时没有需要人工处理的会话",
-      groupQueued: "等待接入",
-      groupActive: "进行中",
-      noSelection: "从左侧选择一个会话开始接待",
-      guest: "访客",
-      claim: "接入会话",
-      claiming: "接入中…",
-      claimed: "已接入，现在可以回复顾客了",
-      claimConflict: "该会话已被其他客服接入",
-      outcome: "处理结果",
-      resolved: "已解决",
-      unresolved: "未解决",
-      handback: "交还机器人",
-      handedBack: "已交还给智能客服",
-      replyLabel: "回复顾客",
-      replyPlaceholder: "输入回复…",
-      ctrlEnter: "Ctrl + Enter 发送",
-      send: "发送",
-      sendFailed: "发送失败，请重试",
-      retry: "重试",
-      noteQueued: "点击“接入会话”后即可回复顾客",
-      noteOther: "该会话正由其他客服处理",
-      noteBot: "该会话由智能客服接待中",
-      noteClosed: "该会话已结束",
-      whyEscalated: "转人工原因",
-      customer: "顾客资料",
-      noEscalation: "没有转人工记录",
-      noSummary: "机器人没有留下摘要",
-      slots: "已识别信息",
-      botTurns: "机器人识别记录（{n} 条）",
-      priority: "优先级",
-      noCustomer: "没有顾客资料（访客或未登录）",
-      orderCount: "订单数",
-      totalSpend: "累计消费",
-      aov: "客单价",
-      complaints: "历史投诉",
-      orders: "订单",
-      noOrders: "暂无订单",
-      you: "我",
-      shopper: "顾客",
-      bot: "智能客服",
-      agent: "客服",
-      waitLess: "<1 分钟",
-      waitMin: "{m} 分钟",
-      waitHour: "{h} 小时 {m} 分",
-      waited: "已等待 {t}",
-      langZh: "中文",
-      langEn: "英文",
-      state_bot: "机器人",
-      state_queued: "排队中",
-      state_agent: "人工服务中",
-      state_mine: "我在接待",
-      state_closed: "已结束",
-      state_abandoned: "已放弃",
-      state_callback: "待回电",
-      prio_urgent: "紧急",
-      prio_important: "重要",
-      prio_routine: "普通",
-      reason_explicit_request: "顾客要求转人工",
-      reason_low_confidence: "机器人没把握",
-      reason_out_of_scope_repeated: "多次超出机器人范围",
-      reason_upset: "顾客情绪不满",
-      reason_repeated_failure: "机器人多次未解决",
-      reason_high_risk: "高风险问题",
-      reason_bot_unavailable: "机器人暂不可用",
-      reason_unknown: "其他原因",
-      help_explicit_request: "顾客明确要求人工客服。",
-      help_low_confidence: "机器人对顾客意图的识别置信度过低，没有贸然回答。",
-      help_out_of_scope_repeated: "顾客多次提出机器人处理范围之外的问题。",
-      help_upset: "机器人检测到顾客情绪不满，建议先安抚。",
-      help_repeated_failure: "机器人多次尝试仍未解决顾客的问题。",
-      help_high_risk: "涉及退款、投诉、赔偿等高风险话题，需要人工处理。",
-      help_bot_unavailable: "智能客服暂时无法回复，会话已直接转给人工。",
-      status_paid: "已付款",
-      status_shipped: "已发货",
-      status_delivered: "已签收",
-      status_refunded: "已退款",
-      logistics: "物流",
-      newChat: "新的排队会话",
-      slot_order_id: "订单号",
-      slot_phone: "手机号",
-      slot_size: "尺码",
-      slot_skill: "所需技能",
-      canned: [
-        "您好，我是客服{name}，很高兴为您服务~",
-        "好的，我帮您查一下，请稍等~",
-        "给您带来不便，非常抱歉！",
-        "请问还有其他可以帮您的吗？",
-      ],
-      cannedEn: [
-        "Hi, this is {name}. Happy to help!",
-        "Let me check that for you, one moment please.",
-        "I'm really sorry for the trouble.",
-        "Is there anything else I can help with?",
-      ],
-    },
-    en: {
-      langButton: "中",
-      langAria: "切换到中文",
-      console: "Agent console",
-      loginTitle: "Sign in to the console",
-      loginSub: "Pick up handed-off chats with full order context",
-      username: "Username",
-      password: "Password",
-      login: "Sign in",
-      loggingIn: "Signing in…",
-      loginFailed: "Wrong username or password",
-      loginMissing: "Enter your username and password",
-      sessionExpired: "Your session expired, please sign in again",
-      networkError: "Cannot reach the server, please try again",
-      logout: "Sign out",
-      live: "Live",
-      polling: "Polling",
-      connecting: "Connecting…",
-      queueTitle: "Queue",
-      queueEmpty: "Nobody is waiting for a person right now",
-      groupQueued: "Waiting",
-      groupActive: "In progress",
-      noSelection: "Pick a conversation on the left to start",
-      guest: "Guest",
-      claim: "Claim",
-      claiming: "Claiming…",
-      claimed: "Claimed. You can reply now.",
-      claimConflict: "Another agent already claimed this chat",
-      outcome: "Outcome",
-      resolved: "Resolved",
-      unresolved: "Not resolved",
-      handback: "Hand back to bot",
-      handedBack: "Handed back to the assistant",
-      replyLabel: "Reply to the customer",
-      replyPlaceholder: "Type your reply…",
-      ctrlEnter: "Ctrl + Enter to send",
-      send: "Send",
-      sendFailed: "Message not sent, please retry",
-      retry: "Retry",
-      noteQueued: "Claim this chat to reply",
-      noteOther: "Another agent is handling this chat",
-      noteBot: "The assistant is handling this chat",
-      noteClosed: "This chat has ended",
-      whyEscalated: "Why the bot escalated",
-      customer: "Customer",
-      noEscalation: "No escalation on record",
-      noSummary: "The bot left no summary",
-      slots: "What the bot understood",
-      botTurns: "Bot understanding ({n} turns)",
-      priority: "Priority",
-      noCustomer: "No customer profile (guest or not signed in)",
-      orderCount: "Orders",
-      totalSpend: "Total spend",
-      aov: "Avg. order",
-      complaints: "Past complaints",
-      orders: "Orders",
-      noOrders: "No orders yet",
-      you: "You",
-      shopper: "Customer",
-      bot: "Assistant",
-      agent: "Agent",
-      waitLess: "<1 min",
-      waitMin: "{m} min",
-      waitHour: "{h} h {m} min",
-      waited: "waited {t}",
-      langZh: "Chinese",
-      langEn: "English",
-      state_bot: "Bot",
-      state_queued: "Queued",
-      state_agent: "With agent",
-      state_mine: "Mine",
-      state_closed: "Closed",
-      state_abandoned: "Abandoned",
-      state_callback: "Call back",
-      prio_urgent: "Urgent",
-      prio_important: "Important",
-      prio_routine: "Routine",
-      reason_explicit_request: "Customer asked for a person",
-      reason_low_confidence: "Bot not confident",
-      reason_out_of_scope_repeated: "Repeatedly out of scope",
-      reason_upset: "Customer is upset",
-      reason_repeated_failure: "Bot failed repeatedly",
-      reason_high_risk: "High-risk topic",
-      reason_bot_unavailable: "Bot unavailable",
-      reason_unknown: "Other reason",
-      help_explicit_request: "The customer explicitly asked to talk to a person.",
-      help_low_confidence: "The bot was not confident it understood, so it did not guess.",
-      help_out_of_scope_repeated: "The customer kept asking things outside what the bot handles.",
-      help_upset: "The bot detected frustration. Acknowledge it first.",
-      help_repeated_failure: "The bot tried several times without solving the problem.",
-      help_high_risk: "Refunds, complaints or compensation: a person must handle it.",
-      help_bot_unavailable: "The assistant could not answer, so the chat came straight to a person.",
-      status_paid: "Paid",
-      status_shipped: "Shipped",
-      status_delivered: "Delivered",
-      status_refunded: "Refunded",
-      logistics: "Delivery",
-      newChat: "New chat in the queue",
-      slot_order_id: "Order",
-      slot_phone: "Phone",
-      slot_size: "Size",
-      slot_skill: "Skill needed",
-    },
-  };
-  TEXT.en.canned = TEXT.zh.cannedEn;
-  TEXT.en.cannedEn = TEXT.zh.cannedEn;
-
   function pickLang() {
     var saved = store(localStorage, LANG_KEY);
     if (saved === "zh" || saved === "en") return saved;
@@ -279,10 +82,14 @@
     if (s === undefined) s = TEXT.zh[key] !== undefined ? TEXT.zh[key] : key;
     if (typeof s === "string" && vars) {
       s = s.replace(/\{(\w+)\}/g, function (_, k) {
-        return vars[k] !== undefined ? String(vars[k]) : "";
+        return vars[k] !== undefined && vars[k] !== null ? String(vars[k]) : "";
       });
     }
     return s;
+  }
+  function label(prefix, code) {
+    var s = TEXT[lang][prefix + code];
+    return s !== undefined ? s : code || "";
   }
 
   // ------------------------------------------------------------------ tiny DOM helpers
@@ -311,6 +118,12 @@
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    for (var k in attrs) node.setAttribute(k, attrs[k]);
+    return node;
+  }
 
   function parseTime(iso) {
     if (!iso) return null;
@@ -320,20 +133,33 @@
     var d = new Date(s);
     return isNaN(d.getTime()) ? null : d;
   }
-  function hhmm(iso) {
-    var d = parseTime(iso);
-    if (!d) return "";
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
+  }
+  function hhmm(iso) {
+    var d = parseTime(iso);
+    return d ? pad(d.getHours()) + ":" + pad(d.getMinutes()) : "";
+  }
+  function dayTime(iso) {
+    var d = parseTime(iso);
+    if (!d) return "";
+    if (d.toDateString() === new Date().toDateString()) return hhmm(iso);
+    return (lang === "zh" ? d.getMonth() + 1 + "月" + d.getDate() + "日" : d.toLocaleDateString("en-GB", { day: "numeric", month: "short" })) + " " + hhmm(iso);
+  }
+  function day(iso) {
+    var d = parseTime(iso);
+    if (!d) return iso || "";
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+  function durationText(seconds) {
+    var mins = Math.max(0, Math.floor((Number(seconds) || 0) / 60));
+    return mins < 1 ? t("waitLess") : mins < 60 ? t("waitMin", { m: mins }) : t("waitHour", { h: Math.floor(mins / 60), m: mins % 60 });
   }
   function waitLabel(iso) {
     var d = parseTime(iso);
     if (!d) return { text: "", level: "" };
-    var mins = Math.max(0, Math.floor((Date.now() - d.getTime()) / 60000));
-    var text = mins < 1 ? t("waitLess") : mins < 60 ? t("waitMin", { m: mins }) : t("waitHour", { h: Math.floor(mins / 60), m: mins % 60 });
-    return { text: text, level: mins >= 10 ? "late" : mins >= 5 ? "warn" : "" };
+    var secs = Math.max(0, (Date.now() - d.getTime()) / 1000);
+    return { text: durationText(secs), level: secs >= 600 ? "late" : secs >= 300 ? "warn" : "" };
   }
   function money(n) {
     var v = Number(n) || 0;
@@ -343,13 +169,19 @@
       return "¥" + v.toFixed(2);
     }
   }
+  function amount(n) {
+    var v = Number(n) || 0;
+    return String(Math.round(v * 100) / 100);
+  }
   function newClientId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
-  function label(prefix, code) {
-    var s = TEXT[lang][prefix + code];
-    return s !== undefined ? s : code || "";
+  function cssEscape(s) {
+    return window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&");
+  }
+  function isSupervisor() {
+    return !!(me && SUPERVISOR_ROLES[me.role]);
   }
 
   // ------------------------------------------------------------------ state
@@ -364,11 +196,13 @@
   var queueLoaded = false;
   var knownQueued = Object.create(null); // conversation ids seen queued
   var unseenNew = Object.create(null); // newly queued chats not opened yet (title badge)
+  var unseenAssigned = Object.create(null); // chats given to me that I have not opened (title badge)
   var unreadMine = Object.create(null); // my chats with new customer messages
   var names = Object.create(null); // customer_id -> name, learned from details
   var selectedId = null;
   var detail = null;
   var seenSeq = Object.create(null);
+  var latestShopperSeq = 0; // of the open chat: suggestions follow the shopper's newest message
   var pendingReplies = Object.create(null); // client_id -> {text, row}
   var socket = null;
   var socketGen = 0;
@@ -377,6 +211,11 @@
   var pollTimer = null;
   var refreshTimer = null;
   var connState = "connecting";
+  var view = "desk";
+  var colleagues = null; // GET /api/agent/agents (supervisors); null = not allowed or not loaded
+  var approvals = [];
+  var slaAlerts = []; // {conversation_id, waited_seconds, at}
+  var alertsSeen = 0;
 
   // ------------------------------------------------------------------ API
   function ApiError(status, code, message) {
@@ -410,6 +249,9 @@
       }
     );
   }
+  function chatPath(id, tail) {
+    return "/api/agent/conversations/" + encodeURIComponent(id) + (tail || "");
+  }
 
   // ------------------------------------------------------------------ toast
   var toastTimer = null;
@@ -421,7 +263,7 @@
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () {
       node.hidden = true;
-    }, 3200);
+    }, kind === "error" ? 5000 : 3200);
   }
 
   // ------------------------------------------------------------------ i18n of static markup
@@ -429,6 +271,8 @@
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     var nodes = document.querySelectorAll("[data-i18n]");
     for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    var arias = document.querySelectorAll("[data-i18n-aria]");
+    for (var j = 0; j < arias.length; j++) arias[j].setAttribute("aria-label", t(arias[j].getAttribute("data-i18n-aria")));
     ["lang-toggle", "login-lang"].forEach(function (id) {
       var b = $(id);
       b.textContent = t("langButton");
@@ -436,10 +280,21 @@
       b.setAttribute("title", t("langAria"));
       b.setAttribute("data-lang", lang);
     });
+    ["online", "away", "offline"].forEach(function (s) {
+      $("status-" + s).setAttribute("title", t("statusHelp_" + s));
+    });
+    $("shortcuts-button").setAttribute("aria-label", t("shortcutsButton"));
+    $("shortcuts-button").setAttribute("title", t("shortcutsButton"));
+    $("shortcuts-help").setAttribute("aria-label", t("shortcutsTitle"));
     $("reply-input").setAttribute("placeholder", t("replyPlaceholder"));
-    $("conversation").setAttribute("aria-label", t("conversationLabel") || "");
+    $("coupon-reason").setAttribute("placeholder", t("couponReasonPlaceholder"));
+    $("return-reason").setAttribute("placeholder", t("returnReasonPlaceholder"));
+    $("transfer-team").setAttribute("placeholder", t("transferTeamPlaceholder"));
+    $("conversation").setAttribute("aria-label", t("conversationLabel"));
     renderConn();
+    renderStatusToggle();
     renderQueue();
+    renderSupervisor();
     if (detail) renderDetail(true);
   }
   TEXT.zh.conversationLabel = "会话详情";
@@ -467,8 +322,15 @@
     $("login-view").hidden = true;
     $("app-view").hidden = false;
     $("agent-name").textContent = me ? me.display_name || me.username : "";
+    $("agent-name").setAttribute("title", me ? label("role_", me.role) + " · " + me.username : "");
+    $("tab-supervisor").hidden = !isSupervisor();
+    $("audit-card").hidden = true;
+    renderStatusToggle();
+    showView("desk");
     connect();
     loadQueue();
+    loadColleagues();
+    if (isSupervisor()) loadApprovals();
   }
 
   function expire() {
@@ -488,8 +350,13 @@
     queueLoaded = false;
     knownQueued = Object.create(null);
     unseenNew = Object.create(null);
+    unseenAssigned = Object.create(null);
     unreadMine = Object.create(null);
+    colleagues = null;
+    approvals = [];
+    slaAlerts = [];
     updateTitle();
+    closePanel();
     $("conv").hidden = true;
     $("no-selection").hidden = false;
     showLogin(message);
@@ -509,8 +376,14 @@
     btn.disabled = true;
     btn.textContent = t("loggingIn");
     err.hidden = true;
+    unlockAudio();
     api("POST", "/api/agent/login", { username: username, password: password })
       .then(function (res) {
+        if (!res.agent || !DESK_ROLES[res.agent.role]) {
+          err.textContent = t("loginNoDesk");
+          err.hidden = false;
+          return;
+        }
         token = res.token;
         me = res.agent;
         store(sessionStorage, TOKEN_KEY, token);
@@ -536,6 +409,66 @@
   });
   $("login-lang").addEventListener("click", function () {
     setLang(lang === "zh" ? "en" : "zh");
+  });
+
+  // ------------------------------------------------------------------ my status: online / away / offline
+  function renderStatusToggle() {
+    var status = (me && me.status) || "offline";
+    $("status-toggle").setAttribute("data-status", status);
+    ["online", "away", "offline"].forEach(function (s) {
+      $("status-" + s).setAttribute("aria-pressed", String(s === status));
+    });
+  }
+  ["online", "away", "offline"].forEach(function (s) {
+    $("status-" + s).addEventListener("click", function () {
+      if (!me || me.status === s) return;
+      var before = me.status;
+      me.status = s; // at once; put back if the server says no
+      renderStatusToggle();
+      api("PUT", "/api/agent/status", { status: s }).then(
+        function () {
+          store(sessionStorage, AGENT_KEY, JSON.stringify(me));
+          toast(t("statusChanged", { s: t("status_" + s) }));
+          if (isSupervisor()) loadColleagues();
+        },
+        function (err) {
+          me.status = before;
+          renderStatusToggle();
+          toast(t("actionFailed", { m: err.message }), "error");
+        }
+      );
+    });
+  });
+
+  // ------------------------------------------------------------------ views: desk / supervisor
+  function showView(next) {
+    if (next === "supervisor" && !isSupervisor()) next = "desk";
+    view = next;
+    $("desk-view").hidden = view !== "desk";
+    $("supervisor-view").hidden = view !== "supervisor";
+    $("tab-desk").setAttribute("aria-selected", String(view === "desk"));
+    $("tab-supervisor").setAttribute("aria-selected", String(view === "supervisor"));
+    $("tab-desk").tabIndex = view === "desk" ? 0 : -1;
+    $("tab-supervisor").tabIndex = view === "supervisor" ? 0 : -1;
+    if (view === "supervisor") {
+      alertsSeen = slaAlerts.length;
+      loadColleagues();
+      loadApprovals();
+    }
+    renderSupervisor();
+  }
+  $("tab-desk").addEventListener("click", function () {
+    showView("desk");
+  });
+  $("tab-supervisor").addEventListener("click", function () {
+    showView("supervisor");
+  });
+  $("tabs").addEventListener("keydown", function (e) {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    if ($("tab-supervisor").hidden) return;
+    e.preventDefault();
+    showView(view === "desk" ? "supervisor" : "desk");
+    $(view === "desk" ? "tab-desk" : "tab-supervisor").focus();
   });
 
   // ------------------------------------------------------------------ realtime: /ws/agent, polling as fallback
@@ -571,8 +504,13 @@
       } catch (e) {
         return;
       }
+      if (!frame) return;
       if (frame.type === "queue" && Array.isArray(frame.items)) onQueue(frame.items);
       else if (frame.type === "event" && frame.event) onAgentEvent(frame.event);
+      else if (frame.type === "assigned") onAssigned(frame);
+      else if (frame.type === "typing") onShopperTyping(frame);
+      else if (frame.type === "sla_alert") onSlaAlert(frame);
+      else if (frame.type === "approval_needed") onApprovalNeeded(frame);
     };
     ws.onclose = function (e) {
       if (gen !== socketGen) return;
@@ -624,6 +562,7 @@
       if (!token) return stopPolling();
       loadQueue();
       if (selectedId) refreshDetail();
+      if (isSupervisor()) loadApprovals();
     }, 5000);
   }
   function stopPolling() {
@@ -639,6 +578,60 @@
     var node = $("conn-status");
     node.setAttribute("data-state", connState);
     node.textContent = t(connState === "live" ? "live" : connState === "polling" ? "polling" : "connecting");
+  }
+
+  // ------------------------------------------------------------------ notifications: sound, title badge
+  var audio = null;
+  // browsers only let a page make sound after a click or key press: prepare the context then
+  function unlockAudio() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      if (!audio) audio = new Ctx();
+      if (audio.state === "suspended") audio.resume();
+    } catch (e) {
+      audio = null;
+    }
+  }
+  document.addEventListener("pointerdown", unlockAudio, { passive: true });
+  document.addEventListener("keydown", unlockAudio);
+  function chime() {
+    if (!audio) return;
+    try {
+      var start = audio.currentTime + 0.01;
+      [880, 1320].forEach(function (freq, i) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.type = "sine";
+        osc.frequency.value = freq;
+        var at = start + i * 0.14;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.12, at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.13);
+        osc.connect(gain);
+        gain.connect(audio.destination);
+        osc.start(at);
+        osc.stop(at + 0.15);
+      });
+    } catch (e) {
+      /* no sound is not an error */
+    }
+  }
+
+  function updateTitle() {
+    var n = Object.keys(unseenNew).length + Object.keys(unseenAssigned).length;
+    document.title = n ? "(" + n + ") kefu" : "kefu";
+  }
+
+  function onAssigned(frame) {
+    if (!me || frame.agent_id !== me.id) return;
+    var id = frame.conversation_id;
+    if (id !== selectedId || document.hidden) unseenAssigned[id] = true;
+    updateTitle();
+    chime();
+    var item = findItem(id);
+    toast(t("assignedToYou", { name: item ? customerLabel(item) : "#" + String(id).slice(0, 8) }));
+    loadQueue();
   }
 
   // ------------------------------------------------------------------ queue
@@ -657,6 +650,14 @@
   function isMine(item) {
     return !!(me && item && item.assigned_agent_id === me.id);
   }
+  function findItem(id) {
+    for (var i = 0; i < queueItems.length; i++) if (queueItems[i].conversation_id === id) return queueItems[i];
+    return null;
+  }
+  function customerLabel(item) {
+    if (!item.customer_id) return t("guest");
+    return item.customer_name || names[item.customer_id] || item.customer_id;
+  }
 
   function onQueue(items) {
     var firstLoad = !queueLoaded;
@@ -664,6 +665,7 @@
     var present = Object.create(null);
     items.forEach(function (it) {
       present[it.conversation_id] = it;
+      if (it.customer_id && it.customer_name) names[it.customer_id] = it.customer_name;
       if (it.state === "queued") {
         if (!knownQueued[it.conversation_id] && !firstLoad && it.conversation_id !== selectedId) {
           unseenNew[it.conversation_id] = true;
@@ -672,27 +674,42 @@
         knownQueued[it.conversation_id] = true;
       }
     });
-    // forget badges of chats that are no longer waiting
+    // forget badges of chats that are no longer waiting (or no longer mine)
     Object.keys(unseenNew).forEach(function (id) {
       if (!present[id] || present[id].state !== "queued") delete unseenNew[id];
     });
     Object.keys(knownQueued).forEach(function (id) {
       if (!present[id] || present[id].state !== "queued") delete knownQueued[id];
     });
+    Object.keys(unseenAssigned).forEach(function (id) {
+      if (!present[id] || !isMine(present[id])) delete unseenAssigned[id];
+    });
     queueItems = items;
+    slaAlerts = slaAlerts.filter(function (a) {
+      return present[a.conversation_id];
+    });
     updateTitle();
     renderQueue();
+    if (view === "supervisor") throttledSupervisorRefresh();
+    else renderSupervisorBadge();
     // keep the open chat fresh: my chats get their events over the socket, others are re-read
     if (selectedId && detail) {
       var it = present[selectedId];
-      var changed = !it ? detail.state === "queued" || detail.state === "agent" : it.state !== detail.state || it.assigned_agent_id !== detail.assigned_agent_id;
-      if (changed || !isMine(detail)) scheduleRefresh();
+      var open = detail.state === "queued" || detail.state === "agent" || detail.state === "callback";
+      var changed = !it ? open : it.state !== detail.state || it.assigned_agent_id !== detail.assigned_agent_id;
+      if (changed || (open && !isMine(detail))) scheduleRefresh();
     }
   }
 
-  function updateTitle() {
-    var n = Object.keys(unseenNew).length;
-    document.title = n ? "(" + n + ") kefu" : "kefu";
+  function orderedItems() {
+    var rank = { queued: 0, callback: 1, agent: 2 };
+    return queueItems.slice().sort(function (a, b) {
+      var ra = rank[a.state] === undefined ? 3 : rank[a.state];
+      var rb = rank[b.state] === undefined ? 3 : rank[b.state];
+      if (ra !== rb) return ra - rb;
+      if (ra === 2 && isMine(a) !== isMine(b)) return isMine(a) ? -1 : 1; // my chats first
+      return (a.position || 0) - (b.position || 0);
+    });
   }
 
   function renderQueue() {
@@ -700,19 +717,21 @@
     if (!list) return;
     var focusedId = document.activeElement && document.activeElement.getAttribute && document.activeElement.getAttribute("data-conversation-id");
     clear(list);
-    var queued = queueItems.filter(function (i) {
-      return i.state === "queued";
-    });
-    var active = queueItems.filter(function (i) {
-      return i.state !== "queued";
-    });
-    if (queued.length) list.appendChild(el("li", { className: "queue-group", role: "presentation", text: t("groupQueued") + " · " + queued.length }));
-    queued.forEach(function (i) {
-      list.appendChild(queueRow(i));
-    });
-    if (active.length) list.appendChild(el("li", { className: "queue-group", role: "presentation", text: t("groupActive") + " · " + active.length }));
-    active.forEach(function (i) {
-      list.appendChild(queueRow(i));
+    var items = orderedItems();
+    var groups = [
+      ["queued", "groupQueued"],
+      ["callback", "groupCallback"],
+      ["agent", "groupActive"],
+    ];
+    groups.forEach(function (g) {
+      var these = items.filter(function (i) {
+        return i.state === g[0];
+      });
+      if (!these.length) return;
+      list.appendChild(el("li", { className: "queue-group", role: "presentation", text: t(g[1]) + " · " + these.length }));
+      these.forEach(function (i) {
+        list.appendChild(queueRow(i));
+      });
     });
     $("queue-count").textContent = String(queueItems.length);
     $("queue-empty").hidden = queueItems.length > 0 || !queueLoaded;
@@ -722,15 +741,16 @@
     }
   }
 
-  function cssEscape(s) {
-    return window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&");
-  }
-
   function queueRow(item) {
     var mine = isMine(item);
     var wait = waitLabel(item.queued_at);
     var stateKey = item.state === "agent" && mine ? "mine" : item.state;
-    var who = item.customer_id ? item.customer_name || names[item.customer_id] || item.customer_id : t("guest");
+    var bottomNote = null;
+    if (item.state === "agent" && !mine && item.assigned_agent_name) {
+      bottomNote = el("span", { className: "qi-owner", "data-testid": "queue-owner", text: t("handledBy", { name: item.assigned_agent_name }) });
+    } else if (item.state === "callback" && item.callback_contact) {
+      bottomNote = el("span", { className: "qi-owner", "data-testid": "queue-owner", text: t("callbackContact", { c: item.callback_contact }) });
+    }
     var btn = el(
       "button",
       {
@@ -741,7 +761,7 @@
         "data-state": item.state,
         "data-priority": item.priority,
         "data-mine": String(mine),
-        "data-new": unseenNew[item.conversation_id] || unreadMine[item.conversation_id] ? "true" : null,
+        "data-new": unseenNew[item.conversation_id] || unseenAssigned[item.conversation_id] || unreadMine[item.conversation_id] ? "true" : null,
         "aria-current": item.conversation_id === selectedId ? "true" : null,
         on: {
           click: function () {
@@ -752,12 +772,13 @@
       [
         el("div", { className: "qi-top" }, [
           el("span", { className: "pill", "data-testid": "queue-priority", "data-priority": item.priority, text: label("prio_", item.priority) }),
-          el("span", { className: "qi-name", text: who }),
+          el("span", { className: "qi-name", "data-testid": "queue-name", text: customerLabel(item) }),
+          item.state === "queued" && item.position ? el("span", { className: "qi-pos", title: t("position", { n: item.position }), text: t("position", { n: item.position }) }) : null,
           el("span", {
             className: "qi-wait",
             "data-testid": "queue-wait",
             "data-queued-at": item.queued_at || "",
-            "data-level": wait.level || null,
+            "data-level": item.state === "agent" ? null : wait.level || null,
             title: t("waited", { t: wait.text }),
             text: wait.text,
           }),
@@ -767,6 +788,7 @@
           el("span", { className: "lang-tag", "data-testid": "queue-lang", title: item.lang === "en" ? t("langEn") : t("langZh"), text: item.lang === "en" ? "EN" : "中" }),
           el("span", { className: "pill", "data-testid": "queue-state", "data-state": stateKey, text: label("state_", stateKey) }),
         ]),
+        bottomNote ? el("div", { className: "qi-note" }, [bottomNote]) : null,
       ]
     );
     return el("li", null, [btn]);
@@ -778,24 +800,55 @@
     for (var i = 0; i < nodes.length; i++) {
       var w = waitLabel(nodes[i].getAttribute("data-queued-at"));
       nodes[i].textContent = w.text;
-      if (w.level) nodes[i].setAttribute("data-level", w.level);
+      var state = nodes[i].closest("[data-state]");
+      if (w.level && !(state && state.getAttribute("data-state") === "agent")) nodes[i].setAttribute("data-level", w.level);
       else nodes[i].removeAttribute("data-level");
     }
   }, 15000);
 
+  // Alt+↓ / Alt+↑: the next / previous chat in the list as shown
+  function step(delta) {
+    var buttons = Array.prototype.slice.call(document.querySelectorAll('#queue [data-testid="queue-item"]'));
+    if (!buttons.length) return;
+    var ids = buttons.map(function (b) {
+      return b.getAttribute("data-conversation-id");
+    });
+    var at = ids.indexOf(selectedId);
+    var next = at === -1 ? (delta > 0 ? 0 : ids.length - 1) : Math.max(0, Math.min(ids.length - 1, at + delta));
+    if (ids[next] === selectedId) return;
+    var focusOnList = document.activeElement && document.activeElement.getAttribute("data-testid") === "queue-item";
+    select(ids[next]);
+    var target = document.querySelector('#queue [data-conversation-id="' + cssEscape(ids[next]) + '"]');
+    if (target) {
+      target.scrollIntoView({ block: "nearest" });
+      if (focusOnList) target.focus();
+    }
+  }
+
   // ------------------------------------------------------------------ a conversation
   function select(id) {
     if (selectedId !== id) {
+      stopMyTyping();
       selectedId = id;
       detail = null;
       seenSeq = Object.create(null);
+      latestShopperSeq = 0;
       pendingReplies = Object.create(null);
+      suggestions = null;
       clear($("transcript"));
+      clear($("suggestion-list"));
+      $("suggestions-for").textContent = "";
+      hideShopperTyping();
+      closePanel();
+      clear($("audit-body"));
+      $("audit-card").hidden = true;
     }
     delete unseenNew[id];
+    delete unseenAssigned[id];
     delete unreadMine[id];
     updateTitle();
     renderQueue();
+    if (view !== "desk") showView("desk");
     $("no-selection").hidden = true;
     $("conv").hidden = false;
     refreshDetail();
@@ -815,7 +868,7 @@
       return;
     }
     refreshing = id;
-    api("GET", "/api/agent/conversations/" + encodeURIComponent(id))
+    api("GET", chatPath(id))
       .then(function (res) {
         if (selectedId === id) setDetail(res);
       })
@@ -829,9 +882,14 @@
 
   function setDetail(res) {
     var first = !detail || detail.conversation_id !== res.conversation_id;
+    var wasMine = detail && isMine(detail) && detail.state === "agent";
     detail = res;
     if (res.customer && res.customer.name && res.customer_id) names[res.customer_id] = res.customer.name;
     renderDetail(first);
+    var mineNow = isMine(detail) && detail.state === "agent";
+    if (mineNow && (first || !wasMine || !suggestions)) scheduleSuggestions();
+    if (!mineNow && !$("action-panel").hidden) closePanel();
+    if (isSupervisor()) loadAudit();
   }
 
   function renderDetail(full) {
@@ -844,18 +902,31 @@
     var st = $("conv-state");
     st.setAttribute("data-state", stateKey);
     st.textContent = label("state_", stateKey);
+    var pr = $("conv-priority");
+    pr.setAttribute("data-priority", d.priority || "routine");
+    pr.textContent = label("prio_", d.priority || "routine");
+    pr.setAttribute("title", t("priority"));
     $("conv-lang").textContent = d.lang === "en" ? t("langEn") : t("langZh");
+    var owner = $("conv-owner");
+    owner.textContent = d.state === "agent" && !mine && d.assigned_agent_name ? t("handledBy", { name: d.assigned_agent_name }) : d.state === "callback" && d.callback_contact ? t("callbackContact", { c: d.callback_contact }) : "";
+    owner.hidden = !owner.textContent;
     $("conv-id").textContent = "#" + String(d.conversation_id).slice(0, 8);
     $("conv-id").setAttribute("title", d.conversation_id);
 
-    $("claim").hidden = d.state !== "queued";
-    $("handback-group").hidden = !(d.state === "agent" && mine);
-    $("composer").hidden = !(d.state === "agent" && mine);
+    var myChat = d.state === "agent" && mine;
+    $("claim").hidden = !(d.state === "queued" || d.state === "callback");
+    $("action-bar").hidden = !myChat;
+    $("handback-group").hidden = !myChat;
+    var noCustomer = !d.customer_id;
+    $("action-coupon").disabled = noCustomer;
+    $("action-return").disabled = noCustomer;
+    $("composer").hidden = !myChat;
     var note = $("composer-note");
-    var noteKey = d.state === "queued" ? "noteQueued" : d.state === "agent" && !mine ? "noteOther" : d.state === "bot" ? "noteBot" : d.state === "agent" ? null : "noteClosed";
+    var noteKey =
+      d.state === "queued" ? "noteQueued" : d.state === "callback" ? "noteCallback" : d.state === "agent" && !mine ? "noteOther" : d.state === "bot" ? "noteBot" : d.state === "agent" ? null : "noteClosed";
     note.hidden = !noteKey;
     note.textContent = noteKey ? t(noteKey) : "";
-    renderCanned();
+    if (!myChat) hideShopperTyping();
 
     if (full) {
       clear($("transcript"));
@@ -867,6 +938,8 @@
     if (full) scrollTranscript(true);
     renderEscalation();
     renderCustomer();
+    renderSuggestions();
+    renderPanels();
     renderQueue();
   }
 
@@ -886,8 +959,37 @@
     return "";
   }
 
+  function cardRow(card) {
+    if (!card || typeof card !== "object") return null;
+    var text;
+    if (card.type === "coupon") {
+      text = t("couponCard", { n: amount(card.amount), title: lang === "en" ? card.title_en || card.title_zh : card.title_zh || card.title_en, code: card.code, d: card.valid_until });
+    } else if (card.type === "return") {
+      text = t("returnCard", { kind: label("kind_", card.kind), id: card.return_id, order: card.order_id });
+    } else return null;
+    return el("div", { className: "msg-card", "data-testid": "transcript-card", "data-card-type": card.type }, [
+      el("b", { text: label("card_", card.type) }),
+      el("span", { text: text }),
+    ]);
+  }
+
   function transcriptRow(ev) {
     var payload = ev.payload && typeof ev.payload === "object" ? ev.payload : {};
+    if (ev.kind === "csat") {
+      var score = Number(payload.score) || 0;
+      var stars = "★★★★★".slice(0, score) + "☆☆☆☆☆".slice(0, 5 - score);
+      return el("div", {
+        className: "notice notice-csat",
+        "data-testid": "transcript-notice",
+        "data-kind": "csat",
+        "data-score": String(score),
+        "data-seq": String(ev.seq),
+        text: t("csatAnswer", { n: score }) + " " + stars + (ev.text ? "\n“" + ev.text + "”" : ""),
+      });
+    }
+    if (ev.kind === "csat_request") {
+      return el("div", { className: "notice", "data-testid": "transcript-notice", "data-kind": "csat_request", "data-seq": String(ev.seq), text: t("csatRequested") });
+    }
     if (ev.kind === "state" || ev.sender === "system") {
       return el("div", { className: "notice", "data-testid": "transcript-notice", "data-seq": String(ev.seq), "data-state": payload.state || null, text: ev.text || "" });
     }
@@ -900,6 +1002,8 @@
     });
     row.appendChild(el("div", { className: "msg-who" }, [el("span", { className: "msg-name", text: senderLabel(ev) })]));
     row.appendChild(el("div", { className: "bubble", text: ev.text || "" }));
+    var card = cardRow(payload.card);
+    if (card) row.appendChild(card);
     if (Array.isArray(payload.buttons) && payload.buttons.length) {
       row.appendChild(
         el(
@@ -921,7 +1025,6 @@
       var s = Number(kids[i].getAttribute("data-seq"));
       if (s && s < seq) {
         container.insertBefore(node, kids[i].nextSibling);
-        // pending replies (no seq) stay after confirmed ones
         return;
       }
     }
@@ -937,6 +1040,11 @@
     if (pending) {
       delete pendingReplies[ev.client_id];
       pending.row.parentNode && pending.row.parentNode.removeChild(pending.row);
+    }
+    // a new question from the shopper: new suggestions (whichever way the event came in)
+    if (ev.sender === "shopper" && ev.kind === "message" && ev.seq > latestShopperSeq) {
+      latestShopperSeq = ev.seq;
+      if (detail && isMine(detail) && detail.state === "agent") scheduleSuggestions();
     }
     var row = transcriptRow(ev);
     var pendingRows = tr.querySelectorAll('[data-status="pending"], [data-status="failed"]');
@@ -960,16 +1068,104 @@
 
   function onAgentEvent(ev) {
     if (ev.conversation_id === selectedId && detail) {
-      addTranscriptEvent(ev);
+      var added = addTranscriptEvent(ev);
       if (ev.kind === "state") scheduleRefresh();
-      else if (detail.events) detail.events.push(ev);
-    } else if (ev.sender === "shopper") {
+      else if (added && detail.events) detail.events.push(ev);
+      if (added && ev.sender === "shopper" && ev.kind === "message") hideShopperTyping();
+    } else if (ev.sender === "shopper" && ev.kind === "message") {
       unreadMine[ev.conversation_id] = true;
       renderQueue();
     }
   }
 
-  // ------------------------------------------------------------------ escalation + customer panels
+  // ------------------------------------------------------------------ the shopper typing (my chats only)
+  var typingTimer = null;
+  function onShopperTyping(frame) {
+    if (frame.conversation_id !== selectedId || !detail || !isMine(detail)) return;
+    if (!frame.typing) return hideShopperTyping();
+    var node = $("shopper-typing");
+    node.querySelector("span").textContent = t("shopperTyping", { name: (detail.customer && detail.customer.name) || t("shopper") });
+    node.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideShopperTyping, 6000); // the "stopped" signal may be lost
+  }
+  function hideShopperTyping() {
+    clearTimeout(typingTimer);
+    $("shopper-typing").hidden = true;
+  }
+
+  // my typing, for the shopper: at most one "typing" every 3 s, "stopped" after 4 s idle or on send
+  var myTyping = null; // conversation id I told I am typing in
+  var myTypingAt = 0;
+  var myTypingIdle = null;
+  function noteMyTyping() {
+    if (!detail || !isMine(detail) || detail.state !== "agent") return;
+    var id = detail.conversation_id;
+    if (myTyping !== id || Date.now() - myTypingAt > 3000) sendMyTyping(id, true);
+    clearTimeout(myTypingIdle);
+    myTypingIdle = setTimeout(stopMyTyping, 4000);
+  }
+  function stopMyTyping() {
+    clearTimeout(myTypingIdle);
+    if (myTyping) sendMyTyping(myTyping, false);
+  }
+  function sendMyTyping(id, on) {
+    myTyping = on ? id : null;
+    myTypingAt = Date.now();
+    api("POST", chatPath(id, "/typing"), { typing: on }).catch(function () {
+      /* ephemeral: nothing to retry */
+    });
+  }
+
+  // ------------------------------------------------------------------ why the bot escalated, history, sentiment
+  // the bot's bookkeeping, not something an agent acts on
+  var HIDDEN_SLOTS = { session_started_metadata: true, requested_slot: true, handoff_outcome: true, failed_turns: true };
+
+  function sentimentLevel(v) {
+    return v >= 0.65 ? "upset" : v >= 0.35 ? "uneasy" : "calm";
+  }
+
+  function sentimentTrend(points) {
+    var wrap = el("div", { className: "trend", "data-testid": "sentiment-trend" });
+    wrap.appendChild(el("div", { className: "sub-title" }, [el("span", { text: t("sentiment") }), el("span", { className: "muted", text: t("sentimentHelp") })]));
+    var w = 260,
+      h = 44,
+      padX = 8,
+      padY = 7;
+    var svg = svgEl("svg", { viewBox: "0 0 " + w + " " + h, class: "sparkline", role: "img", "aria-label": t("sentiment") });
+    var xs = points.map(function (_, i) {
+      return points.length === 1 ? w / 2 : padX + (i * (w - 2 * padX)) / (points.length - 1);
+    });
+    var ys = points.map(function (p) {
+      var v = Math.max(0, Math.min(1, Number(p.sentiment) || 0));
+      return padY + (1 - v) * (h - 2 * padY);
+    });
+    svg.appendChild(svgEl("line", { x1: 0, x2: w, y1: padY + 0.35 * (h - 2 * padY), y2: padY + 0.35 * (h - 2 * padY), class: "spark-grid" }));
+    if (points.length > 1) {
+      svg.appendChild(
+        svgEl("polyline", {
+          points: xs
+            .map(function (x, i) {
+              return x.toFixed(1) + "," + ys[i].toFixed(1);
+            })
+            .join(" "),
+          class: "spark-line",
+        })
+      );
+    }
+    wrap.appendChild(svg);
+    var dots = el("ol", { className: "trend-dots" });
+    points.forEach(function (p, i) {
+      var v = Math.max(0, Math.min(1, Number(p.sentiment) || 0));
+      var level = sentimentLevel(v);
+      var tip = label("sentiment_", level) + " · " + Math.round(v * 100) + "% · " + String(p.text || "");
+      svg.appendChild(svgEl("circle", { cx: xs[i].toFixed(1), cy: ys[i].toFixed(1), r: 4, class: "spark-dot", "data-level": level }));
+      dots.appendChild(el("li", { className: "trend-dot", "data-testid": "sentiment-dot", "data-sentiment": String(v), "data-level": level, title: tip }, [el("span", { className: "sr-only", text: tip })]));
+    });
+    wrap.appendChild(dots);
+    return wrap;
+  }
+
   function renderEscalation() {
     var body = $("escalation-body");
     clear(body);
@@ -1002,32 +1198,48 @@
       });
       body.appendChild(dl);
     }
+    var trend = Array.isArray(detail.sentiment_trend) ? detail.sentiment_trend : [];
+    if (trend.length) body.appendChild(sentimentTrend(trend));
+    var history = Array.isArray(detail.escalations) ? detail.escalations : [];
+    if (history.length) {
+      var ol = el("ol", { className: "history", "data-testid": "escalation-history" });
+      history.forEach(function (h) {
+        ol.appendChild(
+          el("li", { "data-testid": "escalation-history-item", "data-reason": h.reason || "" }, [
+            el("span", { className: "history-time", text: dayTime(h.created_at) }),
+            el("span", { className: "history-reason", text: h.reason ? label("reason_", h.reason) : t("reason_unknown") }),
+            el("span", { className: "pill", "data-priority": h.priority || "routine", text: label("prio_", h.priority || "routine") }),
+          ])
+        );
+      });
+      body.appendChild(el("div", { className: "sub-title" }, [el("span", { text: t("history") + " · " + history.length })]));
+      body.appendChild(ol);
+    }
     var turns = Array.isArray(esc.transcript) ? esc.transcript : [];
     if (turns.length) {
-      var ol = el("ol");
+      var list = el("ol");
       turns.forEach(function (turn) {
         var conf = typeof turn.confidence === "number" ? " " + Math.round(turn.confidence * 100) + "%" : "";
-        ol.appendChild(
+        list.appendChild(
           el("li", null, [
-            el("b", { text: (turn.sender === "bot" ? t("bot") : t("shopper")) + "：" }),
+            el("b", { text: (turn.sender === "bot" ? t("bot") : t("shopper")) + (lang === "zh" ? "：" : ": ") }),
             String(turn.text || ""),
             turn.intent ? el("span", { className: "intent", text: "  " + turn.intent + conf }) : null,
           ])
         );
       });
-      body.appendChild(el("details", { className: "turns", "data-testid": "escalation-transcript" }, [el("summary", { text: t("botTurns", { n: turns.length }) }), ol]));
+      body.appendChild(el("details", { className: "turns", "data-testid": "escalation-transcript" }, [el("summary", { text: t("botTurns", { n: turns.length }) }), list]));
     }
   }
 
-  // the bot's bookkeeping, not something an agent acts on
-  var HIDDEN_SLOTS = { session_started_metadata: true, requested_slot: true, handoff_outcome: true, failed_turns: true };
-
+  // ------------------------------------------------------------------ customer 360
   function stat(testid, value, text, alert) {
     return el("div", { className: "stat", "data-alert": alert ? "true" : null }, [el("b", { "data-testid": testid, text: value }), el("span", { text: text })]);
   }
 
   function renderCustomer() {
     var body = $("customer-body");
+    var draft = $("note-text") ? { text: $("note-text").value, tags: $("note-tags").value, focus: document.activeElement && document.activeElement.id } : null;
     clear(body);
     var c = detail && detail.customer;
     if (!c) {
@@ -1038,10 +1250,11 @@
     var name = c.name || c.customer_id || t("guest");
     body.appendChild(
       el("div", { className: "cust-head" }, [
-        el("div", { className: "cust-avatar", "aria-hidden": "true", text: name.trim().charAt(0).toUpperCase() }),
+        el("div", { className: "cust-avatar", "aria-hidden": "true", text: String(name).trim().charAt(0).toUpperCase() }),
         el("div", null, [el("div", { className: "cust-name", "data-testid": "customer-name", text: name }), el("div", { className: "cust-id", text: "ID: " + (c.customer_id || "") })]),
       ])
     );
+    if (c.store_error) body.appendChild(el("p", { className: "warn", "data-testid": "customer-store-error", text: t("storeError", { m: c.store_error }) }));
     var tags = Array.isArray(c.tags) ? c.tags : [];
     if (tags.length) {
       body.appendChild(
@@ -1063,35 +1276,299 @@
         stat("customer-complaints", String(complaints), t("complaints"), complaints > 0),
       ])
     );
+
     var orders = Array.isArray(c.orders) ? c.orders : [];
     body.appendChild(el("div", { className: "orders-title", text: t("orders") + (orders.length ? " · " + orders.length : "") }));
     var list = el("div", { "data-testid": "customer-orders" });
     if (!orders.length) list.appendChild(el("p", { className: "muted", text: t("noOrders") }));
     orders.forEach(function (o) {
       var items = Array.isArray(o.items) ? o.items.join(lang === "zh" ? "、" : ", ") : "";
+      var sub = day(o.created_at) + (o.delivered_at ? " · " + t("deliveredAt", { d: day(o.delivered_at) }) : "");
       list.appendChild(
         el("div", { className: "order", "data-testid": "customer-order", "data-order-id": o.order_id }, [
           el("div", { className: "order-top" }, [
             el("span", { className: "order-id", text: o.order_id }),
-            el("span", { className: "status", "data-status": o.status, text: label("status_", o.status) }),
+            el("span", { className: "status", "data-status": o.status, text: label("order_", o.status) }),
             el("span", { className: "order-total", text: money(o.total) }),
           ]),
           items ? el("div", { className: "order-items", text: items }) : null,
-          el("div", { className: "order-sub", text: o.created_at || "" }),
-          o.logistics ? el("div", { className: "order-log", text: t("logistics") + "：" + o.logistics }) : null,
+          el("div", { className: "order-sub", text: sub }),
+          o.logistics ? el("div", { className: "order-log", text: t("logistics") + (lang === "zh" ? "：" : ": ") + o.logistics }) : null,
         ])
       );
     });
     body.appendChild(list);
+
+    // past chats: open any of them
+    var past = (Array.isArray(c.past_conversations) ? c.past_conversations : []).filter(function (p) {
+      return p.conversation_id !== detail.conversation_id;
+    });
+    body.appendChild(el("div", { className: "orders-title", text: t("pastChats") + (past.length ? " · " + past.length : "") }));
+    var chats = el("ul", { className: "past", "data-testid": "customer-past-chats" });
+    if (!past.length) chats.appendChild(el("li", { className: "muted", text: t("noPastChats") }));
+    past.forEach(function (p) {
+      chats.appendChild(
+        el("li", null, [
+          el(
+            "button",
+            {
+              type: "button",
+              className: "past-chat",
+              "data-testid": "customer-past-chat",
+              "data-conversation-id": p.conversation_id,
+              title: t("openChat"),
+              on: {
+                click: function () {
+                  select(p.conversation_id);
+                },
+              },
+            },
+            [
+              el("span", { className: "past-time", text: dayTime(p.created_at) }),
+              el("span", { className: "past-reason", text: p.reason ? label("reason_", p.reason) : "—" }),
+              el("span", { className: "pill", "data-state": p.state, text: label("state_", p.state) }),
+            ]
+          ),
+        ])
+      );
+    });
+    body.appendChild(chats);
+
+    // notes (with tags) the desk keeps about this customer
+    var notes = Array.isArray(c.notes) ? c.notes : [];
+    body.appendChild(el("div", { className: "orders-title", text: t("notes") + (notes.length ? " · " + notes.length : "") }));
+    var noteList = el("ul", { className: "notes", "data-testid": "customer-notes" });
+    if (!notes.length) noteList.appendChild(el("li", { className: "muted", text: t("noNotes") }));
+    notes.forEach(function (n) {
+      noteList.appendChild(
+        el("li", { className: "note", "data-testid": "customer-note" }, [
+          n.text ? el("div", { className: "note-text", text: n.text }) : null,
+          Array.isArray(n.tags) && n.tags.length
+            ? el(
+                "div",
+                { className: "tags" },
+                n.tags.map(function (tag) {
+                  return el("span", { text: String(tag) });
+                })
+              )
+            : null,
+          el("div", { className: "note-by", text: (n.by || "") + " · " + dayTime(n.created_at) }),
+        ])
+      );
+    });
+    body.appendChild(noteList);
+    var form = el("form", { className: "note-form", "data-testid": "note-form", novalidate: true }, [
+      el("label", { className: "sr-only", for: "note-text", text: t("notes") }),
+      el("textarea", { id: "note-text", "data-testid": "note-text", rows: "2", maxlength: "2000", placeholder: t("notePlaceholder") }),
+      el("div", { className: "note-row" }, [
+        el("label", { className: "sr-only", for: "note-tags", text: t("noteTags") }),
+        el("input", { id: "note-tags", "data-testid": "note-tags", maxlength: "200", placeholder: t("noteTagsPlaceholder"), title: t("noteTags") }),
+        el("button", { className: "btn btn-secondary btn-sm", type: "submit", id: "note-save", "data-testid": "note-save", text: t("noteSave") }),
+      ]),
+    ]);
+    form.addEventListener("submit", saveNote);
+    body.appendChild(form);
+    if (draft) {
+      $("note-text").value = draft.text;
+      $("note-tags").value = draft.tags;
+      if (draft.focus === "note-text" || draft.focus === "note-tags") $(draft.focus).focus();
+    }
   }
 
-  // ------------------------------------------------------------------ actions
+  function saveNote(e) {
+    e.preventDefault();
+    if (!detail || !detail.customer_id) return;
+    var text = $("note-text").value.trim();
+    var tags = $("note-tags")
+      .value.split(/[,，、]/)
+      .map(function (s) {
+        return s.trim();
+      })
+      .filter(Boolean);
+    if (!text && !tags.length) return toast(t("noteEmpty"), "error");
+    var id = detail.conversation_id;
+    var btn = $("note-save");
+    btn.disabled = true;
+    api("POST", "/api/agent/customers/" + encodeURIComponent(detail.customer_id) + "/notes", { text: text, tags: tags })
+      .then(function (profile) {
+        toast(t("noteSaved"));
+        if (!detail || detail.conversation_id !== id) return;
+        $("note-text").value = "";
+        $("note-tags").value = "";
+        if (profile && profile.customer_id) detail.customer = profile;
+        renderCustomer();
+      })
+      .catch(function (err) {
+        btn.disabled = false;
+        toast(t("actionFailed", { m: err.message }), "error");
+      });
+  }
+
+  // ------------------------------------------------------------------ audit log (supervisors)
+  var AUDIT_TEXT = {
+    zh: {
+      "conversation.claimed": "接入会话",
+      "conversation.auto_assigned": "自动分配",
+      "conversation.transferred": "转接",
+      "conversation.handed_back": "交还机器人",
+      "conversation.closed": "结束会话",
+      "coupon.requested": "申请优惠券",
+      "coupon.issued": "发放优惠券",
+      "coupon.approved": "批准优惠券",
+      "coupon.rejected": "拒绝优惠券",
+      "coupon.failed": "优惠券发放失败",
+      "return.refund.started": "发起退货退款",
+      "return.exchange.started": "发起换货",
+    },
+    en: {
+      "conversation.claimed": "claimed the chat",
+      "conversation.auto_assigned": "was assigned the chat",
+      "conversation.transferred": "transferred the chat",
+      "conversation.handed_back": "handed back to the bot",
+      "conversation.closed": "closed the chat",
+      "coupon.requested": "asked for a coupon",
+      "coupon.issued": "issued a coupon",
+      "coupon.approved": "approved a coupon",
+      "coupon.rejected": "rejected a coupon",
+      "coupon.failed": "coupon failed",
+      "return.refund.started": "started a refund",
+      "return.exchange.started": "started an exchange",
+    },
+  };
+  var auditFor = null;
+  function loadAudit() {
+    var id = selectedId;
+    if (!id || !isSupervisor()) return;
+    auditFor = id;
+    api("GET", "/api/agent/audit?conversation_id=" + encodeURIComponent(id)).then(
+      function (res) {
+        if (selectedId !== id || auditFor !== id) return;
+        renderAudit(res.entries || []);
+      },
+      function () {
+        $("audit-card").hidden = true;
+      }
+    );
+  }
+  function agentName(id) {
+    if (me && id === me.id) return me.display_name;
+    var list = colleagues || [];
+    for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i].display_name;
+    return id === null || id === undefined ? t("system") : "#" + id;
+  }
+  function renderAudit(entries) {
+    var body = $("audit-body");
+    clear(body);
+    $("audit-card").hidden = false;
+    if (!entries.length) return body.appendChild(el("p", { className: "muted", text: t("auditEmpty") }));
+    var ol = el("ol", { className: "audit" });
+    entries
+      .slice()
+      .reverse()
+      .forEach(function (a) {
+        var d = a.detail || {};
+        var extra = d.amount ? " ¥" + amount(d.amount) : d.outcome ? " · " + label("", d.outcome) : d.order_id ? " · " + d.order_id : "";
+        ol.appendChild(
+          el("li", { "data-testid": "audit-entry", "data-action": a.action }, [
+            el("span", { className: "history-time", text: dayTime(a.created_at) }),
+            el("span", { text: agentName(a.agent_id) + " " + ((AUDIT_TEXT[lang] || {})[a.action] || a.action) + extra }),
+          ])
+        );
+      });
+    body.appendChild(ol);
+  }
+
+  // ------------------------------------------------------------------ suggested replies
+  var suggestions = null; // {conversationId, state: loading|ok|failed, forMessage, items: [{kind, title, text, score}]}
+  var suggestTimer = null;
+  function scheduleSuggestions() {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(loadSuggestions, 500);
+  }
+  function loadSuggestions() {
+    var id = selectedId;
+    if (!id || !detail || !isMine(detail) || detail.state !== "agent") return;
+    var keep = suggestions && suggestions.conversationId === id ? suggestions.items : [];
+    suggestions = { conversationId: id, state: "loading", forMessage: suggestions && suggestions.forMessage, items: keep };
+    renderSuggestions();
+    api("GET", chatPath(id, "/suggestions")).then(
+      function (res) {
+        if (selectedId !== id) return;
+        var items = [];
+        (res.knowledge || []).forEach(function (k) {
+          if (k && k.text) items.push({ kind: "knowledge", title: t("suggestionKb"), text: String(k.text), score: k.score, id: k.id });
+        });
+        (res.canned || []).forEach(function (c) {
+          if (c && c.text) items.push({ kind: "canned", title: String(c.title || t("canned")), text: String(c.text), id: c.id });
+        });
+        suggestions = { conversationId: id, state: "ok", forMessage: res.for_message || "", items: items };
+        renderSuggestions();
+      },
+      function () {
+        if (selectedId !== id) return;
+        suggestions = { conversationId: id, state: "failed", forMessage: "", items: keep };
+        renderSuggestions();
+      }
+    );
+  }
+  function renderSuggestions() {
+    var list = $("suggestion-list");
+    var box = $("suggestions");
+    clear(list);
+    var s = suggestions && suggestions.conversationId === selectedId ? suggestions : null;
+    box.setAttribute("data-state", s ? s.state : "none");
+    var forNode = $("suggestions-for");
+    forNode.textContent = s && s.forMessage ? t("suggestionsFor", { m: s.forMessage.length > 40 ? s.forMessage.slice(0, 40) + "…" : s.forMessage }) : "";
+    forNode.setAttribute("title", (s && s.forMessage) || "");
+    if (!s) return;
+    if (!s.items.length) {
+      list.appendChild(el("span", { className: "muted", text: s.state === "loading" ? t("suggestionsLoading") : s.state === "failed" ? t("suggestionsFailed") : t("suggestionsNone") }));
+      return;
+    }
+    s.items.forEach(function (item, i) {
+      var key = i < 5 ? "Alt+" + (i + 1) : "";
+      list.appendChild(
+        el(
+          "button",
+          {
+            type: "button",
+            className: "suggestion",
+            "data-testid": "suggestion",
+            "data-kind": item.kind,
+            "data-text": item.text,
+            title: t("suggestionInsert") + (key ? " (" + key + ")" : "") + "\n\n" + item.text,
+            on: {
+              click: function () {
+                insertSuggestion(item.text);
+              },
+            },
+          },
+          [
+            el("span", { className: "suggestion-kind", "data-kind": item.kind, text: item.title }),
+            el("span", { className: "suggestion-text", text: item.text }),
+          ]
+        )
+      );
+    });
+  }
+  function insertSuggestion(text) {
+    var input = $("reply-input");
+    if (!input || $("composer").hidden) return;
+    var current = input.value;
+    input.value = current.trim() ? current + (/\s$/.test(current) ? "" : "\n") + text : text;
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    noteMyTyping();
+  }
+  $("suggestions-refresh").addEventListener("click", loadSuggestions);
+
+  // ------------------------------------------------------------------ claim, hand back
   $("claim").addEventListener("click", function () {
     var id = selectedId;
     var btn = $("claim");
     btn.disabled = true;
     btn.textContent = t("claiming");
-    api("POST", "/api/agent/conversations/" + encodeURIComponent(id) + "/claim")
+    api("POST", chatPath(id, "/claim"))
       .then(function (res) {
         if (selectedId !== id) return;
         setDetail(res);
@@ -1099,7 +1576,7 @@
         $("reply-input").focus();
       })
       .catch(function (err) {
-        toast(err.status === 409 ? t("claimConflict") : err.message, "error");
+        toast(err.status === 409 ? (/limit/.test(err.message || "") ? t("claimFull") : t("claimConflict")) : err.message, "error");
         refreshDetail();
       })
       .then(function () {
@@ -1113,7 +1590,8 @@
     var id = selectedId;
     var btn = $("handback");
     btn.disabled = true;
-    api("POST", "/api/agent/conversations/" + encodeURIComponent(id) + "/handback", { outcome: $("handback-outcome").value })
+    stopMyTyping();
+    api("POST", chatPath(id, "/handback"), { outcome: $("handback-outcome").value })
       .then(function () {
         toast(t("handedBack"));
         if (selectedId === id) refreshDetail();
@@ -1128,11 +1606,259 @@
       });
   });
 
+  // ------------------------------------------------------------------ one-click actions: coupon, return, transfer, close
+  var PANELS = ["coupon", "return", "transfer", "close"];
+  function openPanel(name) {
+    var panel = $("action-panel");
+    if (panel.getAttribute("data-panel") === name && !panel.hidden) return closePanel();
+    panel.hidden = false;
+    panel.setAttribute("data-panel", name);
+    PANELS.forEach(function (p) {
+      $(p + "-form").hidden = p !== name;
+      $("action-" + p).setAttribute("aria-expanded", String(p === name));
+    });
+    ["coupon-result", "return-result", "transfer-result"].forEach(function (r) {
+      $(r).hidden = true;
+      $(r).removeAttribute("data-status");
+    });
+    renderPanels();
+    var first = { coupon: "coupon-amount", return: "return-order", transfer: colleagues ? "transfer-agent" : "transfer-team", close: "close-submit" }[name];
+    if (name === "transfer") loadColleagues();
+    setTimeout(function () {
+      $(first).focus();
+    }, 0);
+  }
+  function closePanel() {
+    var panel = $("action-panel");
+    if (!panel) return;
+    var was = panel.getAttribute("data-panel");
+    panel.hidden = true;
+    panel.setAttribute("data-panel", "");
+    PANELS.forEach(function (p) {
+      $(p + "-form").hidden = true;
+      $("action-" + p).setAttribute("aria-expanded", "false");
+    });
+    if (was && !$("action-" + was).hidden && document.activeElement && panel.contains(document.activeElement)) $("action-" + was).focus();
+  }
+  PANELS.forEach(function (p) {
+    $("action-" + p).addEventListener("click", function () {
+      openPanel(p);
+    });
+  });
+  var closers = document.querySelectorAll("[data-close-panel]");
+  for (var ci = 0; ci < closers.length; ci++) closers[ci].addEventListener("click", closePanel);
+  $("action-panel").addEventListener("keydown", function (e) {
+    if (e.key === "Escape") {
+      e.stopPropagation();
+      closePanel();
+    }
+  });
+
+  function showResult(id, status, text) {
+    var node = $(id);
+    node.hidden = false;
+    node.setAttribute("data-status", status);
+    node.textContent = text;
+  }
+  function errorText(err) {
+    // the store's refusals come as 409 with its reason
+    return err.status === 409 && /store refused/.test(err.message || "") ? t("storeRefused", { m: String(err.message).replace(/^the store refused:?\s*/, "") }) : t("actionFailed", { m: err.message });
+  }
+
+  // the panels' contents that depend on the chat and the customer
+  function renderPanels() {
+    // the limit is known to the client only if the server tells it (me.coupon_limit)
+    var limit = me && typeof me.coupon_limit === "number" ? t("couponLimit", { n: amount(me.coupon_limit) }) : me && me.role === "agent" ? "" : t("couponLimitSupervisor");
+    $("coupon-limit").textContent = limit;
+    var select = $("return-order");
+    var chosen = select.value;
+    clear(select);
+    var orders = (detail && detail.customer && Array.isArray(detail.customer.orders) ? detail.customer.orders : []).slice();
+    // delivered orders first: they are the ones a return is for
+    orders.sort(function (a, b) {
+      return (a.status === "delivered" ? 0 : 1) - (b.status === "delivered" ? 0 : 1);
+    });
+    orders.forEach(function (o) {
+      var items = Array.isArray(o.items) ? o.items.join(lang === "zh" ? "、" : ", ") : "";
+      select.appendChild(el("option", { value: o.order_id, text: o.order_id + " · " + label("order_", o.status) + " · " + money(o.total) + (items ? " · " + items : "") }));
+    });
+    if (chosen) select.value = chosen;
+    $("return-submit").disabled = !orders.length;
+    if (!orders.length) select.appendChild(el("option", { value: "", text: t("returnNoOrders") }));
+    renderTransferChoices();
+  }
+
+  $("coupon-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var id = selectedId;
+    var value = Number($("coupon-amount").value);
+    if (!(value >= 1 && value <= 10000)) {
+      showResult("coupon-result", "error", t("couponBadAmount"));
+      return $("coupon-amount").focus();
+    }
+    var btn = $("coupon-submit");
+    btn.disabled = true;
+    api("POST", chatPath(id, "/coupon"), { amount: value, reason: $("coupon-reason").value.trim() })
+      .then(function (res) {
+        if (res.status === "issued") {
+          var coupon = res.coupon || {};
+          toast(t("couponIssued", { n: amount(coupon.amount || value), code: coupon.code || "" }));
+          $("coupon-amount").value = "";
+          $("coupon-reason").value = "";
+          showResult("coupon-result", "issued", t("couponIssued", { n: amount(coupon.amount || value), code: coupon.code || "" }));
+        } else {
+          showResult("coupon-result", "pending", t("couponPending", { id: res.request_id }));
+        }
+      })
+      .catch(function (err) {
+        showResult("coupon-result", "error", errorText(err));
+      })
+      .then(function () {
+        btn.disabled = false;
+      });
+  });
+
+  $("return-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var id = selectedId;
+    var orderId = $("return-order").value;
+    if (!orderId) return;
+    var kind = document.querySelector('input[name="return-kind"]:checked').value;
+    var btn = $("return-submit");
+    btn.disabled = true;
+    api("POST", chatPath(id, "/return"), { order_id: orderId, kind: kind, reason: $("return-reason").value.trim() })
+      .then(function (res) {
+        var text = t("returnStarted", { id: res.return_id || "" });
+        toast(text);
+        showResult("return-result", "started", text);
+        $("return-reason").value = "";
+      })
+      .catch(function (err) {
+        showResult("return-result", "error", errorText(err));
+      })
+      .then(function () {
+        btn.disabled = false;
+      });
+  });
+
+  function loadColleagues() {
+    if (!token || !me) return;
+    if (!isSupervisor()) {
+      // only supervisors may list agents: plain agents transfer to a team
+      colleagues = null;
+      renderTransferChoices();
+      return;
+    }
+    api("GET", "/api/agent/agents").then(
+      function (res) {
+        colleagues = res.agents || [];
+        renderTransferChoices();
+        renderSupervisor();
+      },
+      function () {
+        colleagues = null;
+        renderTransferChoices();
+      }
+    );
+  }
+  function renderTransferChoices() {
+    var byAgent = !!colleagues;
+    $("transfer-agent-field").hidden = !byAgent;
+    $("transfer-team-field").hidden = byAgent;
+    if (!byAgent) return;
+    var select = $("transfer-agent");
+    var chosen = select.value;
+    clear(select);
+    var convLang = detail ? detail.lang : null;
+    var others = colleagues.filter(function (a) {
+      return a.active && (!me || a.id !== me.id) && a.role !== "trainer";
+    });
+    others.sort(function (a, b) {
+      var sa = a.status === "online" ? 0 : a.status === "away" ? 1 : 2;
+      var sb = b.status === "online" ? 0 : b.status === "away" ? 1 : 2;
+      return sa - sb || a.active_chats / Math.max(a.max_concurrent, 1) - b.active_chats / Math.max(b.max_concurrent, 1);
+    });
+    var firstOk = null;
+    others.forEach(function (a) {
+      var speaks = !convLang || (a.languages || []).indexOf(convLang) !== -1;
+      var full = a.active_chats >= a.max_concurrent;
+      var ok = speaks && !full;
+      if (ok && firstOk === null) firstOk = String(a.id);
+      select.appendChild(
+        el("option", {
+          value: String(a.id),
+          disabled: !ok,
+          text: a.display_name + " · " + label("status_", a.status) + " · " + a.active_chats + "/" + a.max_concurrent + (a.team ? " · " + a.team : "") + (speaks ? "" : " · " + (convLang === "en" ? "no EN" : "不会中文")),
+        })
+      );
+    });
+    if (!others.length) select.appendChild(el("option", { value: "", text: t("transferNone") }));
+    select.value = chosen && select.querySelector('option[value="' + cssEscape(chosen) + '"]:not([disabled])') ? chosen : firstOk || "";
+  }
+  $("transfer-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var id = selectedId;
+    var body;
+    var who;
+    if (colleagues) {
+      var agentId = Number($("transfer-agent").value);
+      if (!agentId) return showResult("transfer-result", "error", t("transferPick"));
+      body = { to_agent_id: agentId };
+      var picked = $("transfer-agent").selectedOptions[0];
+      who = picked ? picked.textContent.split(" · ")[0] : "";
+    } else {
+      var team = $("transfer-team").value.trim();
+      if (!team) return $("transfer-team").focus();
+      body = { team: team };
+    }
+    var btn = $("transfer-submit");
+    btn.disabled = true;
+    stopMyTyping();
+    api("POST", chatPath(id, "/transfer"), body)
+      .then(function (res) {
+        toast(body.team ? t("transferredTeam", { team: body.team }) : t("transferred", { name: who }));
+        closePanel();
+        if (selectedId === id && res && res.conversation_id) setDetail(res);
+        loadQueue();
+        loadColleagues();
+      })
+      .catch(function (err) {
+        showResult("transfer-result", "error", t("actionFailed", { m: err.message }));
+      })
+      .then(function () {
+        btn.disabled = false;
+      });
+  });
+
+  $("close-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var id = selectedId;
+    var btn = $("close-submit");
+    btn.disabled = true;
+    stopMyTyping();
+    api("POST", chatPath(id, "/close"))
+      .then(function () {
+        toast(t("closedToast"));
+        closePanel();
+        if (selectedId === id) refreshDetail();
+        loadQueue();
+      })
+      .catch(function (err) {
+        toast(t("actionFailed", { m: err.message }), "error");
+        refreshDetail();
+      })
+      .then(function () {
+        btn.disabled = false;
+      });
+  });
+
+  // ------------------------------------------------------------------ replying
   function sendReply() {
     var input = $("reply-input");
     var text = input.value.trim();
-    if (!text || !selectedId) return;
+    if (!text || !selectedId || $("composer").hidden) return;
     input.value = "";
+    stopMyTyping();
     var item = { clientId: newClientId(), text: text, conversationId: selectedId };
     item.row = transcriptRow({ kind: "message", sender: "agent", text: text, client_id: item.clientId, payload: { agent_name: me && me.display_name } });
     item.row.setAttribute("data-status", "pending");
@@ -1144,7 +1870,7 @@
   }
 
   function deliverReply(item, attempt) {
-    api("POST", "/api/agent/conversations/" + encodeURIComponent(item.conversationId) + "/messages", { text: item.text, client_id: item.clientId })
+    api("POST", chatPath(item.conversationId, "/messages"), { text: item.text, client_id: item.clientId })
       .then(function (res) {
         if (res && res.event && item.conversationId === selectedId) addTranscriptEvent(res.event);
       })
@@ -1164,7 +1890,7 @@
         time.appendChild(
           el("button", {
             type: "button",
-            className: "btn-quiet",
+            className: "btn-link",
             "data-testid": "reply-retry",
             text: t("retry"),
             on: {
@@ -1187,38 +1913,250 @@
       sendReply();
     }
   });
+  $("reply-input").addEventListener("input", function () {
+    if ($("reply-input").value.trim()) noteMyTyping();
+    else stopMyTyping();
+  });
+  $("reply-input").addEventListener("blur", stopMyTyping);
 
-  function renderCanned() {
-    var box = $("canned");
-    clear(box);
-    // quick phrases in the customer's language, not the console's
-    var phrases = detail && detail.lang === "en" ? TEXT.zh.cannedEn : TEXT.zh.canned;
-    var name = (me && me.display_name) || "";
-    phrases.forEach(function (p) {
-      var text = p.replace("{name}", name);
-      box.appendChild(
-        el("button", {
-          type: "button",
-          "data-testid": "canned-reply",
-          title: text,
-          text: text,
-          on: {
-            click: function () {
-              var input = $("reply-input");
-              input.value = input.value ? input.value + (/\s$/.test(input.value) ? "" : " ") + text : text;
-              input.focus();
-            },
-          },
-        })
+  // ------------------------------------------------------------------ supervisor view: load, approvals, alerts
+  function loadApprovals() {
+    if (!isSupervisor()) return;
+    api("GET", "/api/agent/approvals").then(
+      function (res) {
+        approvals = res.pending || [];
+        renderSupervisor();
+      },
+      function () {
+        /* retried on the next signal or poll */
+      }
+    );
+  }
+  function onApprovalNeeded(frame) {
+    if (!isSupervisor()) return;
+    toast(t("approvalNeeded", { n: amount(frame.amount) }));
+    chime();
+    loadApprovals();
+  }
+  function onSlaAlert(frame) {
+    if (!isSupervisor()) return;
+    slaAlerts = slaAlerts.filter(function (a) {
+      return a.conversation_id !== frame.conversation_id;
+    });
+    slaAlerts.unshift({ conversation_id: frame.conversation_id, waited_seconds: frame.waited_seconds, at: Date.now() });
+    var item = findItem(frame.conversation_id);
+    toast(t("slaAlert", { name: item ? customerLabel(item) : "#" + String(frame.conversation_id).slice(0, 8), t: durationText(frame.waited_seconds) }), "error");
+    if (view === "supervisor") alertsSeen = slaAlerts.length;
+    renderSupervisor();
+  }
+
+  var svTimer = null;
+  function throttledSupervisorRefresh() {
+    if (svTimer) return;
+    svTimer = setTimeout(function () {
+      svTimer = null;
+      loadColleagues();
+    }, 1500);
+    renderSupervisor();
+  }
+  // Re-read now and then: agents' status changes without a queue event, and the "approval_needed"
+  // signal is ephemeral (and, as of this writing, /ws/agent passes it only to the requesting agent).
+  setInterval(function () {
+    if (!token || !isSupervisor()) return;
+    loadApprovals();
+    if (view === "supervisor") loadColleagues();
+  }, 10000);
+
+  function renderSupervisorBadge() {
+    var n = approvals.length + Math.max(0, slaAlerts.length - alertsSeen);
+    var badge = $("supervisor-badge");
+    badge.hidden = !n || !isSupervisor();
+    badge.textContent = String(n);
+  }
+
+  function renderSupervisor() {
+    renderSupervisorBadge();
+    if (!isSupervisor()) return;
+    // agents
+    var body = $("agents-body");
+    clear(body);
+    var list = colleagues || [];
+    var online = 0,
+      chats = 0,
+      seats = 0;
+    list.forEach(function (a) {
+      if (a.active && a.status === "online") {
+        online += 1;
+        seats += a.max_concurrent;
+      }
+      chats += a.active_chats;
+      var pct = Math.min(100, Math.round((a.active_chats / Math.max(a.max_concurrent, 1)) * 100));
+      body.appendChild(
+        el("tr", { "data-testid": "agent-row", "data-username": a.username, "data-status": a.status, "data-active": String(!!a.active) }, [
+          el("td", null, [
+            el("div", { className: "agent-cell" }, [
+              el("span", { className: "agent-avatar", "aria-hidden": "true", text: String(a.display_name || a.username).trim().charAt(0).toUpperCase() }),
+              el("div", null, [
+                el("div", { className: "agent-name", text: a.display_name + (me && a.id === me.id ? " (" + t("you") + ")" : "") }),
+                el("div", { className: "muted small", text: a.username + " · " + label("role_", a.role) }),
+              ]),
+            ]),
+          ]),
+          el("td", null, [el("span", { className: "status-dot", "data-status": a.active ? a.status : "disabled", text: a.active ? label("status_", a.status) : t("disabled") })]),
+          el("td", null, [
+            el("div", { className: "load", title: a.active_chats + "/" + a.max_concurrent }, [
+              el("div", { className: "load-bar", "data-level": pct >= 100 ? "full" : pct >= 67 ? "high" : "" }, [el("i", { style: "width:" + pct + "%" })]),
+              el("span", { className: "load-text", "data-testid": "agent-load", text: a.active_chats + " / " + a.max_concurrent }),
+            ]),
+          ]),
+          el("td", { text: (a.languages || []).map(function (l) { return l === "en" ? "EN" : "中"; }).join(" · ") }),
+          el("td", { text: (a.skills || []).join(", ") || "—" }),
+          el("td", { text: a.team || "—" }),
+        ])
+      );
+    });
+    $("sv-agents-summary").textContent = t("svAgentsSummary", { online: online, chats: chats, seats: seats });
+
+    // approvals
+    var ul = $("approvals");
+    clear(ul);
+    $("approvals-count").textContent = String(approvals.length);
+    $("approvals-empty").hidden = approvals.length > 0;
+    approvals.forEach(function (r) {
+      var item = findItem(r.conversation_id);
+      var customer = item ? customerLabel(item) : names[r.customer_id] || r.customer_id;
+      var approveBtn = el("button", { type: "button", className: "btn btn-primary btn-sm", "data-testid": "approval-approve", text: t("approve") });
+      var rejectBtn = el("button", { type: "button", className: "btn btn-secondary btn-sm", "data-testid": "approval-reject", text: t("reject") });
+      var decide = function (approve) {
+        approveBtn.disabled = rejectBtn.disabled = true;
+        api("POST", "/api/agent/approvals/" + encodeURIComponent(r.request_id), { approve: approve })
+          .then(function () {
+            toast(approve ? t("approved") : t("rejected"));
+          })
+          .catch(function (err) {
+            toast(errorText(err), "error");
+          })
+          .then(loadApprovals);
+      };
+      approveBtn.addEventListener("click", function () {
+        decide(true);
+      });
+      rejectBtn.addEventListener("click", function () {
+        decide(false);
+      });
+      ul.appendChild(
+        el("li", { className: "sv-item", "data-testid": "approval", "data-request-id": String(r.request_id), "data-conversation-id": r.conversation_id }, [
+          el("div", { className: "sv-item-main" }, [
+            el("div", { className: "sv-item-top" }, [
+              el("b", { className: "sv-amount", text: "¥" + amount(r.amount) }),
+              el("span", { className: "muted small", text: "#" + r.request_id + " · " + dayTime(r.created_at) }),
+            ]),
+            el("div", { className: "sv-reason", text: r.reason || "—" }),
+            el("div", { className: "muted small" }, [
+              t("requestedBy", { name: agentName(r.requested_by) }) + " · " + t("forCustomer", { c: customer }) + " · ",
+              el("button", {
+                type: "button",
+                className: "btn-link",
+                text: t("openChat"),
+                on: {
+                  click: function () {
+                    select(r.conversation_id);
+                  },
+                },
+              }),
+            ]),
+          ]),
+          el("div", { className: "sv-item-actions" }, [approveBtn, rejectBtn]),
+        ])
+      );
+    });
+
+    // first-response alerts
+    var alerts = $("sla-alerts");
+    clear(alerts);
+    $("alerts-count").textContent = String(slaAlerts.length);
+    $("alerts-empty").hidden = slaAlerts.length > 0;
+    slaAlerts.forEach(function (a) {
+      var item = findItem(a.conversation_id);
+      alerts.appendChild(
+        el("li", { className: "sv-item", "data-testid": "sla-alert", "data-conversation-id": a.conversation_id }, [
+          el("div", { className: "sv-item-main" }, [
+            el("div", { className: "sv-item-top" }, [
+              el("b", { text: item ? customerLabel(item) : "#" + String(a.conversation_id).slice(0, 8) }),
+              item ? el("span", { className: "pill", "data-state": item.state, text: label("state_", item.state) }) : null,
+            ]),
+            el("div", { className: "muted small", text: t("waitedFor", { t: durationText(a.waited_seconds) }) + (item && item.assigned_agent_name ? " · " + t("handledBy", { name: item.assigned_agent_name }) : "") }),
+          ]),
+          el("div", { className: "sv-item-actions" }, [
+            el("button", {
+              type: "button",
+              className: "btn btn-secondary btn-sm",
+              text: t("openChat"),
+              on: {
+                click: function () {
+                  select(a.conversation_id);
+                },
+              },
+            }),
+          ]),
+        ])
       );
     });
   }
 
+  // ------------------------------------------------------------------ keyboard shortcuts and their help
+  function toggleHelp(show) {
+    var help = $("shortcuts-help");
+    var open = show === undefined ? help.hidden : show;
+    help.hidden = !open;
+    $("shortcuts-button").setAttribute("aria-expanded", String(open));
+  }
+  $("shortcuts-button").addEventListener("click", function (e) {
+    e.stopPropagation();
+    toggleHelp();
+  });
+  document.addEventListener("click", function (e) {
+    if (!$("shortcuts-help").hidden && !e.target.closest(".help-wrap")) toggleHelp(false);
+  });
+  function typingInField(target) {
+    return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+  }
+  document.addEventListener("keydown", function (e) {
+    if (!token || $("app-view").hidden) return;
+    if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      step(e.key === "ArrowDown" ? 1 : -1);
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-5]$/.test(e.code || "")) {
+      var n = Number(e.code.slice(5));
+      var buttons = document.querySelectorAll('[data-testid="suggestion"]');
+      if (buttons[n - 1] && !$("composer").hidden) {
+        e.preventDefault();
+        buttons[n - 1].click();
+      }
+      return;
+    }
+    if (e.key === "Escape") {
+      if (!$("shortcuts-help").hidden) {
+        toggleHelp(false);
+        $("shortcuts-button").focus();
+      } else if (!$("action-panel").hidden) closePanel();
+      return;
+    }
+    if (e.key === "?" && !typingInField(e.target)) {
+      e.preventDefault();
+      toggleHelp();
+    }
+  });
+
   // ------------------------------------------------------------------ keep the badge honest when the agent comes back
   window.addEventListener("focus", function () {
-    if (selectedId && unseenNew[selectedId]) {
+    if (selectedId && (unseenNew[selectedId] || unseenAssigned[selectedId])) {
       delete unseenNew[selectedId];
+      delete unseenAssigned[selectedId];
       updateTitle();
+      renderQueue();
     }
   });
   window.addEventListener("online", function () {
@@ -1238,6 +2176,7 @@
       },
       function (err) {
         if (err.status === 401) return; // expire() already showed the login form
+        if (err.status === 403) return logout(t("loginNoDesk"));
         showApp(); // server unreachable: the workspace retries by itself
       }
     );

@@ -4,7 +4,9 @@ system (`kefu_system` from tests/system.py). Screenshots of each step go to var/
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,12 +15,15 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
 
 from tests.conftest import ROOT
+from tests.handoff_helpers import add_agent
+from tests.system import RunningKefu
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = ROOT / "var/artifacts/browser"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+AGENT_PASSWORD = "password-123"  # what tests.handoff_helpers.add_agent gives every account
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +98,19 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
         return path
 
     return save
+
+
+@pytest.fixture
+def make_agent(kefu_system: RunningKefu) -> Callable[..., str]:
+    """`make_agent("莉莉 Lily", role="agent")` adds a desk account to the running system's database
+    and returns its (unique) username; the password is AGENT_PASSWORD. New accounts start offline,
+    so nothing is auto-assigned to them until a test sets them online."""
+
+    def make(display_name: str, **fields: Any) -> str:
+        username = f"agent-{uuid.uuid4().hex[:8]}"
+        # in a thread: Playwright's sync API keeps an event loop running in this one
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(add_agent, kefu_system.database_url, username, display_name=display_name, **fields).result()
+        return username
+
+    return make

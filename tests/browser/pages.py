@@ -54,6 +54,20 @@ class Storefront:
         expect(self.rows(sender).nth(before)).to_be_visible(timeout=BOT_TIMEOUT)
         return self.rows(sender)
 
+    def escalate(self, text: str = "转人工") -> str:
+        """Ask for a person; returns the conversation id once the widget shows the queue."""
+        self.say(text)
+        expect(self.status).to_have_attribute("data-state", "queued", timeout=BOT_TIMEOUT)
+        conversation_id = self.conversation_id()
+        assert conversation_id
+        return conversation_id
+
+    def queue_position(self) -> int:
+        """The place shown in the waiting banner (updated live by the service's queue frames)."""
+        position = self.page.get_by_test_id("kefu-queue-position")
+        expect(position).to_have_attribute("data-position", re.compile(r"^\d+$"))
+        return int(position.get_attribute("data-position") or 0)
+
     def conversation_id(self) -> str | None:
         return self.page.evaluate("window.kefuWidget.state().conversation_id")
 
@@ -94,6 +108,15 @@ class Console:
 
     def transcript(self, sender: str) -> Locator:
         return self.page.locator(f'[data-testid="transcript-message"][data-sender="{sender}"]')
+
+    def claim(self, conversation_id: str) -> None:
+        self.open_chat(conversation_id)
+        self.page.get_by_test_id("claim").click()
+        expect(self.page.get_by_test_id("conv-state")).to_have_attribute("data-state", "mine")
+
+    def set_status(self, status: str) -> None:
+        self.page.get_by_test_id(f"status-{status}").click()
+        expect(self.page.get_by_test_id("status-toggle")).to_have_attribute("data-status", status)
 
     def reply(self, text: str) -> None:
         self.page.get_by_test_id("reply-input").fill(text)
