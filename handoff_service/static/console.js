@@ -297,8 +297,6 @@
     renderSupervisor();
     if (detail) renderDetail(true);
   }
-  TEXT.zh.conversationLabel = "会话详情";
-  TEXT.en.conversationLabel = "Conversation";
 
   function setLang(next) {
     lang = next;
@@ -1405,36 +1403,6 @@
   }
 
   // ------------------------------------------------------------------ audit log (supervisors)
-  var AUDIT_TEXT = {
-    zh: {
-      "conversation.claimed": "接入会话",
-      "conversation.auto_assigned": "自动分配",
-      "conversation.transferred": "转接",
-      "conversation.handed_back": "交还机器人",
-      "conversation.closed": "结束会话",
-      "coupon.requested": "申请优惠券",
-      "coupon.issued": "发放优惠券",
-      "coupon.approved": "批准优惠券",
-      "coupon.rejected": "拒绝优惠券",
-      "coupon.failed": "优惠券发放失败",
-      "return.refund.started": "发起退货退款",
-      "return.exchange.started": "发起换货",
-    },
-    en: {
-      "conversation.claimed": "claimed the chat",
-      "conversation.auto_assigned": "was assigned the chat",
-      "conversation.transferred": "transferred the chat",
-      "conversation.handed_back": "handed back to the bot",
-      "conversation.closed": "closed the chat",
-      "coupon.requested": "asked for a coupon",
-      "coupon.issued": "issued a coupon",
-      "coupon.approved": "approved a coupon",
-      "coupon.rejected": "rejected a coupon",
-      "coupon.failed": "coupon failed",
-      "return.refund.started": "started a refund",
-      "return.exchange.started": "started an exchange",
-    },
-  };
   var auditFor = null;
   function loadAudit() {
     var id = selectedId;
@@ -1471,7 +1439,7 @@
         ol.appendChild(
           el("li", { "data-testid": "audit-entry", "data-action": a.action }, [
             el("span", { className: "history-time", text: dayTime(a.created_at) }),
-            el("span", { text: agentName(a.agent_id) + " " + ((AUDIT_TEXT[lang] || {})[a.action] || a.action) + extra }),
+            el("span", { text: agentName(a.agent_id) + " " + label("audit_", a.action) + extra }),
           ])
         );
       });
@@ -1788,7 +1756,7 @@
         el("option", {
           value: String(a.id),
           disabled: !ok,
-          text: a.display_name + " · " + label("status_", a.status) + " · " + a.active_chats + "/" + a.max_concurrent + (a.team ? " · " + a.team : "") + (speaks ? "" : " · " + (convLang === "en" ? "no EN" : "不会中文")),
+          text: a.display_name + " · " + label("status_", a.status) + " · " + a.active_chats + "/" + a.max_concurrent + (a.team ? " · " + a.team : "") + (speaks ? "" : " · " + t("noLang", { l: convLang === "en" ? t("langEn") : t("langZh") })),
         })
       );
     });
@@ -1982,13 +1950,9 @@
     clear(body);
     var list = colleagues || [];
     var online = 0,
-      chats = 0,
-      seats = 0;
+      chats = 0;
     list.forEach(function (a) {
-      if (a.active && a.status === "online") {
-        online += 1;
-        seats += a.max_concurrent;
-      }
+      if (a.active && a.status === "online") online += 1;
       chats += a.active_chats;
       var pct = Math.min(100, Math.round((a.active_chats / Math.max(a.max_concurrent, 1)) * 100));
       body.appendChild(
@@ -2015,7 +1979,7 @@
         ])
       );
     });
-    $("sv-agents-summary").textContent = t("svAgentsSummary", { online: online, chats: chats, seats: seats });
+    $("sv-agents-summary").textContent = t("svAgentsSummary", { online: online, chats: chats });
 
     // approvals
     var ul = $("approvals");

@@ -103,6 +103,7 @@
       callback: "客服稍后联系您",
       callbackSub: "请留下手机号或邮箱",
       callbackSubSaved: "客服会在 {due} 前联系您",
+      callbackFormTitle: "留个联系方式，我们来联系您",
       callbackLabel: "手机号或邮箱",
       callbackPlaceholder: "如 138 0000 0000 或 name@example.com",
       callbackSubmit: "提交",
@@ -188,6 +189,7 @@
       callback: "We will get back to you",
       callbackSub: "Leave a phone number or email",
       callbackSubSaved: "An agent will contact you by {due}",
+      callbackFormTitle: "How can we reach you?",
       callbackLabel: "Phone or email",
       callbackPlaceholder: "e.g. +86 138 0000 0000 or name@example.com",
       callbackSubmit: "Send",
@@ -1127,7 +1129,7 @@
     var form = el("form", { className: "kefu-form", "data-testid": "kefu-callback", novalidate: true }, [title, fields]);
     var errorKey = null;
     var label = function () {
-      title.textContent = t("callbackSub");
+      title.textContent = t("callbackFormTitle");
       lbl.textContent = t("callbackLabel");
       input.setAttribute("placeholder", t("callbackPlaceholder"));
       submitBtn.textContent = t("callbackSubmit");
