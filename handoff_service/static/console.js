@@ -1512,7 +1512,10 @@
             },
           },
           [
-            el("span", { className: "suggestion-kind", "data-kind": item.kind, text: item.title }),
+            el("span", { className: "suggestion-kind", "data-kind": item.kind }, [
+              item.title,
+              typeof item.score === "number" ? el("span", { className: "suggestion-score", text: t("suggestionScore", { p: Math.round(item.score * 100) }) }) : null,
+            ]),
             el("span", { className: "suggestion-text", text: item.text }),
           ]
         )

@@ -1328,7 +1328,9 @@
     }
     var stick = nearBottom();
     if (ev.kind === "state") applyStateEvent(ev);
-    else if (ev.sender === "agent" && ev.payload && ev.payload.agent_name && conv.state === "agent") {
+    else if (ev.sender === "agent" && ev.payload && ev.payload.agent_name && conv.state === "agent" && !conv.agentName) {
+      // the header names the chat's owner (from the state events); a message signed by someone
+      // else (a supervisor approving a coupon) does not change who is answering
       conv.agentName = ev.payload.agent_name;
       renderStatus();
     }

@@ -91,19 +91,21 @@ def test_suggested_reply_coupon_card_close_and_rating(
     kefu_system: RunningKefu, browsing: Browsing, shot: Shot, make_agent: MakeAgent
 ):
     base = kefu_system.handoff_url
-    shop = Storefront(browsing.new_page(locale="zh-CN"), base).open()
+    phone = browsing.new_page(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    shop = Storefront(phone, base).open()
     conversation_id = shop.escalate("转人工")
     console = Console(browsing.new_page(locale="zh-CN", viewport=CONSOLE_SIZE), base).open()
     console.log_in(make_agent("阿杰 Jay"), AGENT_PASSWORD)
     console.claim(conversation_id)
 
-    # the shopper asks; the console suggests replies for that message
+    # the shopper asks; the console suggests replies for that message: the knowledge base's best
+    # answers and the canned replies filled in for this customer
     shop.say("我的羽绒服什么时候能到？")
     expect(console.page.get_by_test_id("suggestions-for")).to_contain_text("羽绒服", timeout=BOT_TIMEOUT)
-    suggestion = console.page.get_by_test_id("suggestion").first
-    expect(suggestion).to_be_visible(timeout=BOT_TIMEOUT)
+    expect(console.page.locator('[data-testid="suggestion"][data-kind="knowledge"]').first).to_be_visible()
+    suggestion = console.page.locator('[data-testid="suggestion"][data-kind="canned"]').first
     text = suggestion.get_attribute("data-text") or ""
-    assert text
+    assert "林晓雨" in text  # filled with the customer's name
     suggestion.click()
     box = console.page.get_by_test_id("reply-input")
     expect(box).to_have_value(text)
@@ -133,19 +135,20 @@ def test_suggested_reply_coupon_card_close_and_rating(
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("kefu-card-code")).to_have_text(re.compile(r"^\w+$"))
     expect(card).to_contain_text("10")
+    expect(card).to_be_in_viewport()
     expect(console.page.locator('[data-testid="transcript-card"][data-card-type="coupon"]')).to_have_count(1)
     shot(console.page, "02-console-coupon-issued")
-    shot(shop.page, "03-widget-coupon-card")
+    shot(phone, "03-widget-coupon-card-phone")
 
     # the agent closes the chat: the shopper is asked for 1-5 stars and a comment
     console.page.get_by_test_id("action-close").click()
     console.page.get_by_test_id("close-submit").click()
     expect(shop.status).to_have_attribute("data-state", "closed")
     form = shop.page.get_by_test_id("kefu-csat")
-    expect(form).to_be_visible()
+    expect(form).to_be_in_viewport(ratio=1)  # brought into view, not left below the fold
     expect(shop.page.get_by_test_id("kefu-input")).to_be_hidden()
     expect(shop.page.get_by_test_id("kefu-new-chat")).to_be_visible()
-    shot(shop.page, "04-widget-asks-for-a-rating")
+    shot(phone, "04-widget-asks-for-a-rating-phone")
     stars = shop.page.get_by_test_id("kefu-csat-star")
     expect(stars).to_have_count(5)
     stars.nth(2).click()
@@ -157,7 +160,7 @@ def test_suggested_reply_coupon_card_close_and_rating(
     expect(form).to_have_attribute("data-done", "true")
     expect(form).to_have_attribute("data-score", "4")
     expect(shop.page.get_by_test_id("kefu-csat-thanks")).to_be_visible()
-    shot(shop.page, "05-widget-rated")
+    shot(phone, "05-widget-rated-phone")
     rating = console.page.locator('[data-testid="transcript-notice"][data-kind="csat"]')
     expect(rating).to_have_attribute("data-score", "4")
     expect(rating).to_contain_text("回复很快，谢谢")
@@ -185,12 +188,14 @@ def test_supervisor_approves_a_coupon_above_the_agents_limit(
 
     shop = Storefront(browsing.new_page(locale="zh-CN"), base).open()
     conversation_id = shop.escalate("转人工")
+    shop.say("收到的包裹破了，里面的开衫也弄脏了")  # waits for the agent; the bot stays silent
     agent_name = "莉莉 Lily"
     username = make_agent(agent_name)
     console = Console(browsing.new_page(locale="zh-CN", viewport=CONSOLE_SIZE), base).open()
     console.log_in(username, AGENT_PASSWORD)
     expect(console.page.get_by_test_id("tab-supervisor")).to_be_hidden()  # a plain agent
     console.claim(conversation_id)
+    console.reply("亲，包裹破损真的很抱歉！我给您申请一张 50 元的补偿券，请稍等~")
 
     # ¥50 is above a plain agent's limit: it waits for a supervisor
     console.page.get_by_test_id("action-coupon").click()
@@ -221,6 +226,8 @@ def test_supervisor_approves_a_coupon_above_the_agents_limit(
     card = shop.page.locator('[data-testid="kefu-card"][data-card-type="coupon"]')
     expect(card).to_have_count(1)
     expect(card).to_contain_text("50")
+    expect(card).to_be_in_viewport()
+    expect(shop.page.get_by_test_id("kefu-status-title")).to_have_text(agent_name)  # still Lily's chat
     expect(console.page.locator('[data-testid="transcript-card"][data-card-type="coupon"]')).to_have_count(1)
     shot(shop.page, "03-widget-approved-coupon")
     shot(supervisor.page, "04-supervisor-view-after-approval")
