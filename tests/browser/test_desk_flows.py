@@ -100,6 +100,8 @@ def test_suggested_reply_coupon_card_close_and_rating(
 
     # the shopper asks; the console suggests replies for that message: the knowledge base's best
     # answers and the canned replies filled in for this customer
+    shop.page.get_by_test_id("kefu-input").press_sequentially("我的羽绒服", delay=30)
+    expect(console.page.get_by_test_id("shopper-typing")).to_contain_text("林晓雨")  # the agent sees the shopper typing
     shop.say("我的羽绒服什么时候能到？")
     expect(console.page.get_by_test_id("suggestions-for")).to_contain_text("羽绒服", timeout=BOT_TIMEOUT)
     expect(console.page.locator('[data-testid="suggestion"][data-kind="knowledge"]').first).to_be_visible()
