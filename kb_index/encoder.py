@@ -39,7 +39,7 @@ class SentenceTransformerEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(
-            list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            list(texts), batch_size=256, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

@@ -66,6 +66,10 @@ class FaissIndex:
     """Normalised vectors with inner product (cosine); each row belongs to one key (an entry id)."""
 
     def __init__(self, model: str, dimension: int, exact_limit: int = EXACT_LIMIT) -> None:
+        # One OpenMP thread per process: a single query gains nothing from more, and FAISS's idle
+        # threads spinning after each search slowed the encoder's next call from 2.7 to 9.6 ms of
+        # CPU (a whole search from 3 to 24 ms on 2 cores; BENCHMARKS.md, issue #3).
+        faiss.omp_set_num_threads(1)
         self.model = model
         self.dimension = dimension
         self.exact_limit = exact_limit
