@@ -131,7 +131,8 @@ class ConversationService:
                 return existing
             if conv.state in (State.CLOSED, State.ABANDONED):
                 raise Conflict("this conversation has ended; start a new one")
-            conv.lang = detect_language(text, conv.lang)
+            if not text.startswith("/"):  # a button's payload ("/request_return{…}") says nothing of the language
+                conv.lang = detect_language(text, conv.lang)
             event = add_event(session, conversation_id, "message", "shopper", text, client_id=client_id)
             try:
                 await session.commit()
@@ -218,6 +219,8 @@ class ConversationService:
                 raise Conflict("this escalation was already received (replayed post)") from exc
             status = await position_of(session, conv.id, self._default_handle) or {"position": 1, "wait_seconds": 0}
             lang = packet.language or conv.lang
+            if packet.holding_message:
+                add_event(session, conv.id, "message", "bot", packet.holding_message, {"holding": True})
             add_event(
                 session,
                 conv.id,

@@ -70,6 +70,8 @@ class HandoffPacket(BaseModel):
     transcript: list[Turn] = Field(default_factory=list)
     slots: dict[str, Any] = Field(default_factory=dict)
     customer: CustomerProfile | None = None
+    # Said to the shopper before the queue notice (e.g. an empathic word to an upset shopper).
+    holding_message: str | None = Field(default=None, max_length=500)
 
 
 class SignatureError(Exception):

@@ -86,15 +86,13 @@ def summary_of(tracker: Tracker, turn: TurnContext, escalation: Escalation) -> s
 async def hand_over(
     dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, escalation: Escalation, res: Resources
 ) -> list[dict[str, Any]]:
-    """Say the holding message (if any), then post the packet; admit it honestly if that fails.
-
-    On success the handoff service itself tells the shopper their place in the queue.
+    """Post the packet, with the holding message (if any) for the handoff service to show before
+    the queue notice; if the post fails, say the holding message here and admit the failure.
     """
     holding = HOLDING.get(escalation.reason) or (
         "hold_failures" if escalation.reason in ("low_confidence", "out_of_scope_repeated", "repeated_failure") else None
     )
-    if holding:
-        dispatcher.utter_message(text=say(holding, turn.lang))
+    holding_text = say(holding, turn.lang) if holding else None
     customer = await lookup_profile(res, turn.customer_id)
     try:
         packet = HandoffPacket(
@@ -106,10 +104,13 @@ async def hand_over(
             transcript=transcript_of(tracker, res.upset),
             slots={k: v for k, v in tracker.slots.items() if v not in (None, [], "")},
             customer=customer,
+            holding_message=holding_text,
         )
         await res.handoff.escalate(packet)
     except (HandoffFailed, ValidationError) as exc:
         log.error("actions.handoff.failed", extra={"conversation_id": tracker.sender_id, "error": str(exc)})
+        if holding_text:
+            dispatcher.utter_message(text=holding_text)
         dispatcher.utter_message(text=say("escalation_failed", turn.lang))
         return []
     log.info(

@@ -183,3 +183,18 @@ def test_event_times_carry_their_utc_offset(service: str, http: httpx.Client):
 
 def test_health_check_answers_when_the_database_does(service: str, http: httpx.Client):
     assert http.get(f"{service}/healthz").json() == {"status": "ok"}
+
+
+def test_a_holding_message_is_shown_before_the_queue_notice(service: str, http: httpx.Client):
+    cid, auth = open_chat(http, service)
+    escalate(http, service, cid, reason="upset", holding_message="亲，非常抱歉让您久等了，我马上请同事来帮您")
+    shown = [(e["sender"], e["kind"]) for e in events(http, service, cid, auth)]
+    assert shown == [("bot", "message"), ("system", "state")]
+
+
+def test_a_buttons_payload_does_not_change_the_chat_language(service: str, http: httpx.Client):
+    cid, auth = open_chat(http, service)
+    http.post(f"{service}/api/sessions/{cid}/messages", json={"text": '/choose_return{"kind": "refund"}'}, headers=auth)
+    escalate(http, service, cid)
+    notice = [e for e in events(http, service, cid, auth) if e["kind"] == "state"][0]
+    assert "人工客服" in notice["text"]
