@@ -77,7 +77,7 @@ def kefu_method(name: str, suites: list[Suite], encoder: Encoder, hybrid_weight:
         searcher = KnowledgeSearcher.build(suite.entries, encoder, 0.0, hybrid_weight=hybrid_weight)
         searcher.lexical_half = lexical_half
         build_s = time.perf_counter() - started
-        rank = searcher_ranking(searcher, k=10)
+        rank = searcher_ranking(searcher, k=5)  # as the bot and `kefu kb eval` ask
         rank("warm up")  # jieba's dictionary and BM25 load on first use
         method.dev[suite.name] = run_queries(rank, suite.dev)
         method.test[suite.name] = run_queries(rank, suite.test)
@@ -120,7 +120,7 @@ def tune_hybrid(suites: list[Suite], encoder: Encoder) -> tuple[tuple[float, flo
         for suite in suites:
             searcher = KnowledgeSearcher.build(suite.entries, cached, 0.0, hybrid_weight=weight)
             searcher.lexical_half = half
-            method.dev[suite.name] = run_queries(searcher_ranking(searcher, k=10), suite.dev)
+            method.dev[suite.name] = run_queries(searcher_ranking(searcher, k=5), suite.dev)
         method.calibrate()
         top1 = {name: score(o, method.threshold).top1 for name, o in method.dev.items()}
         mean = float(np.mean(list(top1.values())))
