@@ -54,7 +54,9 @@ def create_app(
         await hub.start()
         metrics = Metrics()
         rasa = RasaClient(settings.rasa_url, http)
-        conversations = ConversationService(sessions, hub, rasa, metrics, settings.default_handle_seconds)
+        conversations = ConversationService(
+            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone
+        )
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
             conversations.after_queue_change = desk.assign_waiting

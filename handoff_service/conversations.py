@@ -4,10 +4,12 @@ callbacks and satisfaction answers."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +20,7 @@ from handoff_service.errors import BadRequest, Conflict, NotFound, RasaUnavailab
 from handoff_service.hub import AGENTS, EventHub, conversation_channel, notify
 from handoff_service.lifecycle import State, bot_owns
 from handoff_service.metrics import Metrics
-from handoff_service.models import Conversation, Csat, Escalation, Event, iso_utc, utcnow
+from handoff_service.models import Conversation, Csat, Escalation, Event, as_utc, iso_utc, utcnow
 from handoff_service.ownership import add_event, move
 from handoff_service.packet import HandoffPacket
 from handoff_service.queue import position_of
@@ -69,12 +71,14 @@ class ConversationService:
         rasa: RasaClient,
         metrics: Metrics,
         default_handle_seconds: float,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self._sessions = sessions
         self._hub = hub
         self._rasa = rasa
         self._metrics = metrics
         self._default_handle = default_handle_seconds
+        self._timezone = timezone
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Set by the app: runs auto-assignment whenever the queue changes.
@@ -267,12 +271,17 @@ class ConversationService:
                 conv.id,
                 "state",
                 "system",
-                say("callback_confirmed", conv.lang, contact=contact, due=_local_time(due)),
+                say("callback_confirmed", conv.lang, contact=contact, due=self._local_time(due)),
                 {"state": State.CALLBACK, "contact_saved": True, "callback_due": iso_utc(due)},
             )
             await session.commit()
         notify(self._hub, conversation_id)
         return event
+
+    def _local_time(self, moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        return as_utc(moment).astimezone(ZoneInfo(self._timezone)).strftime("%m-%d %H:%M")
 
     async def answer_csat(self, conversation_id: str, score: int, comment: str) -> None:
         if not 1 <= score <= 5:
@@ -301,5 +310,3 @@ class ConversationService:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _local_time(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""

@@ -44,13 +44,15 @@ async def online_seats(session: AsyncSession) -> int:
     return int(seats or 0)
 
 
-def wait_estimate(position: int, handle_seconds: float, seats: int) -> int:
-    """Chats ahead are served `seats` at a time, each taking about `handle_seconds`."""
-    rounds = math.ceil(position / max(seats, 1))
-    return int(rounds * handle_seconds)
+def wait_estimate(position: int, handle_seconds: float, seats: int) -> int | None:
+    """Chats ahead are served `seats` at a time, each taking about `handle_seconds`; with nobody
+    online there is no honest estimate (the chat becomes a callback instead)."""
+    if seats < 1:
+        return None
+    return int(math.ceil(position / seats) * handle_seconds)
 
 
-async def position_of(session: AsyncSession, conversation_id: str, default_handle: float) -> dict[str, int] | None:
+async def position_of(session: AsyncSession, conversation_id: str, default_handle: float) -> dict[str, int | None] | None:
     """{"position", "wait_seconds"} for a queued chat, None for any other state."""
     order = [c.id for c in await waiting(session)]
     if conversation_id not in order:

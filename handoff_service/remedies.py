@@ -117,10 +117,15 @@ class Remedies:
             request.coupon_code = coupon.code
             conv = await session.get(Conversation, request.conversation_id)
             assert conv is not None
+            owner = await session.get(Agent, conv.assigned_agent_id) if conv.assigned_agent_id else None
             add_event(
                 session, conv.id, "message", "agent",
                 say("coupon_issued", conv.lang, title=coupon.title(conv.lang), code=coupon.code, until=coupon.valid_until),
-                {"agent_name": by.display_name, "card": {"type": "coupon", **dataclasses.asdict(coupon)}},
+                {
+                    "agent_name": owner.display_name if owner else by.display_name,  # the shopper talks to the owner
+                    "approved_by": by.display_name,
+                    "card": {"type": "coupon", **dataclasses.asdict(coupon)},
+                },
             )
             session.add(AuditEntry(agent_id=by.id, action="coupon.issued", conversation_id=conv.id,
                                    detail={"request_id": request_id, "code": coupon.code, "amount": coupon.amount}))

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     store_token: SecretStr | None = None
     canned_replies_path: Path = Path(__file__).resolve().parent / "canned_replies.yml"
     coupon_valid_days: int = 30
+    store_timezone: str = "Asia/Shanghai"  # times shown to shoppers
     return_address_zh: str = "浙江省杭州市余杭区仓前街道文一西路 1888 号 悦衣小铺售后仓，收件人：售后组，电话 400-820-6688"
     return_address_en: str = (
         "Yue Boutique Returns, 1888 Wenyi West Rd, Cangqian, Yuhang, Hangzhou, Zhejiang; "

@@ -67,7 +67,12 @@ class Suggester:
             result = await asyncio.to_thread(searcher.search, text, k)
         except KnowledgeError as exc:
             raise SuggestionsUnavailable(f"the knowledge base cannot be searched: {exc}") from exc
-        return [{"id": h.entry.id, "score": round(h.score, 3), "text": h.entry.answer_in(lang)} for h in result.hits]
+        # Only answers the bot itself would trust: a wrong suggestion costs the agent time.
+        return [
+            {"id": h.entry.id, "score": round(h.score, 3), "text": h.entry.answer_in(lang)}
+            for h in result.hits
+            if h.score >= searcher.threshold
+        ]
 
     def canned(self, lang: str, values: dict[str, str]) -> list[dict[str, Any]]:
         out = []

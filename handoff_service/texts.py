@@ -2,7 +2,7 @@
 
 TEXTS: dict[str, dict[str, str]] = {
     "queued": {
-        "zh": "正在为您转接人工客服，请稍候，您前面还有 {position} 位~",
+        "zh": "正在为您转接人工客服，请稍候，您目前排在第 {position} 位~",
         "en": "Connecting you to a person. You are number {position} in the queue.",
     },
     "agent_joined": {
@@ -64,6 +64,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "number and the size/colour you want;\n4. Enter the tracking number on the after-sales page. We ship "
         "the replacement within 48 hours of receiving it.",
     },
+    "order_paid": {"zh": "已付款，待发货", "en": "paid, waiting to ship"},
+    "order_shipped": {"zh": "已发货", "en": "shipped"},
+    "order_delivered": {"zh": "已签收", "en": "delivered"},
+    "order_refunded": {"zh": "已退款", "en": "refunded"},
+    "order_cancelled": {"zh": "已取消", "en": "cancelled"},
 }
 
 

@@ -15,6 +15,7 @@ from handoff_service.desk import DeskService
 from handoff_service.errors import KefuError
 from handoff_service.hub import AGENTS, EventHub, Subscription
 from handoff_service.models import Agent
+from handoff_service.remedies import coupon_limit
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 socket_router = APIRouter(tags=["agent"])
@@ -72,8 +73,21 @@ async def login(body: LoginBody, agents: Annotated[AgentDirectory, Depends(get_a
 
 
 @router.get("/me")
-async def me(agent: DeskAgent) -> dict[str, Any]:
-    return agent_public(agent)
+async def me(agent: DeskAgent, request: Request) -> dict[str, Any]:
+    limit = coupon_limit(request.app.state.settings, agent.role)
+    return {**agent_public(agent), "coupon_limit": None if limit == float("inf") else limit}
+
+
+@router.get("/colleagues")
+async def colleagues(agent: DeskAgent, desk: Desk) -> dict[str, Any]:
+    """Whom a chat can be transferred to: active desk accounts other than the caller."""
+    return {
+        "agents": [
+            {k: a[k] for k in ("id", "display_name", "status", "languages", "skills", "team")}
+            for a in await desk.agents_load()
+            if a["active"] and a["id"] != agent.id and a["role"] in DESK_ROLES
+        ]
+    }
 
 
 @router.put("/status")
@@ -167,7 +181,7 @@ async def agent_socket(websocket: WebSocket, token: str = "") -> None:
 
 
 def _for_agent(signal: dict[str, Any], agent: Agent, mine: set[str]) -> bool:
-    if signal.get("type") == "sla_alert":
+    if signal.get("type") in ("sla_alert", "approval_needed"):
         return agent.role in SUPERVISOR_ROLES or signal.get("conversation_id") in mine
     if signal.get("type") == "assigned":
         return signal.get("agent_id") == agent.id

@@ -13,7 +13,10 @@ from handoff_service.deps import DESK_ROLES, SUPERVISOR_ROLES, get_desk, require
 from handoff_service.desk import DeskService
 from handoff_service.models import Agent
 from handoff_service.remedies import Remedies
-from handoff_service.suggestions import Suggester
+from handoff_service.suggestions import Suggester, SuggestionsUnavailable
+from handoff_service.texts import say
+
+ORDER_STATUSES = ("paid", "shipped", "delivered", "refunded", "cancelled")
 
 router = APIRouter(prefix="/api/agent", tags=["console"])
 
@@ -82,12 +85,17 @@ async def suggestions(
         "name": profile.get("name") or "",
         "agent": agent.display_name,
         "order_id": order.get("order_id") or "",
-        "order_status": order.get("status") or "",
+        "order_status": say(f"order_{order['status']}", detail["lang"]) if order.get("status") in ORDER_STATUSES else order.get("status") or "",
         "logistics": order.get("logistics") or "",
     }
+    try:
+        knowledge, knowledge_error = await suggester.knowledge(last, detail["lang"]), None
+    except SuggestionsUnavailable as exc:
+        knowledge, knowledge_error = [], exc.message
     return {
         "for_message": last,
-        "knowledge": await suggester.knowledge(last, detail["lang"]),
+        "knowledge": knowledge,
+        "knowledge_error": knowledge_error,
         "canned": suggester.canned(detail["lang"], values),
     }
 

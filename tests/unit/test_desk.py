@@ -251,7 +251,7 @@ def test_a_waiting_shopper_sees_the_queue_move_live(desk: Desk, http: httpx.Clie
         assert wait_until(lambda: _queue_frame(ws, 2), timeout=10)
         http.post(f"{desk.url}/api/sessions/{first}/leave", headers=first_auth)
         moved = wait_until(lambda: _queue_frame(ws, 1), timeout=10)
-    assert moved["queue"]["wait_seconds"] > 0
+    assert moved["queue"]["wait_seconds"] is None  # nobody online: no promise the desk cannot keep
 
 
 def _queue_frame(ws: Any, position: int) -> dict[str, Any] | None:
