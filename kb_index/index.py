@@ -108,7 +108,7 @@ class FaissIndex:
 
         Done in one batch: one removal pass and one add, then the kind is revisited.
         """
-        gone = [key for key in removals if key in self._rows] + [key for key in upserts if key in self._rows]
+        gone = [key for key in dict.fromkeys([*removals, *upserts]) if key in self._rows]
         old_ids = [row for key in gone for row in self._rows[key]]
         if old_ids:
             ids_array = np.asarray(old_ids, dtype=np.int64)

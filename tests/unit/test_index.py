@@ -112,6 +112,15 @@ def test_removed_keys_are_never_found_again_and_their_row_ids_are_not_reused(bui
     assert built.rows == 300
 
 
+def test_a_key_both_removed_and_upserted_in_one_update_ends_up_with_the_new_rows(built: FaissIndex) -> None:
+    new = random_unit_vectors(1, 32, seed=15)
+
+    built.update({"entry-2": (new, "fp")}, removals=["entry-2", "entry-2"])
+
+    assert built.rows == 298
+    assert built.search(new[0], 1) == [("entry-2", pytest.approx(1.0, abs=1e-5))]
+
+
 # --- approximate above the exact limit, checked against exact search -------------------------------
 
 
