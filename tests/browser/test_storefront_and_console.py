@@ -67,8 +67,9 @@ def test_escalation_claim_reply_reload_and_hand_back(kefu_system: RunningKefu, b
     shop.say("转人工")
     expect(shop.status).to_have_attribute("data-state", "queued", timeout=BOT_TIMEOUT)
     expect(shop.status).to_contain_text(re.compile(r"您排在第 \d+ 位|下一位就是您"))
-    expect(shop.page.get_by_test_id("kefu-queue-wait")).to_contain_text("预计")
-    expect(shop.notices().filter(has_text=re.compile(r"您前面还有 \d+ 位"))).to_have_count(1)
+    # an estimate in minutes once someone is online; until then an honest "please hold on"
+    expect(shop.page.get_by_test_id("kefu-queue-wait")).to_have_text(re.compile("预计|请稍候"))
+    expect(shop.notices().filter(has_text=re.compile(r"您目前排在第 \d+ 位"))).to_have_count(1)
     shot(shop.page, "01-shopper-queued")
     conversation_id = shop.conversation_id()
     assert conversation_id
