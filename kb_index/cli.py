@@ -22,6 +22,13 @@ app = typer.Typer(help="Knowledge base: build the index, search it.", no_args_is
 console = Console(stderr=True)
 
 
+def fail(exc: KnowledgeError) -> typer.Exit:
+    """Print every problem (a bad file lists all its `file:line` problems at once) and exit 1."""
+    for problem in exc.problems if isinstance(exc, KnowledgeFileError) else [str(exc)]:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+    return typer.Exit(1)
+
+
 def _open(
     settings: KbSettings, force: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> tuple[KnowledgeSearcher, bool]:
@@ -37,13 +44,8 @@ def _open(
             hybrid_weight=settings.hybrid_weight,
             progress=progress,
         )
-    except KnowledgeFileError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]{problem}[/red]", highlight=False)
-        raise typer.Exit(1) from exc
     except KnowledgeError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
 
 
 @app.command()
@@ -123,13 +125,8 @@ def eval_command(
                 hybrid_weight=settings.hybrid_weight,
                 calibrate_threshold=calibrate_on,
             )
-    except KnowledgeFileError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]{problem}[/red]", highlight=False)
-        raise typer.Exit(1) from exc
     except KnowledgeError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     if as_json:
         typer.echo(report.to_json())
         return
