@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,6 +16,7 @@ from bot.actions.settings import ActionSettings
 from bot.actions.texts import say
 from kb_index.errors import KnowledgeError
 from kb_index.search import SearchResult
+from store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,34 @@ def kb_answers(result: SearchResult, intent: str | None, settings: ActionSetting
     return True
 
 
+_PLACEHOLDER = re.compile(r"\s*\{(\w+)\}\s*")
+
+
+def fill_answer(text: str, values: dict[str, str]) -> str:
+    """The answer with its {variables} filled; one that cannot be filled is left out, never shown raw."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value:
+            return match.group(0).replace("{" + match.group(1) + "}", value)
+        return " " if match.group(0).startswith(" ") and match.group(0).endswith(" ") else ""
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+async def answer_values(tracker: Tracker, turn: TurnContext, res: Resources) -> dict[str, str]:
+    """What a knowledge answer may mention: the order the shopper named, else their latest order."""
+    order_id = turn.entity("order_id") or tracker.get_slot("order_id")
+    if not order_id and turn.customer_id:
+        try:
+            customer = await asyncio.to_thread(res.store.customer, turn.customer_id)
+        except StoreError:
+            customer = None
+        if customer and customer.orders:
+            order_id = customer.orders[0].order_id
+    return {"order_id": str(order_id)} if order_id else {}
+
+
 class ActionAnswerFromKb(KefuAction):
     def name(self) -> str:
         return "action_answer_from_kb"
@@ -51,7 +81,10 @@ class ActionAnswerFromKb(KefuAction):
             return []
         if kb_answers(result, turn.intent, res.settings) and result.best:
             log.info("kb.search.answered", extra={"entry": result.best.entry.id, "score": result.best.score})
-            dispatcher.utter_message(text=result.best.entry.answer_in(turn.lang))
+            answer = result.best.entry.answer_in(turn.lang)
+            if result.best.entry.variables:
+                answer = fill_answer(answer, await answer_values(tracker, turn, res))
+            dispatcher.utter_message(text=answer)
             return succeeded()
         if turn.intent in CHITCHAT:  # "hi" needs no knowledge: never a failure
             dispatcher.utter_message(text=say(turn.intent, turn.lang))  # type: ignore[arg-type]

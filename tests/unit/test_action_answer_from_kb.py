@@ -73,3 +73,13 @@ async def test_invalid_knowledge_files_make_the_bot_say_it_cannot_look_it_up(
 
     assert await ask("什么时候发货") == [TEXTS["kb_unavailable"]["zh"]]
     assert await ask("when will it ship?") == [TEXTS["kb_unavailable"]["en"]]
+
+
+def test_knowledge_answers_fill_their_variables_or_leave_them_out() -> None:
+    from bot.actions.kb import fill_answer
+
+    zh = "亲，您的订单 {order_id} 的物流进度可以在“我的订单”里看到"
+    en = "You can follow order {order_id} live under My orders."
+    assert fill_answer(zh, {"order_id": "O1001"}) == "亲，您的订单 O1001 的物流进度可以在“我的订单”里看到"
+    assert "{" not in fill_answer(zh, {}) and fill_answer(zh, {}).startswith("亲，您的订单")
+    assert "{" not in fill_answer(en, {}) and fill_answer(en, {}) == "You can follow order live under My orders."
