@@ -83,7 +83,11 @@ async def colleagues(agent: DeskAgent, desk: Desk) -> dict[str, Any]:
     """Whom a chat can be transferred to: active desk accounts other than the caller."""
     return {
         "agents": [
-            {k: a[k] for k in ("id", "display_name", "status", "languages", "skills", "team")}
+            {
+                k: a[k]
+                for k in ("id", "display_name", "role", "active", "status", "active_chats", "max_concurrent",
+                          "languages", "skills", "team")
+            }
             for a in await desk.agents_load()
             if a["active"] and a["id"] != agent.id and a["role"] in DESK_ROLES
         ]

@@ -1714,17 +1714,12 @@
 
   function loadColleagues() {
     if (!token || !me) return;
-    if (!isSupervisor()) {
-      // only supervisors may list agents: plain agents transfer to a team
-      colleagues = null;
-      renderTransferChoices();
-      return;
-    }
-    api("GET", "/api/agent/agents").then(
+    // supervisors see everyone's load; plain agents get the colleagues they may transfer to
+    api("GET", isSupervisor() ? "/api/agent/agents" : "/api/agent/colleagues").then(
       function (res) {
         colleagues = res.agents || [];
         renderTransferChoices();
-        renderSupervisor();
+        if (isSupervisor()) renderSupervisor();
       },
       function () {
         colleagues = null;

@@ -259,3 +259,9 @@ def _queue_frame(ws: Any, position: int) -> dict[str, Any] | None:
     if frame.get("type") == "queue" and frame["queue"] and frame["queue"]["position"] == position:
         return frame
     return None
+
+
+def test_any_agent_can_list_colleagues_to_transfer_to(desk: Desk, http: httpx.Client):
+    ann = desk.agent(http, "ann", status=None)
+    names = {a["display_name"] for a in http.get(f"{desk.url}/api/agent/colleagues", headers=ann).json()["agents"]}
+    assert names == {"Ben", "Sue"}  # not herself, not the trainer
