@@ -29,6 +29,7 @@ async def test_an_upset_shopper_gets_the_empathic_holding_message_then_a_person(
 async def test_upset_in_english_is_held_in_english_and_important_for_an_ordinary_customer(world: BotWorld) -> None:
     reply = await run(ActionShowCoupons(), [("user", "this is ridiculous, my coupon vanished!!", "ask_coupon")], customer_id="C1002", lang="zh")
 
+    assert reply.texts == []  # said by the handoff service, before the queue notice
     assert world.packets[0]["holding_message"] == TEXTS["hold_upset"]["en"]
     assert (world.packets[0]["reason"], world.packets[0]["priority"], world.packets[0]["language"]) == ("upset", "important", "en")
 
@@ -52,6 +53,7 @@ async def test_a_complaint_is_handed_over_as_upset(world: BotWorld) -> None:
 async def test_high_risk_goes_to_a_person_at_once_and_urgently(world: BotWorld, text: str, kind: str) -> None:
     reply = await run(KB, [("user", text, "ask_product_info")], customer_id="C1002")
 
+    assert reply.texts == []
     packet = world.packets[0]
     assert packet["holding_message"] in (TEXTS["hold_high_risk"]["zh"], TEXTS["hold_high_risk"]["en"])
     assert (packet["reason"], packet["priority"]) == ("high_risk", "urgent")
