@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import Events, KefuAction, failed, succeeded
 from bot.actions.conversation import TurnContext
-from bot.actions.kb import search
+from bot.actions.kb import answer_text, search
 from bot.actions.resources import Resources
 from bot.actions.texts import say
 from kb_index.errors import KnowledgeError
@@ -50,7 +50,7 @@ class ActionShowCoupons(KefuAction):
             log.error("kb.search.failed", extra={"error": str(exc)})
             result = None
         if result is not None and result.decision == "answer" and result.best:
-            dispatcher.utter_message(text=result.best.entry.answer_in(turn.lang))
+            dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
             return succeeded()
         if listed:
             return succeeded()

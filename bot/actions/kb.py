@@ -15,6 +15,7 @@ from bot.actions.resources import Resources
 from bot.actions.settings import ActionSettings
 from bot.actions.texts import say
 from kb_index.errors import KnowledgeError
+from kb_index.knowledge import KnowledgeEntry
 from kb_index.search import SearchResult
 from store import StoreError
 
@@ -66,6 +67,14 @@ async def answer_values(tracker: Tracker, turn: TurnContext, res: Resources) -> 
     return {"order_id": str(order_id)} if order_id else {}
 
 
+async def answer_text(entry: KnowledgeEntry, tracker: Tracker, turn: TurnContext, res: Resources) -> str:
+    """A knowledge entry's answer as the shopper should read it: their language, variables filled."""
+    answer = entry.answer_in(turn.lang)
+    if entry.variables:
+        answer = fill_answer(answer, await answer_values(tracker, turn, res))
+    return answer
+
+
 class ActionAnswerFromKb(KefuAction):
     def name(self) -> str:
         return "action_answer_from_kb"
@@ -81,10 +90,7 @@ class ActionAnswerFromKb(KefuAction):
             return []
         if kb_answers(result, turn.intent, res.settings) and result.best:
             log.info("kb.search.answered", extra={"entry": result.best.entry.id, "score": result.best.score})
-            answer = result.best.entry.answer_in(turn.lang)
-            if result.best.entry.variables:
-                answer = fill_answer(answer, await answer_values(tracker, turn, res))
-            dispatcher.utter_message(text=answer)
+            dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
             return succeeded()
         if turn.intent in CHITCHAT:  # "hi" needs no knowledge: never a failure
             dispatcher.utter_message(text=say(turn.intent, turn.lang))  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import Events, KefuAction, failed, succeeded
 from bot.actions.conversation import TurnContext
-from bot.actions.kb import search
+from bot.actions.kb import answer_text, search
 from bot.actions.resources import Resources
 from bot.actions.texts import say
 from store.client import Customer, Order, StoreError, parse_time
@@ -187,7 +187,7 @@ class ActionCheckRefundStatus(KefuAction):
         if result.decision == "answer" and result.best:
             if turn.customer_id:
                 dispatcher.utter_message(text=say("no_returns", turn.lang))
-            dispatcher.utter_message(text=result.best.entry.answer_in(turn.lang))
+            dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
             return succeeded()
         return await failed(dispatcher, tracker, turn, res)
 

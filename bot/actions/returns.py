@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import Events, KefuAction, succeeded
 from bot.actions.conversation import TurnContext
-from bot.actions.kb import search
+from bot.actions.kb import answer_text, search
 from bot.actions.orders import customer_of, find_order, items_of, order_button
 from bot.actions.resources import Resources
 from bot.actions.settings import ActionSettings
@@ -157,6 +157,6 @@ class ActionOfferReturnOptions(KefuAction):
         )
         result = await search(res, turn.text)
         if result.decision == "answer" and result.best:
-            dispatcher.utter_message(text=result.best.entry.answer_in(turn.lang))
+            dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
         return succeeded()
 
