@@ -9,11 +9,14 @@ from fastapi import Request
 from handoff_service.agents import AgentDirectory
 from handoff_service.auth import token_matches
 from handoff_service.conversations import ConversationService
+from handoff_service.customers import CustomerDirectory
 from handoff_service.desk import DeskService
 from handoff_service.errors import Forbidden, NotFound
 from handoff_service.hub import EventHub
 from handoff_service.models import Agent, Conversation
+from handoff_service.remedies import Remedies
 from handoff_service.settings import Settings
+from handoff_service.suggestions import Suggester
 
 DESK_ROLES = ("agent", "supervisor", "admin")
 SUPERVISOR_ROLES = ("supervisor", "admin")
@@ -29,6 +32,18 @@ def get_conversations(request: Request) -> ConversationService:
 
 def get_desk(request: Request) -> DeskService:
     return request.app.state.desk
+
+
+def get_customers(request: Request) -> CustomerDirectory:
+    return request.app.state.customers
+
+
+def get_remedies(request: Request) -> Remedies:
+    return request.app.state.remedies
+
+
+def get_suggester(request: Request) -> Suggester:
+    return request.app.state.suggester
 
 
 def get_agents(request: Request) -> AgentDirectory:

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from handoff_service.customers import CustomerDirectory
-from handoff_service.deps import DESK_ROLES, SUPERVISOR_ROLES, get_desk, require_role
+from handoff_service.deps import (
+    DESK_ROLES,
+    SUPERVISOR_ROLES,
+    get_customers,
+    get_desk,
+    get_remedies,
+    get_suggester,
+    require_role,
+)
 from handoff_service.desk import DeskService
 from handoff_service.models import Agent
 from handoff_service.remedies import Remedies
@@ -23,18 +31,6 @@ router = APIRouter(prefix="/api/agent", tags=["console"])
 DeskAgent = Annotated[Agent, Depends(require_role(*DESK_ROLES))]
 Supervisor = Annotated[Agent, Depends(require_role(*SUPERVISOR_ROLES))]
 Desk = Annotated[DeskService, Depends(get_desk)]
-
-
-def get_customers(request: Request) -> CustomerDirectory:
-    return request.app.state.customers
-
-
-def get_remedies(request: Request) -> Remedies:
-    return request.app.state.remedies
-
-
-def get_suggester(request: Request) -> Suggester:
-    return request.app.state.suggester
 
 
 Customers = Annotated[CustomerDirectory, Depends(get_customers)]
