@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         "recipient: After-sales team, tel 400-820-6688"
     )
 
+    # The trainer's pages write examples and knowledge drafts into this project (nlu_data/, knowledge/,
+    # bot/) exactly as `kefu nlu add` / `kefu kb add` would, and retrain with its Rasa environment.
+    project_dir: Path = Path(".")
+    rasa_venv: Path = Path(".venv-rasa")
+    models_dir: Path = Path("var/models")
+
     # Created at start-up when no agent exists yet, so a fresh demo can log in.
     demo_agent_username: str | None = "agent"
     demo_agent_password: SecretStr = SecretStr("kefu-demo")
