@@ -15,3 +15,7 @@ class KnowledgeFileError(KnowledgeError):
 
 class EncoderUnavailable(KnowledgeError):
     """The configured encoder cannot be loaded offline."""
+
+
+class EntryNotFound(KnowledgeError):
+    """No knowledge entry has the id an edit names."""
