@@ -86,6 +86,53 @@ def _run(rasa_venv: Path, config: Path, arguments: list[str], log_file: Path | N
     )
 
 
+def score_model(
+    rasa_venv: Path,
+    model: Path,
+    tests: list[Path],
+    pairs: list[tuple[str, str]],
+    root: Path = Path("."),
+    log_file: Path | None = None,
+) -> dict[str, list[Prediction]]:
+    """Predictions of an already trained model (loaded once, no training) on each test file and on
+    `pairs` (text, expected intent): keyed by the test file's path as given, and "pairs".
+
+    Runs in the project's `root`, where the pipeline's custom components import from."""
+    python = (rasa_venv / "bin" / "python").absolute()
+    if not python.exists():
+        raise EvaluationFailed(f"{python} not found: run `make setup` to create the Rasa environment")
+    for path in (model, *tests):
+        if not path.exists():
+            raise EvaluationFailed(f"{path} does not exist")
+    with tempfile.TemporaryDirectory(prefix="kefu-nlu-score-") as tmp:
+        work = Path(tmp)
+        out = work / "predictions.json"
+        command = [str(python), str(PREDICT_SCRIPT), "--model", str(model.absolute()), "--out", str(out)]
+        for test in tests:
+            command += ["--test", str(test.absolute())]
+        if pairs:
+            (work / "pairs.json").write_text(json.dumps(pairs, ensure_ascii=False), encoding="utf-8")
+            command += ["--pairs", str(work / "pairs.json")]
+        env = child_environment({"RASA_CACHE_DIRECTORY": str(work / "cache")})
+        log = log_file.open("ab") if log_file else subprocess.DEVNULL
+        try:
+            result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False, env=env, cwd=root)
+        finally:
+            if log_file:
+                log.close()  # type: ignore[union-attr]
+        if result.returncode != 0 or not out.exists():
+            where = f"; see {log_file}" if log_file else ""
+            raise EvaluationFailed(f"scoring {model.name} in the Rasa environment failed (exit {result.returncode}){where}")
+        runs = json.loads(out.read_text(encoding="utf-8"))["runs"]
+    names = {str(test.absolute()): str(test) for test in tests}
+    return {
+        names.get(run["source"], run["source"]): [
+            Prediction(r["text"], r["gold"], r["predicted"], r.get("confidence")) for r in run["predictions"]
+        ]
+        for run in runs
+    }
+
+
 def evaluate(rasa_venv: Path, config: Path, train: Path, test: Path, log_file: Path | None = None) -> Evaluation:
     """Train on `train` (Rasa NLU YAML, a file or a folder), report on `test`."""
     for path in (config, train, test):

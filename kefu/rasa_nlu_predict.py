@@ -7,6 +7,11 @@ it writes one JSON document of predictions, and kefu (Python 3.11) computes the 
 
     python rasa_nlu_predict.py --config nlu-config.yml --work DIR --out predictions.json \
         (--train A.yml --test B.yml | --cv DATA_DIR --folds 5)
+    python rasa_nlu_predict.py --model MODEL.tar.gz --out predictions.json \
+        --test B.yml [--test C.yml …] [--pairs pairs.json]
+
+The second form scores an already trained model (loaded once) without training: one run per
+test file, and one for `pairs.json` (a JSON list of [text, intent]) when given.
 
 Rasa reads the data with its own loaders, so any Rasa NLU YAML works: entity annotations,
 synonyms, regexes, lookup tables and retrieval intents included.
@@ -114,19 +119,48 @@ def write_training_file(data: Any, examples: list[Any], path: Path) -> None:  # 
     path.write_text(RasaYAMLWriter().dumps(fold), encoding="utf-8")
 
 
+def score_model(model: str, tests: list[str], pairs_file: str | None) -> list[dict[str, Any]]:
+    """One run per test file (and one for the pairs), all parsed by the model loaded once."""
+    sources = [(test, labelled(load(test))) for test in tests]
+    if pairs_file:
+        pairs = json.loads(Path(pairs_file).read_text(encoding="utf-8"))
+        sources.append(("pairs", [(str(text), str(intent)) for text, intent in pairs]))
+    everything = [pair for _, pairs in sources for pair in pairs]
+    rows, parse_seconds = predict(model, everything) if everything else ([], 0.0)
+    runs, start = [], 0
+    for source, pairs in sources:
+        share = parse_seconds * len(pairs) / max(len(everything), 1)
+        runs.append(
+            {"fold": None, "source": source, "train_seconds": 0.0, "parse_seconds": share,
+             "predictions": rows[start : start + len(pairs)]}
+        )  # fmt: skip
+        start += len(pairs)
+    return runs
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--work", required=True)
+    parser.add_argument("--config")
+    parser.add_argument("--work")
     parser.add_argument("--out", required=True)
     parser.add_argument("--train")
-    parser.add_argument("--test")
+    parser.add_argument("--test", action="append", default=[])
     parser.add_argument("--cv")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--model")
+    parser.add_argument("--pairs")
     args = parser.parse_args(argv)
     # Like the `rasa` command: custom components (bot.components…) import from the project root.
     sys.path.insert(1, os.getcwd())
+    if args.model:
+        if not (args.test or args.pairs):
+            parser.error("give --test and/or --pairs to score --model on")
+        runs = score_model(args.model, args.test, args.pairs)
+        Path(args.out).write_text(json.dumps({"runs": runs}, ensure_ascii=False), encoding="utf-8")
+        return 0
+    if not (args.config and args.work):
+        parser.error("give --config and --work (or --model)")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
 
@@ -144,11 +178,11 @@ def main(argv: list[str]) -> int:
             runs.append({"fold": n, "train_seconds": seconds, "parse_seconds": parse_seconds, "predictions": rows})
             print(f"fold {n + 1}/{args.folds}: trained in {seconds:.0f}s", file=sys.stderr, flush=True)
     else:
-        if not (args.train and args.test):
-            parser.error("give --train and --test, or --cv")
-        pairs = labelled(load(args.test))
+        if not (args.train and len(args.test) == 1):
+            parser.error("give --train and one --test, or --cv")
+        pairs = labelled(load(args.test[0]))
         if not pairs:
-            raise SystemExit(f"{args.test} has no labelled examples")
+            raise SystemExit(f"{args.test[0]} has no labelled examples")
         model, seconds = train(args.config, args.train, work, "eval")
         rows, parse_seconds = predict(model, pairs)
         runs.append({"fold": None, "train_seconds": seconds, "parse_seconds": parse_seconds, "predictions": rows})
