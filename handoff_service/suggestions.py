@@ -45,19 +45,21 @@ class Suggester:
     def __init__(self, kb: KbSettings, canned_path: Path) -> None:
         self._kb = kb
         self._canned = load_canned(canned_path)
-        self._searcher: Any = None
+        self._live: Any = None
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
+        """The knowledge base as last indexed (a retrain's rebuild is picked up within a second)."""
         with self._lock:
-            if self._searcher is None:
+            if self._live is None:
                 from kb_index.encoder import load_encoder
-                from kb_index.search import KnowledgeSearcher
+                from kb_index.live import LiveSearcher
 
-                self._searcher, _ = KnowledgeSearcher.open(
-                    self._kb.knowledge_dir, self._kb.index_dir, load_encoder(self._kb.model), self._kb.threshold
+                kb = self._kb
+                self._live = LiveSearcher(
+                    kb.knowledge_dir, kb.index_dir, lambda: load_encoder(kb.model), kb.threshold, kb.hybrid_weight
                 )
-            return self._searcher
+        return self._live.current()
 
     async def knowledge(self, text: str, lang: str, k: int = 3) -> list[dict[str, Any]]:
         if not text:

@@ -9,6 +9,7 @@ from bot.actions.handoff_client import HandoffClient
 from bot.actions.settings import ActionSettings
 from bot.actions.upset import UpsetDetector
 from kb_index.encoder import load_encoder
+from kb_index.live import LiveSearcher
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
 from store.client import StoreClient
@@ -23,12 +24,22 @@ class Resources:
         self._lock = threading.Lock()
 
     @cached_property
+    def _knowledge(self) -> LiveSearcher:
+        return LiveSearcher(
+            self.kb.knowledge_dir,
+            self.kb.index_dir,
+            lambda: load_encoder(self.kb.model),
+            self.kb.threshold,
+            hybrid_weight=self.kb.hybrid_weight,
+        )
+
+    @property
     def searcher(self) -> KnowledgeSearcher:
+        """The knowledge base as last indexed: a rebuild (`kefu kb build`, a retrain) is picked up
+        within a second, without restarting the action server."""
         with self._lock:
-            searcher, _ = KnowledgeSearcher.open(
-                self.kb.knowledge_dir, self.kb.index_dir, load_encoder(self.kb.model), self.kb.threshold
-            )
-            return searcher
+            live = self._knowledge
+        return live.current()
 
     @cached_property
     def store(self) -> StoreClient:
