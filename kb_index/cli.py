@@ -11,14 +11,16 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from kb_index.authoring import add_entry, add_question
 from kb_index.encoder import load_encoder
 from kb_index.errors import KnowledgeError, KnowledgeFileError
 from kb_index.evaluation import evaluate, load_kb_jsonl, load_queries
 from kb_index.index import MANIFEST_FILE
+from kb_index.language import detect_language
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
 
-app = typer.Typer(help="Knowledge base: build the index, search it.", no_args_is_help=True)
+app = typer.Typer(help="Knowledge base: add entries, build the index, search it.", no_args_is_help=True)
 console = Console(stderr=True)
 
 
@@ -138,3 +140,44 @@ def eval_command(
     typer.echo(f"no-answer precision {report.no_answer_precision:.3f}")
     typer.echo(f"no-answer recall    {report.no_answer_recall:.3f}")
     typer.echo(f"search latency      p50 {report.p50_ms:.2f} ms, p99 {report.p99_ms:.2f} ms")
+
+
+@app.command("add")
+def add_command(
+    category: str = typer.Option(..., "--category", help="Topic; the entry goes to knowledge/<category>.yml ('drafts' for drafts)."),
+    question_zh: list[str] = typer.Option([], "--question-zh", help="A Chinese phrasing (repeat the option for more)."),
+    question_en: list[str] = typer.Option([], "--question-en", help="An English phrasing (repeat the option for more)."),
+    answer_zh: str = typer.Option("", "--answer-zh", help="The answer in Chinese (required)."),
+    answer_en: str = typer.Option("", "--answer-en", help="The answer in English (required)."),
+    entry_id: str | None = typer.Option(None, "--id", help="A stable id; made from the category and a hash when omitted."),
+    tags: list[str] = typer.Option([], "--tag", help="A tag (repeat the option for more)."),
+) -> None:
+    """Add an entry to the knowledge base (checked like `kefu kb build` checks the files)."""
+    settings = KbSettings()
+    try:
+        entry = add_entry(
+            settings.knowledge_dir,
+            entry_id=entry_id,
+            category=category,
+            questions={"zh": question_zh, "en": question_en},
+            answer={"zh": answer_zh, "en": answer_en},
+            tags=tags,
+        )
+    except KnowledgeError as exc:
+        raise fail(exc) from exc
+    typer.echo(f"added {entry.id} at {entry.source}; run `kefu kb build` (or `make demo`) to index it")
+
+
+@app.command("add-question")
+def add_question_command(
+    entry_id: str = typer.Argument(..., help="The entry's id (see `kefu kb search`)."),
+    text: str = typer.Argument(..., help="The new phrasing, as shoppers write it."),
+    lang: str | None = typer.Option(None, "--lang", help="zh or en (detected from the text when omitted)."),
+) -> None:
+    """Add a phrasing to an existing knowledge entry."""
+    settings = KbSettings()
+    try:
+        entry = add_question(settings.knowledge_dir, entry_id, text, lang or detect_language(text))
+    except KnowledgeError as exc:
+        raise fail(exc) from exc
+    typer.echo(f"{entry.id} ({entry.source}) now has {len(entry.all_questions())} phrasings; run `kefu kb build` to index it")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kb_index.encoder import Encoder
 from kefu.nlu_eval import Evaluation, EvaluationFailed, cross_validate, evaluate
+from kefu.nlu_files import BotProject, NluFileError, add_example
+from kefu.nlu_validate import DEFAULT_MIN_EXAMPLES, Finding, count_by_severity, validate
 from kefu.settings import DemoSettings
 
-nlu_app = typer.Typer(help="The bot's language understanding: evaluate pipelines and data.", no_args_is_help=True)
+nlu_app = typer.Typer(
+    help="The bot's language understanding: add and validate examples, evaluate pipelines.", no_args_is_help=True
+)
 console = Console(soft_wrap=True)
 
 
@@ -78,3 +84,98 @@ def show(result: Evaluation, what: str, config: Path) -> None:
         for gold, predicted, count in report.confused:
             confused.add_row(gold, predicted, str(count))
         console.print(confused)
+
+
+@nlu_app.command("add")
+def add_command(
+    intent: Annotated[str, typer.Argument(help="The intent the message means, e.g. ask_coupon.")],
+    text: Annotated[str, typer.Argument(help="The example, as a shopper typed it.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (detected from the text when omitted).")] = None,
+    new_intent: Annotated[
+        bool, typer.Option("--new-intent", help="Create the intent (custom group, domain, a rule to the knowledge base).")
+    ] = False,
+    root: Annotated[Path, typer.Option("--root", help="The kefu project (repository) to edit.")] = Path("."),
+) -> None:
+    """Add one NLU example to the file where its intent lives (a one-line change)."""
+    project = BotProject(root)
+    try:
+        example = add_example(project, intent, text, lang, new_intent=new_intent)
+    except NluFileError as exc:
+        console.print(f"[bold red]✗[/bold red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    where = example.path.relative_to(root) if example.path.is_relative_to(root) else example.path
+    console.print(f"[green]✓[/green] {example.intent} ({example.lang}): {where}:{example.line}", highlight=False)
+    if new_intent:
+        console.print(
+            f"  {intent} is in bot/domain.yml and bot/data/rules/custom.yml (answered from the knowledge base);"
+            f" draft its answer with `kefu kb add --category drafts …`",
+            highlight=False,
+        )
+    console.print("  check with `kefu nlu validate`, then retrain with `kefu train`", highlight=False)
+
+
+@nlu_app.command("validate")
+def validate_command(
+    no_rasa: Annotated[bool, typer.Option("--no-rasa", help="Skip Rasa's own `rasa data validate`.")] = False,
+    no_encoder: Annotated[bool, typer.Option("--no-encoder", help="Skip the near-duplicate check (loads the encoder).")] = False,
+    min_examples: Annotated[
+        int, typer.Option("--min-examples", help="Warn about intents with fewer examples than this in a language.")
+    ] = DEFAULT_MIN_EXAMPLES,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as one JSON list.")] = False,
+    root: Annotated[Path, typer.Option("--root", help="The kefu project (repository) to check.")] = Path("."),
+) -> None:
+    """Check nlu_data: duplicates and conflicts, counts, languages, near-duplicates, domain and rules, then Rasa.
+
+    Exits with 1 when there is any error.
+    """
+    project = BotProject(root.resolve())
+    settings = DemoSettings()
+    encoder = None
+    findings: list[Finding] = []
+    try:
+        with console.status("Checking the NLU data…") if not as_json else nullcontext():
+            if not no_encoder:
+                encoder, problem = _encoder()
+                findings += problem
+            rasa = None if no_rasa else settings.rasa_venv.resolve() / "bin" / "rasa"
+            if rasa is not None and not rasa.exists():
+                findings.append(Finding("error", "rasa", f"{rasa} not found: run `make setup`, or skip with --no-rasa"))
+                rasa = None
+            findings = validate(project, min_examples=min_examples, encoder=encoder, rasa=rasa) + findings
+    except NluFileError as exc:
+        console.print(f"[bold red]✗[/bold red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(json.dumps([f.as_json(project.root) for f in findings], ensure_ascii=False, indent=2))
+    else:
+        show_findings(findings, project.root)
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+def _encoder() -> tuple[Encoder | None, list[Finding]]:
+    from kb_index.encoder import load_encoder  # torch: imported only when the check runs
+    from kb_index.errors import EncoderUnavailable
+    from kb_index.settings import KbSettings
+
+    try:
+        return load_encoder(KbSettings().model), []
+    except EncoderUnavailable as exc:
+        return None, [Finding("warning", "near_duplicate", f"near-duplicate check skipped: {exc}")]
+
+
+def show_findings(findings: list[Finding], root: Path) -> None:
+    """One table per severity, errors first, then a one-line verdict."""
+    counts = count_by_severity(findings)
+    for severity, style in (("error", "bold red"), ("warning", "yellow")):
+        rows = [f for f in findings if f.severity == severity]
+        if not rows:
+            continue
+        table = Table("where", "check", "finding", title=f"[{style}]{len(rows)} {severity}(s)[/{style}]", title_justify="left")
+        for finding in rows:
+            table.add_row(finding.where(root) or "–", finding.kind, finding.message)
+        console.print(table)
+    if counts["error"]:
+        console.print(f"[bold red]✗[/bold red] {counts['error']} error(s), {counts['warning']} warning(s)")
+    else:
+        console.print(f"[green]✓[/green] no errors ({counts['warning']} warning(s))")

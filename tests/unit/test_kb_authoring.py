@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from kb_index.authoring import add_entry, add_question
+from kb_index.cli import app
 from kb_index.errors import EntryNotFound, KnowledgeFileError
 from kb_index.knowledge import load_knowledge
 from tests.conftest import ROOT
@@ -146,3 +148,25 @@ def test_adding_a_question_refuses_unknown_entries_and_repeats(kb: Path) -> None
         add_question(kb, "beauty_samples", "des échantillons ?", "fr")
 
     assert snapshot(kb) == before
+
+
+def test_the_commands_add_an_entry_and_a_phrasing(kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_KB_KNOWLEDGE_DIR", str(kb))
+    runner = CliRunner()
+
+    added = runner.invoke(app, [
+        "add", "--category", "drafts", "--id", "wrap_as_gift",
+        "--question-zh", "能包装成礼物吗", "--question-zh", "礼品包装", "--question-en", "can you gift wrap it",
+        "--answer-zh", GIFT["answer"]["zh"], "--answer-en", GIFT["answer"]["en"],
+    ])  # fmt: skip
+    phrased = runner.invoke(app, ["add-question", "wrap_as_gift", "gift wrapping available?"])
+    refused = runner.invoke(app, ["add", "--category", "drafts", "--question-en", "hi", "--answer-en", "Hello"])
+    unknown = runner.invoke(app, ["add-question", "no_such_entry", "hello"])
+
+    assert added.exit_code == 0, added.output
+    assert "wrap_as_gift" in added.output and "drafts.yml" in added.output
+    assert phrased.exit_code == 0, phrased.output
+    entry = {e.id: e for e in load_knowledge(kb)}["wrap_as_gift"]
+    assert entry.questions == {"zh": ["能包装成礼物吗", "礼品包装"], "en": ["can you gift wrap it", "gift wrapping available?"]}
+    assert refused.exit_code == 1 and "answer.zh" in refused.output
+    assert unknown.exit_code == 1 and "no_such_entry" in unknown.output

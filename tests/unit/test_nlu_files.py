@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from kefu.cli import app
 from kefu.nlu_files import (
     BotProject,
     DuplicateExample,
@@ -175,3 +177,19 @@ def test_new_intent_for_an_existing_intent_just_adds_the_example(project: BotPro
     add_example(project, "ask_coupon", "any promo for students", new_intent=True)
 
     assert changed_files(before, project.root) == {Path("nlu_data/en/coupons.yml")}
+
+
+def test_the_command_says_where_it_wrote_and_refuses_in_one_line(project: BotProject) -> None:
+    runner = CliRunner()
+    root = str(project.root)
+
+    added = runner.invoke(app, ["nlu", "add", "ask_coupon", "新人有没有专享券呀", "--root", root])
+    again = runner.invoke(app, ["nlu", "add", "ask_coupon", "新人有没有专享券呀", "--root", root])
+    unknown = runner.invoke(app, ["nlu", "add", "ask_gift_wrap", "gift wrap pls", "--root", root])
+    created = runner.invoke(app, ["nlu", "add", "ask_gift_wrap", "gift wrap pls", "--lang", "en", "--new-intent", "--root", root])
+
+    assert added.exit_code == 0, added.output
+    assert "nlu_data/zh/coupons.yml:" in added.output
+    assert again.exit_code == 1 and "already an example of ask_coupon" in again.output
+    assert unknown.exit_code == 1 and "--new-intent" in unknown.output
+    assert created.exit_code == 0 and "nlu_data/en/custom.yml:5" in created.output
