@@ -9,18 +9,19 @@ file atomically.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kb_index.language import detect_language
+from kefu.yaml_edits import NluFileError, insert_line, read_lines, replace_checked
+
+__all__ = [
+    "BotProject", "DuplicateExample", "Example", "InvalidIntentName", "NluFileError", "UnknownIntent",
+    "add_example", "intent_counts", "load_examples",
+]  # fmt: skip
 
 LANGUAGES = ("zh", "en")
 CUSTOM_GROUP = "custom"
@@ -64,10 +65,6 @@ class BotProject:
     @property
     def config(self) -> Path:
         return self.root / "bot" / "config.yml"
-
-
-class NluFileError(Exception):
-    """A trainer's edit cannot be made; the message is one line, fit for a CLI or an HTTP 4xx."""
 
 
 class UnknownIntent(NluFileError):
@@ -122,7 +119,7 @@ def load_examples(project: BotProject) -> list[Example]:
 
 
 def _scan(project: BotProject) -> list[tuple[str, Path, _Block]]:
-    return [(lang, path, block) for lang, path in nlu_files(project) for block in _blocks(_read_lines(path))]
+    return [(lang, path, block) for lang, path in nlu_files(project) for block in _blocks(read_lines(path))]
 
 
 def intent_counts(project: BotProject) -> dict[str, dict[str, int]]:
@@ -187,13 +184,13 @@ def check_intent_name(intent: str) -> None:
         raise InvalidIntentName(f"{intent!r} is one of Rasa's own intents; choose another name")
     if len(intent) > 64 or not _INTENT_NAME.match(intent):
         raise InvalidIntentName(
-            f"invalid intent name {intent!r}: use lower snake case verb_object, e.g. ask_gift_wrap, request_invoice_copy"
+            f"invalid intent name {intent!r}: use lower snake case verb_object, e.g. ask_gift_wrap, track_parcel"
         )
 
 
 def add_domain_intent(project: BotProject, intent: str) -> None:
     """List `intent` under `intents:` in the domain (after the last one), unless it is there."""
-    lines = _read_lines(project.domain)
+    lines = read_lines(project.domain)
     start = next((i for i, line in enumerate(lines) if re.match(r"^intents\s*:\s*(#.*)?$", line)), None)
     if start is None:
         raise NluFileError(f"{_short(project, project.domain)}: no top-level 'intents:' list")
@@ -202,23 +199,28 @@ def add_domain_intent(project: BotProject, intent: str) -> None:
         line = lines[i]
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        item = re.match(r"^(\s+)-\s+(.*?)\s*$", line)
-        if not item:
+        if not line[0].isspace():
             break
-        if item.group(2).split("#")[0].strip().strip("'\"") == intent:
-            return
-        last, indent = i, item.group(1)
-    _write(project.domain, _insert(lines, last + 1, f"{indent}- {intent}\n"), lambda data: intent in data["intents"])
+        last = i
+        if item := re.match(r"^(\s+)-\s+['\"]?([^'\":#\s]+)", line):
+            indent = item.group(1)
+            if item.group(2) == intent:
+                return
+
+    def listed(data: dict) -> bool:
+        return any(intent == (next(iter(item)) if isinstance(item, dict) else item) for item in data["intents"])
+
+    replace_checked(project.domain, insert_line(lines, last + 1, f"{indent}- {intent}\n"), listed)
 
 
 def add_rule(project: BotProject, intent: str) -> None:
     """Send `intent` to the knowledge-base action with a rule in rules/custom.yml, unless a rule has it."""
     pattern = re.compile(rf"^\s*-\s+intent\s*:\s*['\"]?{re.escape(intent)}['\"]?\s*(#.*)?$")
     for path in sorted(project.rules_dir.glob("*.yml")):
-        if any(pattern.match(line) for line in _read_lines(path)):
+        if any(pattern.match(line) for line in read_lines(path)):
             return
     path = project.rules_dir / f"{CUSTOM_GROUP}.yml"
-    lines = _read_lines(path) if path.exists() else [
+    lines = read_lines(path) if path.exists() else [
         'version: "3.1"\n',
         "\n",
         "# Intents trainers created (kefu nlu add --new-intent): the knowledge base answers them.\n",
@@ -237,7 +239,7 @@ def add_rule(project: BotProject, intent: str) -> None:
     def has_rule(data: dict) -> bool:
         return any(step.get("intent") == intent for rule in data.get("rules") or [] for step in rule["steps"])
 
-    _write(path, lines + rule, has_rule)
+    replace_checked(path, lines + rule, has_rule)
 
 
 def _home_file(project: BotProject, intent: str, lang: str, homes: set[tuple[str, Path]]) -> Path:
@@ -252,7 +254,7 @@ def _home_file(project: BotProject, intent: str, lang: str, homes: set[tuple[str
 
 def _append_example(path: Path, intent: str, text: str) -> int:
     """Insert `- text` after the last example of `intent` in `path` (adding the block if needed); its line."""
-    lines = _read_lines(path) if path.exists() else ['version: "3.1"\n', "nlu:\n"]
+    lines = read_lines(path) if path.exists() else ['version: "3.1"\n', "nlu:\n"]
     block = next((b for b in _blocks(lines) if b.intent == intent), None)
     if block is None:
         if lines and not lines[-1].endswith("\n"):
@@ -265,13 +267,13 @@ def _append_example(path: Path, intent: str, text: str) -> int:
     else:
         at = (block.items[-1][0] if block.items else block.key_line) + 1
         indent = block.item_indent
-    new_lines = _insert(lines, at, f"{indent}- {text}\n")
+    new_lines = insert_line(lines, at, f"{indent}- {text}\n")
 
     def written(data: dict) -> bool:
         blocks = [b for b in data.get("nlu") or [] if isinstance(b, dict) and b.get("intent") == intent]
         return any(text in [ln.strip()[2:].strip() for ln in b["examples"].splitlines()] for b in blocks)
 
-    _write(path, new_lines, written)
+    replace_checked(path, new_lines, written)
     return at + 1
 
 
@@ -304,48 +306,6 @@ def _blocks(lines: list[str]) -> list[_Block]:
             blocks.append(_Block(intent, i, tuple(items), item_indent))
         i = j
     return blocks
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NluFileError(f"{path}: cannot be read ({exc})") from exc
-
-
-def _insert(lines: list[str], at: int, new: str) -> list[str]:
-    before = list(lines[:at])
-    if before and not before[-1].endswith("\n"):
-        before[-1] += "\n"
-    return before + [new] + list(lines[at:])
-
-
-def _write(path: Path, lines: list[str], check: Callable[[dict], bool]) -> None:
-    """Replace `path` atomically with `lines`, after checking they load as YAML and `check(data)` holds."""
-    content = "".join(lines)
-    try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        raise NluFileError(f"{path}: the edit would not be valid YAML ({exc.__class__.__name__})") from exc
-    try:
-        intended = isinstance(data, dict) and check(data)
-    except (KeyError, TypeError, AttributeError):
-        intended = False
-    if not intended:
-        raise NluFileError(f"{path}: the edit would not read back as intended; the file was left unchanged")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise NluFileError(f"{path}: cannot be written ({exc})") from exc
 
 
 def _short(project: BotProject, path: Path) -> str:

@@ -48,6 +48,10 @@ class Finding:
             path = path.relative_to(root)
         return f"{path}:{self.line}" if self.line else str(path)
 
+    @classmethod
+    def at(cls, example: Example | None, severity: Severity, kind: str, message: str) -> Finding:
+        return cls(severity, kind, message, example.path if example else None, example.line if example else None)
+
     def as_json(self, root: Path | None = None) -> dict[str, object]:
         return {"severity": self.severity, "kind": self.kind, "where": self.where(root), "message": self.message}
 
@@ -100,11 +104,11 @@ def duplicates(examples: list[Example]) -> Iterable[Finding]:
         if first is example:
             continue
         if first.intent == example.intent:
-            yield Finding("warning", "duplicate", f"{example.text!r} is written twice in {example.intent} "
-                          f"(first at {first.path.parent.name}/{first.path.name}:{first.line})", example.path, example.line)
+            message = f"{example.text!r} is written twice in {example.intent} (first at {_short(first)})"
+            yield Finding.at(example, "warning", "duplicate", message)
         else:
-            yield Finding("error", "conflict", f"{example.text!r} is an example of both {first.intent} "
-                          f"({first.path.parent.name}/{first.path.name}:{first.line}) and {example.intent}", example.path, example.line)
+            message = f"{example.text!r} is an example of both {first.intent} ({_short(first)}) and {example.intent}"
+            yield Finding.at(example, "error", "conflict", message)
 
 
 def few_examples(examples: list[Example], declared: set[str], minimum: int) -> Iterable[Finding]:
@@ -117,21 +121,19 @@ def few_examples(examples: list[Example], declared: set[str], minimum: int) -> I
     for intent, by_lang in sorted(counts.items()):
         for lang, n in by_lang.items():
             if n < minimum:
-                where = first.get(intent)
-                yield Finding("warning", "few_examples", f"{intent} has {n} {lang} example(s); at least {minimum} wanted",
-                              where.path if where else None, where.line if where else None)
+                message = f"{intent} has {n} {lang} example(s); at least {minimum} wanted"
+                yield Finding.at(first.get(intent), "warning", "few_examples", message)
 
 
 def language_mismatches(examples: list[Example]) -> Iterable[Finding]:
     """English-only text under zh/, or mostly-Chinese text under en/ (mixed messages are fine)."""
     for example in examples:
         han, latin = len(_HAN.findall(example.text)), len(_LATIN.findall(example.text))
+        what = f"{example.text!r} ({example.intent})"
         if example.lang == "zh" and han == 0 and latin > 0:
-            yield Finding("warning", "language", f"{example.text!r} ({example.intent}) looks English but is under zh/",
-                          example.path, example.line)
+            yield Finding.at(example, "warning", "language", f"{what} looks English but is under zh/")
         elif example.lang == "en" and han > latin:
-            yield Finding("warning", "language", f"{example.text!r} ({example.intent}) looks Chinese but is under en/",
-                          example.path, example.line)
+            yield Finding.at(example, "warning", "language", f"{what} looks Chinese but is under en/")
 
 
 def unknown_to_the_bot(project: BotProject, examples: list[Example]) -> Iterable[Finding]:
@@ -143,13 +145,14 @@ def unknown_to_the_bot(project: BotProject, examples: list[Example]) -> Iterable
     domain = project.domain.relative_to(project.root) if project.domain.is_relative_to(project.root) else project.domain
     for intent, example in sorted(first.items()):
         if intent not in declared:
-            yield Finding("error", "domain", f"{intent} is not listed under 'intents:' in {domain}",
-                          example.path, example.line)
+            yield Finding.at(example, "error", "domain", f"{intent} is not listed under 'intents:' in {domain}")
         if intent not in handled:
-            yield Finding("error", "rule", f"no rule or story in bot/data handles {intent}", example.path, example.line)
+            yield Finding.at(example, "error", "rule", f"no rule or story in bot/data handles {intent}")
 
 
-def near_duplicates(examples: list[Example], encoder: Encoder, cosine: float = NEAR_DUPLICATE_COSINE) -> Iterable[Finding]:
+def near_duplicates(
+    examples: list[Example], encoder: Encoder, cosine: float = NEAR_DUPLICATE_COSINE
+) -> Iterable[Finding]:
     """Pairs of examples of different intents that the encoder finds almost the same (cosine ≥ `cosine`)."""
     if len(examples) < 2:
         return
@@ -163,9 +166,9 @@ def near_duplicates(examples: list[Example], encoder: Encoder, cosine: float = N
             if j <= i or intents[i] == intents[j] or keys[i] == keys[j]:
                 continue
             a, b = examples[i], examples[j]
-            yield Finding("warning", "near_duplicate",
-                          f"{a.text!r} ({a.intent}) ≈ {b.text!r} ({b.intent}, {b.path.parent.name}/{b.path.name}:{b.line}), "
-                          f"cosine {float(scores[row, col]):.2f}", a.path, a.line)
+            score = float(scores[row, col])
+            message = f"{a.text!r} ({a.intent}) ≈ {b.text!r} ({b.intent}, {_short(b)}), cosine {score:.2f}"
+            yield Finding.at(a, "warning", "near_duplicate", message)
 
 
 def rasa_validation(project: BotProject, rasa: Path) -> list[Finding]:
@@ -184,7 +187,8 @@ def rasa_validation(project: BotProject, rasa: Path) -> list[Finding]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Finding("error", "rasa", f"rasa data validate could not run: {exc}")]
     lines = [_ANSI.sub("", line).strip() for line in (result.stdout + result.stderr).splitlines()]
-    findings = [Finding("warning", "rasa", line.split("UserWarning:", 1)[1].strip()) for line in lines if "UserWarning:" in line]
+    warned = [line.split("UserWarning:", 1)[1].strip() for line in lines if "UserWarning:" in line]
+    findings = [Finding("warning", "rasa", message) for message in warned]
     errors = [line for line in lines if re.search(r"\sERROR\s|^rasa\.\S*(Error|Exception)\b|^\w*Error:", line)]
     findings += [Finding("error", "rasa", line) for line in errors]
     if result.returncode != 0:
@@ -209,6 +213,10 @@ def handled_intents(project: BotProject) -> set[str]:
                     if isinstance(item, dict) and item.get("intent"):
                         found.add(str(item["intent"]))
     return found
+
+
+def _short(example: Example) -> str:
+    return f"{example.path.parent.name}/{example.path.name}:{example.line}"
 
 
 def _name(item: object) -> str:

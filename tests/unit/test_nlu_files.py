@@ -193,3 +193,13 @@ def test_the_command_says_where_it_wrote_and_refuses_in_one_line(project: BotPro
     assert again.exit_code == 1 and "already an example of ask_coupon" in again.output
     assert unknown.exit_code == 1 and "--new-intent" in unknown.output
     assert created.exit_code == 0 and "nlu_data/en/custom.yml:5" in created.output
+
+
+def test_a_new_intent_is_listed_after_intents_written_with_options(project: BotProject) -> None:
+    text = project.domain.read_text(encoding="utf-8")
+    project.domain.write_text(text.replace("  - out_of_scope\n", "  - out_of_scope:\n      use_entities: []\n"), encoding="utf-8")
+
+    add_example(project, "ask_gift_wrap", "能包装成礼物吗", new_intent=True)
+
+    intents = yaml.safe_load(project.domain.read_text(encoding="utf-8"))["intents"]
+    assert intents[-2:] == [{"out_of_scope": {"use_entities": []}}, "ask_gift_wrap"]
