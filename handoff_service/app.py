@@ -21,10 +21,12 @@ from handoff_service.db import make_engine, make_sessionmaker, migrate
 from handoff_service.desk import DeskService
 from handoff_service.errors import KefuError
 from handoff_service.hub import make_hub
+from handoff_service.inbox import TrainerInbox
 from handoff_service.metrics import Metrics
 from handoff_service.rasa_client import RasaClient
 from handoff_service.remedies import Remedies
-from handoff_service.routers import agent, console, escalations, pages, shopper
+from handoff_service.review import ReviewService
+from handoff_service.routers import agent, console, escalations, pages, shopper, trainer
 from handoff_service.routers.pages import STATIC
 from handoff_service.settings import Settings
 from handoff_service.suggestions import Suggester
@@ -54,8 +56,9 @@ def create_app(
         await hub.start()
         metrics = Metrics()
         rasa = RasaClient(settings.rasa_url, http)
+        review = ReviewService(sessions, settings.review_confidence_below)
         conversations = ConversationService(
-            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone
+            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review
         )
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
@@ -64,6 +67,8 @@ def create_app(
         app.state.hub = hub
         app.state.metrics = metrics
         app.state.conversations = conversations
+        app.state.review = review
+        app.state.inbox = TrainerInbox(review, settings.project_dir, settings.review_group_similarity, kb_settings.model)
         app.state.desk = desk
         app.state.agents = AgentDirectory(sessions, settings.agent_session_hours)
         token = settings.store_token.get_secret_value() if settings.store_token else None
@@ -110,6 +115,7 @@ def create_app(
     app.include_router(agent.socket_router)
     app.include_router(console.router)
     app.include_router(escalations.router)
+    app.include_router(trainer.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -25,6 +25,7 @@ from handoff_service.ownership import add_event, move
 from handoff_service.packet import HandoffPacket
 from handoff_service.queue import position_of
 from handoff_service.rasa_client import RasaClient
+from handoff_service.review import ReviewService, split_turns
 from handoff_service.texts import say
 from kb_index.language import detect_language
 
@@ -72,8 +73,10 @@ class ConversationService:
         metrics: Metrics,
         default_handle_seconds: float,
         timezone: str = "Asia/Shanghai",
+        review: ReviewService | None = None,
     ) -> None:
         self._sessions = sessions
+        self._review = review
         self._hub = hub
         self._rasa = rasa
         self._metrics = metrics
@@ -150,7 +153,7 @@ class ConversationService:
         self._metrics.messages.labels("shopper").inc()
         notify(self._hub, conversation_id)
         if to_bot:
-            self._spawn(self._relay(conversation_id, text, customer_id, lang))
+            self._spawn(self._relay(conversation_id, event.id, text, customer_id, lang))
         return event
 
     def shopper_typing(self, conversation_id: str, typing: bool) -> None:
@@ -162,14 +165,17 @@ class ConversationService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _relay(self, conversation_id: str, text: str, customer_id: str | None, lang: str) -> None:
-        """Pass one shopper message to Rasa and store its replies, one message at a time per chat."""
+    async def _relay(self, conversation_id: str, seq: int, text: str, customer_id: str | None, lang: str) -> None:
+        """Pass one shopper message (event `seq`) to Rasa and store its replies, one message at a time
+        per chat; the bot's report of how it understood the turn goes to the review inbox, not the shopper."""
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         channel = conversation_channel(conversation_id)
         async with lock:
             self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": True})
             try:
-                replies = await self._rasa.send(conversation_id, text, {"customer_id": customer_id, "lang": lang})
+                replies, turns = split_turns(
+                    await self._rasa.send(conversation_id, text, {"customer_id": customer_id, "lang": lang})
+                )
                 if not replies and bot_owns((await self.get(conversation_id)).state):
                     # Rasa answers [] when its action server is down: silence would be a dead end.
                     raise RasaUnavailable("rasa returned no reply")
@@ -186,6 +192,8 @@ class ConversationService:
                 await session.commit()
             self._metrics.messages.labels("bot").inc(len(replies))
             notify(self._hub, conversation_id)
+            if self._review and turns:
+                await self._review.record_turn(conversation_id, seq, text, lang, turns[-1])
         if not lock.locked() and self._locks.get(conversation_id) is lock:
             del self._locks[conversation_id]
 

@@ -13,8 +13,10 @@ from handoff_service.customers import CustomerDirectory
 from handoff_service.desk import DeskService
 from handoff_service.errors import Forbidden, NotFound
 from handoff_service.hub import EventHub
+from handoff_service.inbox import TrainerInbox
 from handoff_service.models import Agent, Conversation
 from handoff_service.remedies import Remedies
+from handoff_service.review import ReviewService
 from handoff_service.settings import Settings
 from handoff_service.suggestions import Suggester
 
@@ -44,6 +46,14 @@ def get_remedies(request: Request) -> Remedies:
 
 def get_suggester(request: Request) -> Suggester:
     return request.app.state.suggester
+
+
+def get_review(request: Request) -> ReviewService:
+    return request.app.state.review
+
+
+def get_inbox(request: Request) -> TrainerInbox:
+    return request.app.state.inbox
 
 
 def get_agents(request: Request) -> AgentDirectory:

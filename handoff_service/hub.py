@@ -33,6 +33,8 @@ def conversation_channel(conversation_id: str) -> str:
 class Subscription:
     woken: asyncio.Event = field(default_factory=asyncio.Event)
     signals: list[dict[str, Any]] = field(default_factory=list)
+    # Set by a wake-up (new rows to read), not by a signal: a typing flicker costs no query.
+    stale: bool = True
 
     def take_signals(self) -> list[dict[str, Any]]:
         taken, self.signals = self.signals, []
@@ -56,6 +58,8 @@ class EventHub:
             for sub in self._subs.get(channel, ()):
                 if payload is not None:
                     sub.signals.append(payload)
+                else:
+                    sub.stale = True
                 sub.woken.set()
 
     @asynccontextmanager
@@ -141,9 +145,12 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
         log.warning("hub.redis.publish_failed", extra={"error": repr(task.exception())})
 
 
-def notify(hub: EventHub, conversation_id: str, queue_changed: bool = False) -> None:
-    """Wake the shopper's and the agents' screens; and waiting shoppers too if the queue moved."""
-    channels = [conversation_channel(conversation_id), AGENTS]
+def notify(hub: EventHub, conversation_id: str, queue_changed: bool = False, agents: bool = True) -> None:
+    """Wake the shopper's and the agents' screens; and waiting shoppers too if the queue moved.
+    `agents=False` for a chat only the bot has: no console shows it, so no console re-reads."""
+    channels = [conversation_channel(conversation_id)]
+    if agents:
+        channels.append(AGENTS)
     if queue_changed:
         channels.append(QUEUE)
     hub.publish(*channels)

@@ -153,3 +153,28 @@ class AuditEntry(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewItem(Base):
+    """A shopper message the bot misunderstood (or the shopper found unhelpful), kept for trainers
+    to turn into an NLU example or a knowledge entry."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("conversation_id", "event_seq", name="uq_review_item_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("events.id"))  # the shopper's message
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # fallback | low_confidence | kb_abstained | …
+    intent: Mapped[str | None] = mapped_column(String(128))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    kb_entry: Mapped[str | None] = mapped_column(String(128))
+    kb_score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | labelled | dismissed
+    # {"kind": intent | new_intent | knowledge | dismissed, "value": …, "by": username, "at": iso time}
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -21,12 +21,18 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class FakeRasa:
-    """Answers like Rasa's REST channel: echoes the text; records what reached it."""
+    """Answers like Rasa's REST channel: echoes the text; records what reached it.
+
+    `turns[text]` is the action's report of how it understood `text` (custom.kefu_turn), which the
+    REST channel returns as a reply of its own after the text; for a text in `quiet` the action
+    said nothing else (it handed over)."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.slots: list[dict[str, Any]] = []
         self.down = False
+        self.turns: dict[str, dict[str, Any]] = {}
+        self.quiet: set[str] = set()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         if self.down:
@@ -34,7 +40,11 @@ class FakeRasa:
         body = json.loads(request.content)
         if request.url.path == "/webhooks/rest/webhook":
             self.received.append(body)
-            return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": f"bot: {body['message']}"}])
+            sender, text = body["sender"], body["message"]
+            replies = [] if text in self.quiet else [{"recipient_id": sender, "text": f"bot: {text}"}]
+            if text in self.turns:
+                replies.append({"recipient_id": sender, "custom": {"kefu_turn": self.turns[text]}})
+            return httpx.Response(200, json=replies)
         if request.url.path.endswith("/tracker/events"):
             self.slots.append(body)
             return httpx.Response(200, json={})

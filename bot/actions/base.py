@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.conversation import TurnContext, context_of
+from bot.actions.conversation import TurnContext, context_of, kefu_turn
 from bot.actions.escalation import hand_over
 from bot.actions.policy import after_failure, before_answer, failure_kind
 from bot.actions.resources import Resources, resources
@@ -31,14 +31,29 @@ class KefuAction(Action, ABC):
         escalation = before_answer(turn, res.upset.score(turn.text))
         if escalation:
             log.info("actions.policy.escalate", extra={"reason": escalation.reason, "detail": escalation.detail})
-            return await hand_over(dispatcher, tracker, turn, escalation, res)
-        return await self.answer(dispatcher, tracker, turn, res)
+            events = await hand_over(dispatcher, tracker, turn, escalation, res)
+        else:
+            events = await self.answer(dispatcher, tracker, turn, res)
+        report_turn(dispatcher, turn)
+        return events
 
     @abstractmethod
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
     ) -> Events:
         """The action's own reply to a turn the policy let through."""
+
+
+def report_turn(dispatcher: CollectingDispatcher, turn: TurnContext) -> None:
+    """Put how the bot understood the turn in the `custom` of the action's last message (a bare
+    carrier message when it said nothing, e.g. after handing over); a button's payload is no
+    language to learn from."""
+    if turn.is_button:
+        return
+    if not dispatcher.messages:
+        dispatcher.utter_message(json_message={})
+    last = dispatcher.messages[-1]
+    last["custom"] = {**(last.get("custom") or {}), "kefu_turn": kefu_turn(turn)}
 
 
 def succeeded() -> Events:
@@ -54,6 +69,7 @@ async def failed(
     escalation = after_failure(turn.failed_turns, kind)
     if escalation:
         return await hand_over(dispatcher, tracker, turn, escalation, res)
+    turn.report.outcome = "kb_abstained" if turn.report.kb_abstained else "not_understood"
     dispatcher.utter_message(
         text=message or say("no_answer", turn.lang),
         buttons=[{"title": say("button_human", turn.lang), "payload": "/request_human"}],

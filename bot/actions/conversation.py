@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from rasa_sdk import Tracker
 
@@ -16,6 +16,18 @@ from kb_index.language import detect_language
 CHITCHAT = {"greet", "goodbye", "thanks"}
 _ORDER_ID = re.compile(r"[A-Za-z]{0,3}\d{10,20}")
 _PHONE = re.compile(r"1[3-9]\d{9}")
+
+Outcome = Literal["answered", "kb_abstained", "not_understood", "escalated"]
+
+
+@dataclass
+class TurnReport:
+    """How the action served the turn, filled in as it goes: trainers review the turns it failed."""
+
+    outcome: Outcome = "answered"
+    kb_entry: str | None = None  # the knowledge base's best hit: the answer given, or the nearest when it abstained
+    kb_score: float | None = None
+    kb_abstained: bool = False  # kept when a second failure hands over: still a knowledge gap
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,8 @@ class TurnContext:
     entities: dict[str, str]
     failed_turns: list[str]
     earlier_questions: list[str]  # the shopper's earlier messages in this session, oldest first
+    ranking: tuple[dict[str, Any], ...] = ()  # NLU's top intents, best first
+    report: TurnReport = field(default_factory=TurnReport, compare=False)
 
     @property
     def is_button(self) -> bool:
@@ -101,7 +115,27 @@ def context_of(tracker: Tracker) -> TurnContext:
         entities=entities_of(tracker),
         failed_turns=list(failed) if isinstance(failed, list) else [],
         earlier_questions=user_texts[:-1],
+        ranking=tuple(
+            {"name": r.get("name"), "confidence": r.get("confidence")}
+            for r in (tracker.latest_message.get("intent_ranking") or [])[:3]
+            if isinstance(r, dict)
+        ),
     )
+
+
+def kefu_turn(turn: TurnContext) -> dict[str, Any]:
+    """How the bot understood and served this turn, for the handoff service's review inbox
+    (it travels in the reply's `custom` and is never shown to the shopper)."""
+    report = turn.report
+    return {
+        "intent": turn.intent,
+        "confidence": turn.confidence,
+        "ranking": list(turn.ranking),
+        "outcome": report.outcome,
+        "kb_entry": report.kb_entry,
+        "kb_score": None if report.kb_score is None else round(float(report.kb_score), 4),
+        "kb_abstained": report.kb_abstained,
+    }
 
 
 def normalise(text: str) -> str:

@@ -89,6 +89,7 @@ async def hand_over(
     """Post the packet, with the holding message (if any) for the handoff service to show before
     the queue notice; if the post fails, say the holding message here and admit the failure.
     """
+    turn.report.outcome = "escalated"
     holding = HOLDING.get(escalation.reason) or (
         "hold_failures" if escalation.reason in ("low_confidence", "out_of_scope_repeated", "repeated_failure") else None
     )

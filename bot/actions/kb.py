@@ -69,6 +69,7 @@ async def answer_values(tracker: Tracker, turn: TurnContext, res: Resources) -> 
 
 async def answer_text(entry: KnowledgeEntry, tracker: Tracker, turn: TurnContext, res: Resources) -> str:
     """A knowledge entry's answer as the shopper should read it: their language, variables filled."""
+    turn.report.kb_entry = turn.report.kb_entry or entry.id
     answer = entry.answer_in(turn.lang)
     if entry.variables:
         answer = fill_answer(answer, await answer_values(tracker, turn, res))
@@ -90,10 +91,14 @@ class ActionAnswerFromKb(KefuAction):
             return []
         if kb_answers(result, turn.intent, res.settings) and result.best:
             log.info("kb.search.answered", extra={"entry": result.best.entry.id, "score": result.best.score})
+            turn.report.kb_score = result.best.score
             dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
             return succeeded()
         if turn.intent in CHITCHAT:  # "hi" needs no knowledge: never a failure
             dispatcher.utter_message(text=say(turn.intent, turn.lang))  # type: ignore[arg-type]
             return succeeded()
         log.info("kb.search.abstained", extra={"text": turn.text, "intent": turn.intent})
+        turn.report.kb_abstained = True
+        if result.best:  # the nearest entry, for the trainer deciding between a new entry and a new phrasing
+            turn.report.kb_entry, turn.report.kb_score = result.best.entry.id, result.best.score
         return await failed(dispatcher, tracker, turn, res)

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
 from handoff_service.conversations import ConversationService, event_public
-from handoff_service.deps import get_conversations, get_hub, get_settings, open_conversation, shopper_conversation
+from handoff_service.deps import get_conversations, get_hub, get_review, get_settings, open_conversation, shopper_conversation
 from handoff_service.errors import KefuError
 from handoff_service.hub import QUEUE, EventHub, Subscription, conversation_channel
 from handoff_service.models import Conversation
+from handoff_service.review import ReviewService
 from handoff_service.settings import Settings
 
 router = APIRouter(tags=["shopper"])
@@ -47,6 +48,10 @@ class ContactBody(BaseModel):
 class CsatBody(BaseModel):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=1000)
+
+
+class FeedbackBody(BaseModel):
+    helpful: bool
 
 
 Conversations = Annotated[ConversationService, Depends(get_conversations)]
@@ -110,6 +115,15 @@ async def leave_contact(body: ContactBody, service: Conversations, conv: Shopper
 async def rate(body: CsatBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
     await service.answer_csat(conv.id, body.score, body.comment)
     return {"score": body.score}
+
+
+@router.post("/api/sessions/{conversation_id}/events/{seq}/feedback")
+async def feedback(
+    seq: int, body: FeedbackBody, review: Annotated[ReviewService, Depends(get_review)], conv: Shopper
+) -> dict[str, Any]:
+    """👍/👎 under a bot answer; 👎 sends the shopper's question to the trainers' review inbox."""
+    item = await review.feedback(conv.id, seq, body.helpful)
+    return {"seq": seq, "helpful": body.helpful, "review_item_id": item.id if item else None}
 
 
 @router.websocket("/ws/sessions/{conversation_id}")

@@ -37,6 +37,9 @@
  *                      (also after a reload), data-score; kefu-csat-star (many, role=radio, data-score 1-5, arrow
  *                      keys move the choice), kefu-csat-comment, kefu-csat-submit, kefu-csat-error, kefu-csat-thanks
  *   kefu-retry         (many) "retry" button on a failed shopper message
+ *   kefu-feedback      (many) thumbs up/down under each bot text message (in its meta line), data-seq; buttons
+ *                      kefu-feedback-up / kefu-feedback-down (aria-pressed on the one clicked, both disabled
+ *                      after a click), kefu-feedback-thanks (hidden until the service took it); data-done="true"
  *   kefu-typing        typing indicator; data-who="bot|agent", its label names who is typing
  *   kefu-quick         quick-question chips container (before the first message); chips are kefu-quick-item
  *   kefu-input         the message textarea (Enter sends, Shift+Enter new line)
@@ -165,6 +168,10 @@
       unread: "{n} 条未读消息",
       botName: "智能客服",
       image: "图片",
+      feedbackLabel: "这个回答有帮助吗？",
+      feedbackUp: "有帮助",
+      feedbackDown: "没帮助",
+      feedbackThanks: "谢谢反馈",
     },
     en: {
       launcherOpen: "Open chat",
@@ -251,6 +258,10 @@
       unread: "{n} unread messages",
       botName: "Assistant",
       image: "Image",
+      feedbackLabel: "Was this answer helpful?",
+      feedbackUp: "Helpful",
+      feedbackDown: "Not helpful",
+      feedbackThanks: "Thanks for the feedback",
     },
   };
 
@@ -362,6 +373,7 @@
     return s;
   }
   var ICON = {
+    thumb: "M2 10h4v11H2zM8 10.5l4.2-7.1a1.6 1.6 0 0 1 2.9 1.2L14.2 9H20a2 2 0 0 1 2 2.3l-1.3 7.4A2.8 2.8 0 0 1 18 21H8z",
     chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-4.3 3.6A.75.75 0 0 1 3.5 21v-3.1A2 2 0 0 1 2 16V6a2 2 0 0 1 2-2zm3 6.25a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z",
     close: "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z",
     down: "M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z",
@@ -445,6 +457,11 @@
     ".kefu-meta{font-size:11px;color:var(--kefu-muted);margin:3px 6px 0;display:flex;gap:6px;align-items:center;}",
     ".kefu-meta .kefu-bad{color:#c4262e;}",
     ".kefu-retry{border:0;background:none;color:var(--kefu-brand);font-weight:600;font-size:11.5px;padding:0;text-decoration:underline;}",
+    ".kefu-feedback{display:inline-flex;gap:2px;align-items:center;}",
+    ".kefu-fb{display:inline-flex;border:0;background:none;padding:2px 3px;line-height:1;border-radius:6px;cursor:pointer;color:var(--kefu-muted);opacity:.7;}",
+    ".kefu-fb-down svg{transform:rotate(180deg);}",
+    ".kefu-fb:hover:not(:disabled),.kefu-fb[aria-pressed=true]{color:var(--kefu-brand);opacity:1;}",
+    ".kefu-fb:disabled{cursor:default;}",
     ".kefu-img{display:block;max-width:220px;max-height:220px;border-radius:12px;margin-top:6px;border:1px solid var(--kefu-line);}",
     ".kefu-buttons{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;max-width:90%;}",
     ".kefu-chip{border:1px solid var(--kefu-brand);border-color:color-mix(in srgb,var(--kefu-brand) 45%,#fff);background:var(--kefu-surface);color:var(--kefu-brand);",
@@ -976,12 +993,64 @@
         if (group.children.length) row.appendChild(group);
       }
       if (!row.querySelector(".kefu-bubble, .kefu-img, .kefu-buttons, .kefu-card")) return null;
-      row.appendChild(el("div", { className: "kefu-meta" }, [el("span", { text: formatTime(ev.created_at) })]));
+      var meta = el("div", { className: "kefu-meta" }, [el("span", { text: formatTime(ev.created_at) })]);
+      if (sender === "bot" && text && !payload.holding) meta.appendChild(feedbackBar(ev.seq));
+      row.appendChild(meta);
     }
     row.setAttribute("data-seq", String(ev.seq));
     row.setAttribute("data-time", formatTime(ev.created_at));
     if (sender === "shopper") renderShopperMeta(row);
     return row;
+  }
+
+  // thumbs up/down under a bot answer: down sends the shopper's question to the trainers' review inbox
+  function feedbackBar(seq) {
+    var bar = el("span", { className: "kefu-feedback", "data-testid": "kefu-feedback", role: "group", "data-seq": String(seq) });
+    var up = el("button", { type: "button", className: "kefu-fb", "data-testid": "kefu-feedback-up" }, [svg(ICON.thumb, 14)]);
+    var down = el("button", { type: "button", className: "kefu-fb kefu-fb-down", "data-testid": "kefu-feedback-down" }, [svg(ICON.thumb, 14)]);
+    var note = el("span", { "data-testid": "kefu-feedback-thanks", role: "status", hidden: true });
+    function label() {
+      bar.setAttribute("aria-label", t("feedbackLabel"));
+      up.setAttribute("aria-label", t("feedbackUp"));
+      up.title = t("feedbackUp");
+      down.setAttribute("aria-label", t("feedbackDown"));
+      down.title = t("feedbackDown");
+      note.textContent = bar.getAttribute("data-failed") ? t("actionFailed") : t("feedbackThanks");
+    }
+    function send(helpful, button) {
+      var s = session;
+      if (!s || up.disabled) return;
+      up.disabled = down.disabled = true;
+      button.setAttribute("aria-pressed", "true");
+      bar.removeAttribute("data-failed");
+      var path = "/api/sessions/" + encodeURIComponent(s.conversation_id) + "/events/" + encodeURIComponent(seq) + "/feedback";
+      api("POST", path, { helpful: helpful }, s.token).then(
+        function () {
+          bar.setAttribute("data-done", "true");
+          label();
+          note.hidden = false;
+        },
+        function () {
+          up.disabled = down.disabled = false;
+          button.removeAttribute("aria-pressed");
+          bar.setAttribute("data-failed", "true");
+          label();
+          note.hidden = false;
+        }
+      );
+    }
+    up.addEventListener("click", function () {
+      send(true, up);
+    });
+    down.addEventListener("click", function () {
+      send(false, down);
+    });
+    bar.appendChild(up);
+    bar.appendChild(down);
+    bar.appendChild(note);
+    label();
+    relabelHooks.push(label);
+    return bar;
   }
 
   function applyStateEvent(ev) {

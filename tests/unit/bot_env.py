@@ -43,6 +43,13 @@ class Reply:
     texts: list[str]
     buttons: list[list[dict[str, Any]]]
     events: list[dict[str, Any]]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def turn(self) -> dict[str, Any] | None:
+        """How the bot reported its understanding of the turn (custom.kefu_turn of its last message)."""
+        custom = self.messages[-1].get("custom") if self.messages else None
+        return (custom or {}).get("kefu_turn")
 
     @property
     def text(self) -> str:
@@ -70,12 +77,19 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BotWorld]
     res.store.close()
 
 
-async def run(action: Action, turns: list[tuple[Any, ...]], **tracker: Any) -> Reply:  # noqa: ANN401
-    """Run `action` on a recorded tracker; what it said, its buttons and its events."""
+async def run(
+    action: Action, turns: list[tuple[Any, ...]], ranking: list[dict[str, Any]] | None = None, **tracker: Any  # noqa: ANN401
+) -> Reply:
+    """Run `action` on a recorded tracker; what it said, its buttons and its events. `ranking` is
+    NLU's intent ranking of the latest message, as Rasa sends it."""
     dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, recorded_tracker("conv-unit", turns, **tracker), {})
+    recorded = recorded_tracker("conv-unit", turns, **tracker)
+    if ranking is not None:
+        recorded.latest_message["intent_ranking"] = ranking
+    events = await action.run(dispatcher, recorded, {})
     return Reply(
         texts=[m["text"] for m in dispatcher.messages if m.get("text")],
         buttons=[m["buttons"] for m in dispatcher.messages if m.get("buttons")],
         events=events,
+        messages=dispatcher.messages,
     )

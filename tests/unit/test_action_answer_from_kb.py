@@ -36,7 +36,7 @@ async def ask(text: str, lang: str = "zh") -> list[str]:
 
     await ActionAnswerFromKb().run(dispatcher, tracker, {})
 
-    return [m["text"] for m in dispatcher.messages]
+    return [m["text"] for m in dispatcher.messages if m.get("text")]
 
 
 async def test_chinese_shipping_question_is_answered_in_chinese(action_server_env: Path) -> None:

@@ -67,7 +67,7 @@ async def escalate(conversation_id: str, turns: list[tuple[str, str]] = TURNS, *
 
     await ActionEscalate().run(dispatcher, recorded_tracker(conversation_id, turns, **tracker), {})  # type: ignore[arg-type]
 
-    return [m["text"] for m in dispatcher.messages]
+    return [m["text"] for m in dispatcher.messages if m.get("text")]
 
 
 async def test_escalation_queues_the_chat_with_transcript_and_customer_profile(
