@@ -151,7 +151,7 @@ class ConversationService:
             to_bot = bot_owns(conv.state)
             customer_id, lang = conv.customer_id, conv.lang
         self._metrics.messages.labels("shopper").inc()
-        notify(self._hub, conversation_id)
+        notify(self._hub, conversation_id, agents=not to_bot)
         if to_bot:
             self._spawn(self._relay(conversation_id, event.id, text, customer_id, lang))
         return event
@@ -190,8 +190,9 @@ class ConversationService:
                     payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
                     add_event(session, conversation_id, "message", "bot", str(reply.get("text") or ""), payload)
                 await session.commit()
+                conv = await session.get(Conversation, conversation_id)  # the bot may have handed over meanwhile
             self._metrics.messages.labels("bot").inc(len(replies))
-            notify(self._hub, conversation_id)
+            notify(self._hub, conversation_id, agents=conv is None or not bot_owns(conv.state))
             if self._review and turns:
                 await self._review.record_turn(conversation_id, seq, text, lang, turns[-1])
         if not lock.locked() and self._locks.get(conversation_id) is lock:

@@ -157,15 +157,17 @@ async def _push_events(
         sub.woken.clear()
         for signal in sub.take_signals():
             await websocket.send_json(signal)
-        for event in await service.events_after(conv.id, cursor):
-            await websocket.send_json({"type": "event", "event": event_public(event)})
-            cursor = event.id
-            state = event.payload.get("state", state) if event.kind == "state" else state
-        # Only a waiting shopper's position can change; others skip the queries.
-        queue = await service.queue_status(conv.id) if state == "queued" else None
-        if queue != last_queue:
-            await websocket.send_json({"type": "queue", "queue": queue})
-            last_queue = queue
+        if sub.stale:
+            sub.stale = False
+            for event in await service.events_after(conv.id, cursor):
+                await websocket.send_json({"type": "event", "event": event_public(event)})
+                cursor = event.id
+                state = event.payload.get("state", state) if event.kind == "state" else state
+            # Only a waiting shopper's position can change; others skip the queries.
+            queue = await service.queue_status(conv.id) if state == "queued" else None
+            if queue != last_queue:
+                await websocket.send_json({"type": "queue", "queue": queue})
+                last_queue = queue
         try:
             await asyncio.wait_for(sub.woken.wait(), timeout=20)
         except TimeoutError:
