@@ -8,7 +8,10 @@ from handoff_service.settings import Settings
 
 def main() -> None:
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # Chat frames are a few hundred bytes: compressing each costs more CPU than it saves.
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", ws_per_message_deflate=False
+    )
 
 
 if __name__ == "__main__":
