@@ -10,6 +10,8 @@ sentence-transformers model name or local path can replace them by setting.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any, Protocol
 
 import numpy as np
@@ -42,6 +44,34 @@ class SentenceTransformerEncoder:
             list(texts), batch_size=256, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class CachedEncoder:
+    """Remembers the vectors of the texts it encoded last: a shopper's message is then encoded once
+    per turn, although the upset detector and the knowledge search both need its vector."""
+
+    def __init__(self, inner: Encoder, size: int = 256) -> None:
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._inner = inner
+        self._size = size
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) != 1:  # batches (index builds) are not worth remembering
+            return self._inner.encode(texts)
+        with self._lock:
+            vector = self._recent.get(texts[0])
+            if vector is not None:
+                self._recent.move_to_end(texts[0])
+                return vector[None, :].copy()
+        vector = self._inner.encode(texts)[0]
+        with self._lock:
+            self._recent[texts[0]] = vector
+            if len(self._recent) > self._size:
+                self._recent.popitem(last=False)
+        return vector[None, :].copy()
 
 
 def load_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:

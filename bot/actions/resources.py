@@ -8,7 +8,7 @@ from functools import cached_property
 from bot.actions.handoff_client import HandoffClient
 from bot.actions.settings import ActionSettings
 from bot.actions.upset import UpsetDetector
-from kb_index.encoder import load_encoder
+from kb_index.encoder import DEFAULT_MODEL, CachedEncoder, Encoder, load_encoder
 from kb_index.live import LiveSearcher
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
@@ -28,10 +28,14 @@ class Resources:
         return LiveSearcher(
             self.kb.knowledge_dir,
             self.kb.index_dir,
-            lambda: load_encoder(self.kb.model),
+            lambda: self.encoder,
             self.kb.threshold,
             hybrid_weight=self.kb.hybrid_weight,
         )
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        return CachedEncoder(load_encoder(self.kb.model))
 
     @property
     def searcher(self) -> KnowledgeSearcher:
@@ -57,6 +61,10 @@ class Resources:
 
     @cached_property
     def upset(self) -> UpsetDetector:
+        """Shares the knowledge base's encoder when it is the one the upset model was fitted with
+        (USE v3, whose vectors are unit length either way): one encoding per turn instead of two."""
+        if self.kb.model == DEFAULT_MODEL:
+            return UpsetDetector(embed=lambda: self.encoder.encode)
         return UpsetDetector()
 
 
