@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.auth import hash_password, is_expired, new_token, session_expiry, token_digest, verify_password
@@ -66,12 +67,27 @@ class AgentDirectory:
             await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
             await session.commit()
 
-    async def ensure_demo_agent(self, username: str, password: str, display_name: str) -> None:
-        """A fresh install gets one agent to log in with; an install that has agents is left alone."""
+    async def ensure_demo_agent(
+        self, username: str, password: str, display_name: str, role: str = "supervisor", beside: str | None = None
+    ) -> None:
+        """A fresh install gets one account to log in with; an install that has accounts is left alone.
+
+        With `beside`, the account is added only next to that demo account, and only while it still
+        opens with `password`: a demo started before this account existed gets it too, a real
+        install (demo password changed or account gone) does not."""
         async with self._sessions() as session:
-            if await session.scalar(select(Agent.id).limit(1)) is not None:
+            if await session.scalar(select(Agent.id).where(Agent.username == username)) is not None:
                 return
-        await self.add(username, password, display_name, role="supervisor")
+            if beside is not None:
+                demo = await session.scalar(select(Agent).where(Agent.username == beside))
+                if demo is None or not demo.active or not verify_password(password, demo.password_hash):
+                    return
+            elif await session.scalar(select(Agent.id).limit(1)) is not None:
+                return
+        try:
+            await self.add(username, password, display_name, role=role)
+        except (Conflict, IntegrityError):
+            pass  # another replica starting at the same time created it
 
     async def login(self, username: str, password: str) -> tuple[Agent, str]:
         async with self._sessions() as session:

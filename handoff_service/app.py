@@ -26,7 +26,8 @@ from handoff_service.metrics import Metrics
 from handoff_service.rasa_client import RasaClient
 from handoff_service.remedies import Remedies
 from handoff_service.review import ReviewService
-from handoff_service.routers import agent, console, escalations, pages, shopper, trainer
+from handoff_service.retraining import RetrainService
+from handoff_service.routers import agent, console, escalations, pages, retrain, shopper, trainer
 from handoff_service.routers.pages import STATIC
 from handoff_service.settings import Settings
 from handoff_service.suggestions import Suggester
@@ -82,6 +83,16 @@ def create_app(
                 settings.demo_agent_password.get_secret_value(),
                 settings.demo_agent_name,
             )
+        if settings.demo_trainer_username and settings.demo_agent_username:
+            await app.state.agents.ensure_demo_agent(
+                settings.demo_trainer_username,
+                settings.demo_agent_password.get_secret_value(),
+                settings.demo_trainer_name,
+                role="trainer",
+                beside=settings.demo_agent_username,
+            )
+        app.state.retraining = RetrainService(sessions, rasa, settings, kb_settings, review.labelled)
+        await app.state.retraining.recover()
         sweeper = asyncio.get_running_loop().create_task(
             Sweeper(sessions, hub, desk, metrics, settings).run_forever()
         )
@@ -89,6 +100,7 @@ def create_app(
             yield
         finally:
             sweeper.cancel()
+            await app.state.retraining.aclose()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await conversations.aclose()
@@ -116,6 +128,7 @@ def create_app(
     app.include_router(console.router)
     app.include_router(escalations.router)
     app.include_router(trainer.router)
+    app.include_router(retrain.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

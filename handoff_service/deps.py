@@ -17,6 +17,7 @@ from handoff_service.inbox import TrainerInbox
 from handoff_service.models import Agent, Conversation
 from handoff_service.remedies import Remedies
 from handoff_service.review import ReviewService
+from handoff_service.retraining import RetrainService
 from handoff_service.settings import Settings
 from handoff_service.suggestions import Suggester
 
@@ -46,6 +47,10 @@ def get_remedies(request: Request) -> Remedies:
 
 def get_suggester(request: Request) -> Suggester:
     return request.app.state.suggester
+
+
+def get_retraining(request: Request) -> RetrainService:
+    return request.app.state.retraining
 
 
 def get_review(request: Request) -> ReviewService:

@@ -155,6 +155,26 @@ class AuditEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RetrainRun(Base):
+    """One retrain started from the trainer's page: its progress, its report, whether it went live."""
+
+    __tablename__ = "retrain_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # training | evaluating | ready | needs_confirmation | switched | failed
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    switched_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    model_before: Mapped[str | None] = mapped_column(String(512))
+    model_after: Mapped[str | None] = mapped_column(String(512))
+    progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    switched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ReviewItem(Base):
     """A shopper message the bot misunderstood (or the shopper found unhelpful), kept for trainers
     to turn into an NLU example or a knowledge entry."""

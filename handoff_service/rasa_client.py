@@ -36,6 +36,25 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"rasa tracker update failed: {exc!r}") from exc
 
+    async def status(self) -> dict[str, Any]:
+        """Rasa's `GET /status`: which model it runs (`model_file`), and its id."""
+        try:
+            response = await self._http.get(f"{self._base}/status", timeout=10)
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"rasa did not say which model it runs: {exc!r}") from exc
+        return body if isinstance(body, dict) else {}
+
+    async def load_model(self, model_file: str, timeout: float = 300.0) -> None:
+        """Make the running Rasa server load another model (`PUT /model`; it needs --enable-api)."""
+        try:
+            response = await self._http.put(f"{self._base}/model", json={"model_file": model_file}, timeout=timeout)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"rasa did not load {model_file}: {exc!r}") from exc
+        if response.status_code >= 300:
+            raise RasaUnavailable(f"rasa refused {model_file} ({response.status_code}): {response.text[:300]}")
+
     async def healthy(self) -> bool:
         try:
             return (await self._http.get(f"{self._base}/", timeout=5)).status_code == 200

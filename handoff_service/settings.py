@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     demo_agent_username: str | None = "agent"
     demo_agent_password: SecretStr = SecretStr("kefu-demo")
     demo_agent_name: str = "小美 Mia"
+    # Created beside the demo agent (same password) while the demo login still works: the trainer's page.
+    demo_trainer_username: str | None = "trainer"
+    demo_trainer_name: str = "训练师 Tina"
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":
