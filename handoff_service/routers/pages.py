@@ -1,4 +1,4 @@
-"""The pages people open: the demo storefront, the agent console, and the health check."""
+"""The pages people open: the demo storefront, the agent console, the trainer's page, and the health check."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ async def storefront() -> FileResponse:
 @router.get("/console", include_in_schema=False)
 async def console() -> FileResponse:
     return FileResponse(STATIC / "console.html")
+
+
+@router.get("/trainer", include_in_schema=False)
+async def trainer() -> FileResponse:
+    return FileResponse(STATIC / "trainer.html")
 
 
 @router.get("/widget.js", include_in_schema=False)
