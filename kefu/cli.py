@@ -86,6 +86,7 @@ async def _run_demo(supervisor: Supervisor, settings: DemoSettings, ports: Ports
     console.print(f"[green]✓[/green] kefu is up in {time.perf_counter() - started:.0f}s (logs: {settings.var_dir}/logs)")
     console.print(f"  storefront with the chat widget: [bold]{base}/[/bold]")
     console.print(f"  agent console:                   [bold]{base}/console[/bold]  (login: agent / kefu-demo)")
+    console.print(f"  trainer's page:                  [bold]{base}/trainer[/bold]  (login: trainer / kefu-demo)")
     console.print("  stop with Ctrl-C")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -57,10 +57,25 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def kefu_specs(
-    host: str, ports: Ports, model: Path, rasa_venv: Path, logs: Path, handoff_env: dict[str, str] | None = None
+    host: str,
+    ports: Ports,
+    model: Path,
+    rasa_venv: Path,
+    logs: Path,
+    handoff_env: dict[str, str] | None = None,
+    project_dir: Path = Path("."),
+    models_dir: Path | None = None,
 ) -> list[ProcessSpec]:
-    """The handoff service, the Rasa server and the action server, wired to each other."""
+    """The handoff service, the Rasa server and the action server, wired to each other.
+
+    The handoff service's trainer page writes into `project_dir` and retrains it with `rasa_venv`
+    into `models_dir` (default: the model's folder), so the demo retrains what it runs."""
     base = f"http://{host}"
+    trainer_env = {
+        "KEFU_PROJECT_DIR": str(project_dir.absolute()),
+        "KEFU_RASA_VENV": str(rasa_venv.absolute()),
+        "KEFU_MODELS_DIR": str((models_dir or model.parent).absolute()),
+    }
     return [
         ProcessSpec(
             name="actions",
@@ -93,6 +108,7 @@ def kefu_specs(
                 "KEFU_HOST": host,
                 "KEFU_PORT": str(ports.handoff),
                 "KEFU_RASA_URL": f"{base}:{ports.rasa}",
+                **trainer_env,
                 **(handoff_env or {}),
             },
         ),

@@ -1,12 +1,15 @@
 """The real system: a really trained Rasa model, and the three real processes on free ports.
 
 A pytest plugin (registered in tests/conftest.py), so tests/integration and tests/browser share one
-running system per session instead of starting two."""
+running system per session instead of starting two. The system runs on a copy of the project
+(bot/, nlu_data/, knowledge/, tests/data/nlu) in a temporary folder: what the trainer's page
+writes and retrains lands there, never in the repository."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,17 @@ class RunningKefu:
     rasa_url: str
     logs: Path
     database_url: str  # the handoff service's database, e.g. to add agent accounts
+    project_dir: Path  # the copy of the project the system runs and the trainer's page writes into
+    models_dir: Path  # where a retrain puts its models (the test model is linked in)
+
+
+def copy_project(destination: Path) -> Path:
+    """What the running system reads and trainers change: the bot, its NLU data, the knowledge
+    base and the held-out NLU sets a retrain is scored on."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    for part in ("bot", "nlu_data", "knowledge", "tests/data/nlu"):
+        shutil.copytree(ROOT / part, destination / part, ignore=ignore)
+    return destination
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +52,23 @@ def test_model() -> Path:
 def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningKefu]:
     os.chdir(ROOT)
     work = tmp_path_factory.mktemp("kefu")
+    project = copy_project(work / "project")
+    models = work / "models"
+    models.mkdir()
+    model = models / test_model.name
+    model.symlink_to(test_model.absolute())
     ports = Ports(handoff=free_port(), rasa=free_port(), action=free_port())
     shared_env = {
         "KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'kefu.db'}",
         "KEFU_STORE_PATH": str(work / "store.db"),
         "KEFU_KB_INDEX_DIR": str(work / "kb"),
+        "KEFU_KB_KNOWLEDGE_DIR": str(project / "knowledge"),
         "KEFU_HANDOFF_SECRET": "integration-test-secret",
     }
-    specs = kefu_specs("127.0.0.1", ports, test_model, ROOT / ".venv-rasa", work / "logs", handoff_env=shared_env)
+    specs = kefu_specs(
+        "127.0.0.1", ports, model, ROOT / ".venv-rasa", work / "logs", handoff_env=shared_env,
+        project_dir=project, models_dir=models,
+    )  # fmt: skip
     supervisor = Supervisor(specs, start_timeout=180)
     loop = asyncio.new_event_loop()
     try:
@@ -56,6 +79,8 @@ def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             rasa_url=f"http://127.0.0.1:{ports.rasa}",
             logs=work / "logs",
             database_url=shared_env["KEFU_DATABASE_URL"],
+            project_dir=project,
+            models_dir=models,
         )
     finally:
         loop.run_until_complete(supervisor.stop())

@@ -123,3 +123,47 @@ class Console:
         self.page.get_by_test_id("reply-send").click()
         # confirmed by the server: the row has its sequence number
         expect(self.transcript("agent").filter(has_text=text).last).to_have_attribute("data-seq", re.compile(r"^\d+$"))
+
+
+class TrainerPage:
+    """The trainer's page at `/trainer` (hooks listed at the top of handoff_service/static/trainer.js)."""
+
+    RETRAIN_TIMEOUT = 900_000  # a full training run takes ~80 s on a quiet machine; CI machines are slower
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open(self) -> TrainerPage:
+        self.page.goto(f"{self.base_url}/trainer")
+        expect(self.page.get_by_test_id("login-view")).to_be_visible()
+        return self
+
+    def log_in(self, username: str = "trainer", password: str = "kefu-demo") -> TrainerPage:
+        self.page.get_by_test_id("login-username").fill(username)
+        self.page.get_by_test_id("login-password").fill(password)
+        self.page.get_by_test_id("login-submit").click()
+        expect(self.page.get_by_test_id("app-view")).to_be_visible()
+        return self
+
+    def group(self, text: str) -> Locator:
+        """The inbox group holding `text` (the inbox is reloaded until it shows up)."""
+        group = self.page.get_by_test_id("inbox-group").filter(
+            has=self.page.get_by_test_id("group-text").filter(has_text=re.compile(f"^{re.escape(text)}$"))
+        )
+        for _ in range(30):
+            if group.count():
+                break
+            self.page.get_by_test_id("inbox-refresh").click()
+            self.page.wait_for_timeout(1000)
+        expect(group).to_have_count(1)
+        return group
+
+    def retrain(self) -> None:
+        """Start a retrain and wait for its end (live, switched, waiting for confirmation, or failed)."""
+        self.page.get_by_test_id("tab-retrain").click()
+        self.page.get_by_test_id("retrain-start").click()
+        expect(self.page.get_by_test_id("retrain-step").first).to_be_visible()
+        expect(self.page.get_by_test_id("retrain-status")).to_have_attribute(
+            "data-status", re.compile("switched|needs_confirmation|failed"), timeout=self.RETRAIN_TIMEOUT
+        )
