@@ -391,7 +391,9 @@
     var count = $("inbox-count");
     count.hidden = !open.length;
     count.textContent = String(items);
-    $("inbox-summary").textContent = inboxLoaded ? (open.length ? t("inboxSummary", { items: items, groups: open.length }) : "") : t("loading");
+    var summary = inboxLoaded ? (open.length ? t("inboxSummary", { items: items, groups: open.length }) : "") : t("loading");
+    $("inbox-summary").textContent = summary;
+    $("inbox-summary").hidden = !summary;
     $("inbox-empty").hidden = !inboxLoaded || groups.length > 0;
     groups.forEach(function (group) {
       list.appendChild(renderGroup(group, "inbox"));
