@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import statistics
 import sys
 import time
@@ -143,6 +144,40 @@ async def one_shopper(base: str, rasa: str, turns: int) -> None:
     print(f"whole path / bare Rasa at p50: ×{percentile(through, 50) / percentile(bare, 50):.2f}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants (the action server forks workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        proc = Path(f"/proc/{current}")
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in (proc / "task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+async def cpu_per_turn(base: str, supervisor: Supervisor, turns: int) -> None:
+    """Where a turn's CPU goes: the ceiling of sustained load on this machine is cores / this sum."""
+    pids = {name: process.pid for name, process in supervisor.processes.items()}
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    async with httpx.AsyncClient(timeout=60) as http:
+        shopper = Shopper(base, http)
+        for _ in range(turns):
+            await shopper.turn()
+        await shopper.close()
+    spent = {name: (cpu_seconds(pid) - before[name]) * 1000 / turns for name, pid in pids.items()}
+    print(f"\n## CPU per turn through the widget's path ({turns} turns, sessions of {TURNS_PER_SESSION})")
+    print("| process | CPU ms per turn |")
+    print("|---|---|")
+    for name, ms in spent.items():
+        print(f"| {name} | {ms:.1f} |")
+    print(f"| all three | {sum(spent.values()):.1f} (→ at most {2000 / sum(spent.values()):.0f} turns/s on 2 cores) |")
+
+
 async def offered_load(base: str, rate: float, seconds: float, shoppers: int) -> tuple[int, int, list[float], float]:
     """Offer `rate` turns/s for `seconds`; returns (offered, answered, latencies, elapsed)."""
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=shoppers)) as http:
@@ -204,6 +239,7 @@ async def main(turns: int, rates: list[float], seconds: float) -> None:
             QUESTIONS.extend(await answered_from_kb(http, rasa, held_out_questions()))
         print(f"model {model.name}; {len(QUESTIONS)} held-out questions the bot answers from the knowledge base")
         await one_shopper(base, rasa, turns)
+        await cpu_per_turn(base, supervisor, turns)
         if rates:
             await sustained(base, rates, seconds)
     finally:
