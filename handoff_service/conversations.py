@@ -134,9 +134,10 @@ class ConversationService:
             conv = await session.get(Conversation, conversation_id)
             if conv is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
-            if existing := await find_by_client_id(session, conversation_id, client_id):
-                return existing
+            # A retry is caught by the unique client id on insert: no look-up on every message.
             if conv.state in (State.CLOSED, State.ABANDONED):
+                if existing := await find_by_client_id(session, conversation_id, client_id):
+                    return existing
                 raise Conflict("this conversation has ended; start a new one")
             if not text.startswith("/"):  # a button's payload ("/request_return{…}") says nothing of the language
                 conv.lang = detect_language(text, conv.lang)
@@ -189,8 +190,9 @@ class ConversationService:
                 for reply in replies:
                     payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
                     add_event(session, conversation_id, "message", "bot", str(reply.get("text") or ""), payload)
-                await session.commit()
+                await session.flush()
                 conv = await session.get(Conversation, conversation_id)  # the bot may have handed over meanwhile
+                await session.commit()
             self._metrics.messages.labels("bot").inc(len(replies))
             notify(self._hub, conversation_id, agents=conv is None or not bot_owns(conv.state))
             if self._review and turns:
