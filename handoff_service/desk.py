@@ -179,9 +179,10 @@ class DeskService:
         """Give `conv` to `agent` in the caller's transaction: a seat, then the owner, or neither."""
         if conv.state not in (State.QUEUED, State.CALLBACK):
             raise Conflict(f"this conversation is {conv.state}, not waiting for a person")
+        limit = agent.max_concurrent  # read before a rollback expires it (no lazy loads in async code)
         if not await take_seat(session, agent.id):
             await session.rollback()
-            raise Conflict(f"you already have {agent.max_concurrent} chats, your limit; finish one first")
+            raise Conflict(f"you already have {limit} chats, your limit; finish one first")
         waited = seconds_since(conv.queued_at)
         await move(session, conv, State.AGENT, assigned_agent_id=agent.id, assigned_at=utcnow())
         add_event(
