@@ -7,10 +7,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from handoff_service.sqlite_connection import connect_sqlite
 
 
 def normalise_url(url: str) -> str:
@@ -25,10 +26,10 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[1]
-        if path and path != ":memory:":
+        path = make_url(url).database or ":memory:"
+        if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, async_creator=lambda: connect_sqlite(path, timeout=30))
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
