@@ -24,6 +24,7 @@ from handoff_service.hub import make_hub
 from handoff_service.inbox import TrainerInbox
 from handoff_service.metrics import Metrics
 from handoff_service.rasa_client import RasaClient
+from handoff_service.rasa_transport import RasaTransport
 from handoff_service.remedies import Remedies
 from handoff_service.review import ReviewService
 from handoff_service.retraining import RetrainService
@@ -52,7 +53,8 @@ def create_app(
         engine = make_engine(settings.database_url)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
-        http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
+        transport = rasa_transport or (RasaTransport() if settings.rasa_url.startswith("http://") else None)
+        http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=transport)
         hub = make_hub(settings.redis_url)
         await hub.start()
         metrics = Metrics()
