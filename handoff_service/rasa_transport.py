@@ -65,6 +65,9 @@ class RasaTransport(httpx.AsyncBaseTransport):
             except (OSError, h11.ProtocolError) as exc:
                 connection.close()
                 raise httpx.ReadError(f"talking to Rasa failed: {exc!r}", request=request) from exc
+            except asyncio.CancelledError:
+                connection.close()  # half an exchange: the connection cannot be reused
+                raise
             self._give_back(origin, connection)
             return response
 
