@@ -184,6 +184,16 @@ def _checked_write(
     entry = next((e for e in loaded if e.id == entry_id), None)
     if entry is None or not intended(entry):
         raise KnowledgeFileError([f"{path}: the edit would not read back as intended; the file was left unchanged"])
+    try:
+        write_atomically(path, content)
+    except OSError as exc:
+        raise KnowledgeFileError([f"{path}: cannot be written ({exc})"]) from exc
+    return dataclasses.replace(entry, source=f"{path}:{entry.source.rpartition(':')[2]}")
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Replace `path` with `content` in one step (a temporary file renamed over it, mode kept), so a
+    reader never sees half a file; raises OSError, and then the old file is as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -191,10 +201,9 @@ def _checked_write(
             handle.write(content)
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(tmp, path)
-    except OSError as exc:
+    except OSError:
         Path(tmp).unlink(missing_ok=True)
-        raise KnowledgeFileError([f"{path}: cannot be written ({exc})"]) from exc
-    return dataclasses.replace(entry, source=f"{path}:{entry.source.rpartition(':')[2]}")
+        raise
 
 
 def _generated_id(category: str, questions: dict[str, list[str]], answer: dict[str, str]) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+
+from kb_index.authoring import write_atomically
 
 
 class NluFileError(Exception):
@@ -41,13 +41,7 @@ def replace_checked(path: Path, lines: list[str], check: Callable[[dict], bool])
         intended = False
     if not intended:
         raise NluFileError(f"{path}: the edit would not read back as intended; the file was left unchanged")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
+        write_atomically(path, content)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise NluFileError(f"{path}: cannot be written ({exc})") from exc
