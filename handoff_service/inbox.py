@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,11 @@ from handoff_service.errors import BadRequest, KefuError, NotFound
 from handoff_service.grouping import group_texts, normalise_text
 from handoff_service.models import ReviewItem, as_utc, iso_utc, utcnow
 from handoff_service.review import DISMISSED, LABELLED, OPEN, ReviewService
+from kb_index.encoder import shared_encoder
 from kb_index.errors import KnowledgeError, KnowledgeFileError
 from kefu.nlu_files import BotProject, DuplicateExample, InvalidIntentName, NluFileError, UnknownIntent, add_example
 
 EXAMPLE_TEXTS = 5
-_encoders: dict[str, Any] = {}
-_encoders_lock = threading.Lock()
 
 
 class TrainingDataRefused(KefuError):
@@ -45,16 +43,6 @@ def refused(exc: NluFileError | KnowledgeError) -> KefuError:
     if isinstance(exc, KnowledgeError):
         return TrainingDataRefused(str(exc), "invalid_knowledge")
     return TrainingDataRefused(str(exc), "invalid_example")
-
-
-def shared_encoder(model: str) -> Any:  # noqa: ANN401 - kb_index's Encoder
-    """kb_index's encoder, loaded once per process (the first inbox view waits for it)."""
-    with _encoders_lock:
-        if model not in _encoders:
-            from kb_index.encoder import load_encoder
-
-            _encoders[model] = load_encoder(model)
-        return _encoders[model]
 
 
 @dataclass

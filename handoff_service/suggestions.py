@@ -52,12 +52,12 @@ class Suggester:
         """The knowledge base as last indexed (a retrain's rebuild is picked up within a second)."""
         with self._lock:
             if self._live is None:
-                from kb_index.encoder import load_encoder
+                from kb_index.encoder import shared_encoder
                 from kb_index.live import LiveSearcher
 
                 kb = self._kb
                 self._live = LiveSearcher(
-                    kb.knowledge_dir, kb.index_dir, lambda: load_encoder(kb.model), kb.threshold, kb.hybrid_weight
+                    kb.knowledge_dir, kb.index_dir, lambda: shared_encoder(kb.model), kb.threshold, kb.hybrid_weight
                 )
         return self._live.current()
 

