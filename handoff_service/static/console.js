@@ -1,5 +1,6 @@
 /*
  * kefu agent console (served at /console): vanilla JS, no build step. Texts: console-texts.js.
+ * Helpers shared with the trainer's page (storage, texts, DOM, API, toast, login): desk-common.js.
  *
  * Stable test hooks (data-testid; the same value is the element id unless marked "(many)"):
  *   login-view, login-form, login-username, login-password, login-submit, login-error, login-lang
@@ -52,72 +53,23 @@
 (function () {
   "use strict";
 
-  var TOKEN_KEY = "kefu.console.token";
-  var AGENT_KEY = "kefu.console.agent";
-  var LANG_KEY = "kefu.console.lang";
+  var desk = window.kefuDesk; // desk-common.js: what the console shares with the trainer's page
+  var SESSION = { token: "kefu.console.token", agent: "kefu.console.agent" };
   var DESK_ROLES = { agent: true, supervisor: true, admin: true };
   var SUPERVISOR_ROLES = { supervisor: true, admin: true };
   var TEXT = window.KEFU_CONSOLE_TEXT;
 
   // ------------------------------------------------------------------ texts
-  function pickLang() {
-    var saved = store(localStorage, LANG_KEY);
-    if (saved === "zh" || saved === "en") return saved;
-    return (navigator.language || "").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
-  }
-  function store(area, key, value) {
-    try {
-      if (arguments.length === 2) return area.getItem(key);
-      if (value === null) area.removeItem(key);
-      else area.setItem(key, value);
-    } catch (e) {
-      return null;
-    }
-    return null;
-  }
-
-  var lang = pickLang();
+  var lang = desk.pickLang();
   function t(key, vars) {
-    var s = TEXT[lang][key];
-    if (s === undefined) s = TEXT.zh[key] !== undefined ? TEXT.zh[key] : key;
-    if (typeof s === "string" && vars) {
-      s = s.replace(/\{(\w+)\}/g, function (_, k) {
-        return vars[k] !== undefined && vars[k] !== null ? String(vars[k]) : "";
-      });
-    }
-    return s;
+    return desk.translate(TEXT, lang, key, vars);
   }
   function label(prefix, code) {
-    var s = TEXT[lang][prefix + code];
-    return s !== undefined ? s : code || "";
+    return desk.label(TEXT, lang, prefix, code);
   }
 
   // ------------------------------------------------------------------ tiny DOM helpers
-  function $(id) {
-    return document.getElementById(id);
-  }
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    if (props) {
-      for (var k in props) {
-        if (!Object.prototype.hasOwnProperty.call(props, k)) continue;
-        var v = props[k];
-        if (v === null || v === undefined || v === false) continue;
-        if (k === "text") node.textContent = v;
-        else if (k === "className") node.className = v;
-        else if (k === "on") for (var e in v) node.addEventListener(e, v[e]);
-        else node.setAttribute(k, v === true ? "" : v);
-      }
-    }
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
+  var $ = desk.$, el = desk.el, clear = desk.clear, parseTime = desk.parseTime, pad = desk.pad;
   var SVG_NS = "http://www.w3.org/2000/svg";
   function svgEl(tag, attrs) {
     var node = document.createElementNS(SVG_NS, tag);
@@ -125,26 +77,12 @@
     return node;
   }
 
-  function parseTime(iso) {
-    if (!iso) return null;
-    var s = String(iso);
-    // rows read back from SQLite come without an offset; the server stores UTC
-    if (!/(Z|[+-]\d\d:?\d\d)$/.test(s)) s += "Z";
-    var d = new Date(s);
-    return isNaN(d.getTime()) ? null : d;
-  }
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
-  }
   function hhmm(iso) {
     var d = parseTime(iso);
     return d ? pad(d.getHours()) + ":" + pad(d.getMinutes()) : "";
   }
   function dayTime(iso) {
-    var d = parseTime(iso);
-    if (!d) return "";
-    if (d.toDateString() === new Date().toDateString()) return hhmm(iso);
-    return (lang === "zh" ? d.getMonth() + 1 + "月" + d.getDate() + "日" : d.toLocaleDateString("en-GB", { day: "numeric", month: "short" })) + " " + hhmm(iso);
+    return desk.dayTime(iso, lang);
   }
   function day(iso) {
     var d = parseTime(iso);
@@ -185,13 +123,9 @@
   }
 
   // ------------------------------------------------------------------ state
-  var token = store(sessionStorage, TOKEN_KEY);
-  var me = null;
-  try {
-    me = JSON.parse(store(sessionStorage, AGENT_KEY) || "null");
-  } catch (e) {
-    me = null;
-  }
+  var saved = desk.readSession(SESSION);
+  var token = saved.token;
+  var me = saved.agent;
   var queueItems = [];
   var queueLoaded = false;
   var knownQueued = Object.create(null); // conversation ids seen queued
@@ -218,68 +152,24 @@
   var alertsSeen = 0;
 
   // ------------------------------------------------------------------ API
-  function ApiError(status, code, message) {
-    this.status = status;
-    this.code = code;
-    this.message = message;
-  }
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body) headers["Content-Type"] = "application/json";
-    if (token) headers.Authorization = "Bearer " + token;
-    return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, cache: "no-store" }).then(
-      function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (data) {
-            if (!res.ok) {
-              var message = (data && data.message) || (data && data.detail && JSON.stringify(data.detail)) || res.statusText;
-              var err = new ApiError(res.status, data && data.error, message);
-              if (res.status === 401 && path.indexOf("/api/agent/login") !== 0) expire();
-              throw err;
-            }
-            return data;
-          });
-      },
-      function () {
-        throw new ApiError(0, "network", t("networkError"));
-      }
-    );
-  }
+  var api = desk.apiClient({
+    token: function () {
+      return token;
+    },
+    unauthorized: expire,
+    networkMessage: function () {
+      return t("networkError");
+    },
+  });
   function chatPath(id, tail) {
     return "/api/agent/conversations/" + encodeURIComponent(id) + (tail || "");
   }
 
-  // ------------------------------------------------------------------ toast
-  var toastTimer = null;
-  function toast(text, kind) {
-    var node = $("toast");
-    node.textContent = text;
-    node.setAttribute("data-kind", kind || "info");
-    node.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () {
-      node.hidden = true;
-    }, kind === "error" ? 5000 : 3200);
-  }
+  var toast = desk.toast;
 
   // ------------------------------------------------------------------ i18n of static markup
   function applyTexts() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    var nodes = document.querySelectorAll("[data-i18n]");
-    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
-    var arias = document.querySelectorAll("[data-i18n-aria]");
-    for (var j = 0; j < arias.length; j++) arias[j].setAttribute("aria-label", t(arias[j].getAttribute("data-i18n-aria")));
-    ["lang-toggle", "login-lang"].forEach(function (id) {
-      var b = $(id);
-      b.textContent = t("langButton");
-      b.setAttribute("aria-label", t("langAria"));
-      b.setAttribute("title", t("langAria"));
-      b.setAttribute("data-lang", lang);
-    });
+    desk.applyTexts(lang, t);
     ["online", "away", "offline"].forEach(function (s) {
       $("status-" + s).setAttribute("title", t("statusHelp_" + s));
     });
@@ -300,21 +190,12 @@
 
   function setLang(next) {
     lang = next;
-    store(localStorage, LANG_KEY, lang);
+    desk.saveLang(lang);
     applyTexts();
   }
 
   // ------------------------------------------------------------------ login / logout
-  function showLogin(message) {
-    $("app-view").hidden = true;
-    $("login-view").hidden = false;
-    var err = $("login-error");
-    err.hidden = !message;
-    err.textContent = message || "";
-    setTimeout(function () {
-      ($("login-username").value ? $("login-password") : $("login-username")).focus();
-    }, 0);
-  }
+  var showLogin = desk.showLogin;
 
   function showApp() {
     $("login-view").hidden = true;
@@ -339,8 +220,7 @@
   function logout(message) {
     token = null;
     me = null;
-    store(sessionStorage, TOKEN_KEY, null);
-    store(sessionStorage, AGENT_KEY, null);
+    desk.saveSession(SESSION, null, null);
     disconnect();
     selectedId = null;
     detail = null;
@@ -360,52 +240,25 @@
     showLogin(message);
   }
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var username = $("login-username").value.trim();
-    var password = $("login-password").value;
-    var err = $("login-error");
-    if (!username || !password) {
-      err.textContent = t("loginMissing");
-      err.hidden = false;
-      return;
-    }
-    var btn = $("login-submit");
-    btn.disabled = true;
-    btn.textContent = t("loggingIn");
-    err.hidden = true;
-    unlockAudio();
-    api("POST", "/api/agent/login", { username: username, password: password })
-      .then(function (res) {
-        if (!res.agent || !DESK_ROLES[res.agent.role]) {
-          err.textContent = t("loginNoDesk");
-          err.hidden = false;
-          return;
-        }
-        token = res.token;
-        me = res.agent;
-        store(sessionStorage, TOKEN_KEY, token);
-        store(sessionStorage, AGENT_KEY, JSON.stringify(me));
-        $("login-password").value = "";
-        showApp();
-      })
-      .catch(function (e2) {
-        err.textContent = e2.status === 401 ? t("loginFailed") : e2.status === 0 ? t("networkError") : e2.message || t("loginFailed");
-        err.hidden = false;
-        $("login-password").select();
-      })
-      .then(function () {
-        btn.disabled = false;
-        btn.textContent = t("login");
-      });
+  desk.bindLogin({
+    api: api,
+    t: t,
+    session: SESSION,
+    allowed: function (agent) {
+      return !!DESK_ROLES[agent.role];
+    },
+    refusedKey: "loginNoDesk",
+    submitting: unlockAudio,
+    loggedIn: function (res) {
+      token = res.token;
+      me = res.agent;
+      showApp();
+    },
   });
   $("logout").addEventListener("click", function () {
     logout();
   });
-  $("lang-toggle").addEventListener("click", function () {
-    setLang(lang === "zh" ? "en" : "zh");
-  });
-  $("login-lang").addEventListener("click", function () {
+  desk.onLangButtons(function () {
     setLang(lang === "zh" ? "en" : "zh");
   });
 
@@ -425,7 +278,7 @@
       renderStatusToggle();
       api("PUT", "/api/agent/status", { status: s }).then(
         function () {
-          store(sessionStorage, AGENT_KEY, JSON.stringify(me));
+          desk.saveSession(SESSION, token, me);
           toast(t("statusChanged", { s: t("status_" + s) }));
           if (isSupervisor()) loadColleagues();
         },
@@ -2133,7 +1986,7 @@
     api("GET", "/api/agent/me").then(
       function (agent) {
         me = agent;
-        store(sessionStorage, AGENT_KEY, JSON.stringify(me));
+        desk.saveSession(SESSION, token, me);
         showApp();
       },
       function (err) {

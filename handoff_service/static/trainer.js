@@ -1,6 +1,7 @@
 /*
  * kefu trainer's page (served at /trainer): the review inbox, knowledge gaps and retraining.
  * Vanilla JS, no build step. Texts: trainer-texts.js. API: /api/trainer/… (trainer accounts only).
+ * Helpers shared with the agent console (storage, texts, DOM, API, toast, login): desk-common.js.
  *
  * Stable test hooks (data-testid; the same value is the element id unless marked "(many)"):
  *   login-view, login-form, login-username, login-password, login-submit, login-error, login-lang
@@ -28,92 +29,29 @@
 (function () {
   "use strict";
 
-  var TOKEN_KEY = "kefu.trainer.token";
-  var AGENT_KEY = "kefu.trainer.agent";
-  var LANG_KEY = "kefu.console.lang"; // one language choice for the console and this page
+  var desk = window.kefuDesk; // desk-common.js: what this page shares with the agent console
+  var SESSION = { token: "kefu.trainer.token", agent: "kefu.trainer.agent" };
   var RUNNING = { training: true, evaluating: true, ready: true };
   var INTENT_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/; // as kefu/nlu_files.py: verb_object
   var TEXT = window.KEFU_TRAINER_TEXT;
 
   // ------------------------------------------------------------------ texts
-  function store(area, key, value) {
-    try {
-      if (arguments.length === 2) return area.getItem(key);
-      if (value === null) area.removeItem(key);
-      else area.setItem(key, value);
-    } catch (e) {
-      return null;
-    }
-    return null;
-  }
-  function pickLang() {
-    var saved = store(localStorage, LANG_KEY);
-    if (saved === "zh" || saved === "en") return saved;
-    return (navigator.language || "").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
-  }
-  var lang = pickLang();
+  var lang = desk.pickLang();
   function t(key, vars) {
-    var s = TEXT[lang][key];
-    if (s === undefined) s = TEXT.zh[key] !== undefined ? TEXT.zh[key] : key;
-    if (vars) {
-      s = s.replace(/\{(\w+)\}/g, function (_, k) {
-        return vars[k] !== undefined && vars[k] !== null ? String(vars[k]) : "";
-      });
-    }
-    return s;
+    return desk.translate(TEXT, lang, key, vars);
   }
   function label(prefix, code) {
-    var s = TEXT[lang][prefix + code];
-    return s !== undefined ? s : code || "";
+    return desk.label(TEXT, lang, prefix, code);
   }
 
   // ------------------------------------------------------------------ DOM helpers
-  function $(id) {
-    return document.getElementById(id);
-  }
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    if (props) {
-      for (var k in props) {
-        if (!Object.prototype.hasOwnProperty.call(props, k)) continue;
-        var v = props[k];
-        if (v === null || v === undefined || v === false) continue;
-        if (k === "text") node.textContent = v;
-        else if (k === "className") node.className = v;
-        else if (k === "on") for (var e in v) node.addEventListener(e, v[e]);
-        else if (k === "value") node.value = v;
-        else node.setAttribute(k, v === true ? "" : v);
-      }
-    }
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-  function parseTime(iso) {
-    if (!iso) return null;
-    var s = String(iso);
-    if (!/(Z|[+-]\d\d:?\d\d)$/.test(s)) s += "Z";
-    var d = new Date(s);
-    return isNaN(d.getTime()) ? null : d;
-  }
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
-  }
+  var $ = desk.$, el = desk.el, clear = desk.clear, parseTime = desk.parseTime, pad = desk.pad;
   function clock(iso) {
     var d = parseTime(iso);
     return d ? pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) : "";
   }
   function dayTime(iso) {
-    var d = parseTime(iso);
-    if (!d) return "";
-    var time = pad(d.getHours()) + ":" + pad(d.getMinutes());
-    if (d.toDateString() === new Date().toDateString()) return time;
-    return (lang === "zh" ? d.getMonth() + 1 + "月" + d.getDate() + "日 " : d.toLocaleDateString("en-GB", { day: "numeric", month: "short" }) + " ") + time;
+    return desk.dayTime(iso, lang);
   }
   function pct(value) {
     return value === null || value === undefined ? "–" : (100 * value).toFixed(1) + "%";
@@ -133,56 +71,21 @@
   }
 
   // ------------------------------------------------------------------ API
-  var token = store(sessionStorage, TOKEN_KEY);
-  var me = null;
-  try {
-    me = JSON.parse(store(sessionStorage, AGENT_KEY) || "null");
-  } catch (e) {
-    me = null;
-  }
-  function ApiError(status, code, message) {
-    this.status = status;
-    this.code = code;
-    this.message = message;
-  }
-  function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body) headers["Content-Type"] = "application/json";
-    if (token) headers.Authorization = "Bearer " + token;
-    return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, cache: "no-store" }).then(
-      function (res) {
-        return res
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (data) {
-            if (!res.ok) {
-              var message = (data && data.message) || res.statusText;
-              var err = new ApiError(res.status, data && data.error, message);
-              if (res.status === 401 && path.indexOf("/api/agent/login") !== 0) logout(t("sessionExpired"));
-              throw err;
-            }
-            return data;
-          });
-      },
-      function () {
-        throw new ApiError(0, "network", t("networkError"));
-      }
-    );
-  }
-
-  var toastTimer = null;
-  function toast(text, kind) {
-    var node = $("toast");
-    node.textContent = text;
-    node.setAttribute("data-kind", kind || "info");
-    node.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () {
-      node.hidden = true;
-    }, kind === "error" ? 5000 : 3200);
-  }
+  var saved = desk.readSession(SESSION);
+  var token = saved.token;
+  var me = saved.agent;
+  var api = desk.apiClient({
+    token: function () {
+      return token;
+    },
+    unauthorized: function () {
+      logout(t("sessionExpired"));
+    },
+    networkMessage: function () {
+      return t("networkError");
+    },
+  });
+  var toast = desk.toast;
 
   // ------------------------------------------------------------------ state
   var view = "inbox";
@@ -202,19 +105,8 @@
 
   // ------------------------------------------------------------------ static texts
   function applyTexts() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    desk.applyTexts(lang, t);
     document.title = t("pageTitle");
-    var nodes = document.querySelectorAll("[data-i18n]");
-    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
-    var arias = document.querySelectorAll("[data-i18n-aria]");
-    for (var j = 0; j < arias.length; j++) arias[j].setAttribute("aria-label", t(arias[j].getAttribute("data-i18n-aria")));
-    ["lang-toggle", "login-lang"].forEach(function (id) {
-      var b = $(id);
-      b.textContent = t("langButton");
-      b.setAttribute("aria-label", t("langAria"));
-      b.setAttribute("title", t("langAria"));
-      b.setAttribute("data-lang", lang);
-    });
     $("retrain-dot").setAttribute("title", t("retrainDot"));
     renderInbox();
     renderGaps();
@@ -222,26 +114,16 @@
   }
   function setLang(next) {
     lang = next;
-    store(localStorage, LANG_KEY, lang);
+    desk.saveLang(lang);
     applyTexts();
   }
 
   // ------------------------------------------------------------------ login / logout
-  function showLogin(message) {
-    $("app-view").hidden = true;
-    $("login-view").hidden = false;
-    var err = $("login-error");
-    err.hidden = !message;
-    err.textContent = message || "";
-    setTimeout(function () {
-      ($("login-username").value ? $("login-password") : $("login-username")).focus();
-    }, 0);
-  }
+  var showLogin = desk.showLogin;
   function logout(message) {
     token = null;
     me = null;
-    store(sessionStorage, TOKEN_KEY, null);
-    store(sessionStorage, AGENT_KEY, null);
+    desk.saveSession(SESSION, null, null);
     stopPolling();
     groups = [];
     gaps = [];
@@ -261,51 +143,24 @@
     loadLatestRun();
   }
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var username = $("login-username").value.trim();
-    var password = $("login-password").value;
-    var err = $("login-error");
-    if (!username || !password) {
-      err.textContent = t("loginMissing");
-      err.hidden = false;
-      return;
-    }
-    var btn = $("login-submit");
-    btn.disabled = true;
-    btn.textContent = t("loggingIn");
-    err.hidden = true;
-    api("POST", "/api/agent/login", { username: username, password: password })
-      .then(function (res) {
-        if (!res.agent || res.agent.role !== "trainer") {
-          err.textContent = t("loginNotTrainer");
-          err.hidden = false;
-          return;
-        }
-        token = res.token;
-        me = res.agent;
-        store(sessionStorage, TOKEN_KEY, token);
-        store(sessionStorage, AGENT_KEY, JSON.stringify(me));
-        $("login-password").value = "";
-        showApp();
-      })
-      .catch(function (e2) {
-        err.textContent = e2.status === 401 ? t("loginFailed") : e2.status === 0 ? t("networkError") : e2.message || t("loginFailed");
-        err.hidden = false;
-        $("login-password").select();
-      })
-      .then(function () {
-        btn.disabled = false;
-        btn.textContent = t("login");
-      });
+  desk.bindLogin({
+    api: api,
+    t: t,
+    session: SESSION,
+    allowed: function (agent) {
+      return agent.role === "trainer";
+    },
+    refusedKey: "loginNotTrainer",
+    loggedIn: function (res) {
+      token = res.token;
+      me = res.agent;
+      showApp();
+    },
   });
   $("logout").addEventListener("click", function () {
     logout();
   });
-  $("lang-toggle").addEventListener("click", function () {
-    setLang(lang === "zh" ? "en" : "zh");
-  });
-  $("login-lang").addEventListener("click", function () {
+  desk.onLangButtons(function () {
     setLang(lang === "zh" ? "en" : "zh");
   });
 
