@@ -91,7 +91,7 @@ def kefu_specs(
         ProcessSpec(
             name="rasa",
             command=[
-                str(rasa_venv / "bin" / "rasa"), "run", "--enable-api",
+                str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", "--enable-api",
                 "--model", str(model), "--interface", host, "--port", str(ports.rasa),
                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
             ],  # fmt: skip
