@@ -118,6 +118,8 @@ class RedisHub(EventHub):
                 await asyncio.sleep(1)
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.subscribe(REDIS_CHANNEL)
+                # Wake-ups may have been published while we were away: everyone re-reads.
+                self._deliver(list(self._subs), None)
 
     def publish(self, *channels: str) -> None:
         self._send(list(channels), None)
@@ -128,7 +130,15 @@ class RedisHub(EventHub):
     def _send(self, channels: list[str], payload: dict[str, Any] | None) -> None:
         message = json.dumps({"channels": channels, "payload": payload})
         task = asyncio.get_running_loop().create_task(self._redis.publish(REDIS_CHANNEL, message))
-        task.add_done_callback(_log_failure)
+        task.add_done_callback(lambda done: self._published(done, channels, payload))
+
+    def _published(self, task: asyncio.Task[Any], channels: list[str], payload: dict[str, Any] | None) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        # This replica's own waiters still hear it; other replicas' listeners lost Redis too,
+        # and wake all their waiters when they reconnect.
+        log.warning("hub.redis.publish_failed", extra={"error": repr(task.exception())})
+        self._deliver(channels, payload)
 
     async def aclose(self) -> None:
         if self._listener:
@@ -137,12 +147,6 @@ class RedisHub(EventHub):
                 await self._listener
         if self._redis is not None:
             await self._redis.aclose()
-
-
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        # Waiters also re-check on a timer, so a lost wake-up delays, never loses, a message.
-        log.warning("hub.redis.publish_failed", extra={"error": repr(task.exception())})
 
 
 def notify(hub: EventHub, conversation_id: str, queue_changed: bool = False, agents: bool = True) -> None:

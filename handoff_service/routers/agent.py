@@ -195,21 +195,24 @@ def _for_agent(signal: dict[str, Any], agent: Agent, mine: set[str]) -> bool:
 async def _push(websocket: WebSocket, desk: DeskService, agent: Agent, sub: Subscription) -> None:
     cursor = await desk.last_event_id()
     mine: set[str] = set()
-    while True:
-        sub.woken.clear()
-        stale, sub.stale = sub.stale, False  # a typing signal alone needs no re-read
-        if stale:
-            items = await desk.queue()
-            await websocket.send_json({"type": "queue", "items": items})
-            mine = {i["conversation_id"] for i in items if i["assigned_agent_id"] == agent.id}
-        for signal in sub.take_signals():
-            if _for_agent(signal, agent, mine):
-                await websocket.send_json(signal)
-        if stale:
-            for event in await desk.events_for_agent(agent.id, cursor):
-                await websocket.send_json({"type": "event", "event": event_public(event)})
-                cursor = event.id
-        try:
-            await asyncio.wait_for(sub.woken.wait(), timeout=20)
-        except TimeoutError:
-            pass
+    try:
+        while True:
+            sub.woken.clear()
+            stale, sub.stale = sub.stale, False  # a typing signal alone needs no re-read
+            if stale:
+                items = await desk.queue()
+                await websocket.send_json({"type": "queue", "items": items})
+                mine = {i["conversation_id"] for i in items if i["assigned_agent_id"] == agent.id}
+            for signal in sub.take_signals():
+                if _for_agent(signal, agent, mine):
+                    await websocket.send_json(signal)
+            if stale:
+                for event in await desk.events_for_agent(agent.id, cursor):
+                    await websocket.send_json({"type": "event", "event": event_public(event)})
+                    cursor = event.id
+            try:
+                await asyncio.wait_for(sub.woken.wait(), timeout=20)
+            except TimeoutError:
+                pass
+    except WebSocketDisconnect:
+        return  # the agent left; the receiving side ends the socket

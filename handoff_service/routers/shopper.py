@@ -153,25 +153,28 @@ async def _push_events(
     websocket: WebSocket, service: ConversationService, conv: Conversation, after: int, sub: Subscription
 ) -> None:
     cursor, state, last_queue = after, conv.state, None
-    while True:
-        sub.woken.clear()
-        for signal in sub.take_signals():
-            await websocket.send_json(signal)
-        if sub.stale:
-            sub.stale = False
-            for event in await service.events_after(conv.id, cursor):
-                await websocket.send_json({"type": "event", "event": event_public(event)})
-                cursor = event.id
-                state = event.payload.get("state", state) if event.kind == "state" else state
-            # Only a waiting shopper's position can change; others skip the queries.
-            queue = await service.queue_status(conv.id) if state == "queued" else None
-            if queue != last_queue:
-                await websocket.send_json({"type": "queue", "queue": queue})
-                last_queue = queue
-        try:
-            await asyncio.wait_for(sub.woken.wait(), timeout=20)
-        except TimeoutError:
-            await websocket.send_json({"type": "ping"})
+    try:
+        while True:
+            sub.woken.clear()
+            for signal in sub.take_signals():
+                await websocket.send_json(signal)
+            if sub.stale:
+                sub.stale = False
+                for event in await service.events_after(conv.id, cursor):
+                    await websocket.send_json({"type": "event", "event": event_public(event)})
+                    cursor = event.id
+                    state = event.payload.get("state", state) if event.kind == "state" else state
+                # Only a waiting shopper's position can change; others skip the queries.
+                queue = await service.queue_status(conv.id) if state == "queued" else None
+                if queue != last_queue:
+                    await websocket.send_json({"type": "queue", "queue": queue})
+                    last_queue = queue
+            try:
+                await asyncio.wait_for(sub.woken.wait(), timeout=20)
+            except TimeoutError:
+                await websocket.send_json({"type": "ping"})
+    except WebSocketDisconnect:
+        return  # the shopper left; the receiving side ends the socket
 
 
 async def _handle_frame(websocket: WebSocket, service: ConversationService, conversation_id: str, raw: str) -> None:
