@@ -44,6 +44,7 @@ TURNS_PER_SESSION = 4
 QUESTIONS: list[str] = []  # the held-out questions the bot answers from the knowledge base
 _client_ids = itertools.count()
 _questions = itertools.count()
+_sessions = itertools.count()
 
 
 def held_out_questions() -> list[str]:
@@ -84,6 +85,7 @@ class Shopper:
     http: httpx.AsyncClient
     socket: Any = None
     asked: int = 0
+    first: int = 0
 
     async def open(self) -> None:
         if self.socket is not None:
@@ -91,13 +93,14 @@ class Shopper:
         session = (await self.http.post(f"{self.base}/api/sessions", json={"customer_id": "C1001"})).json()
         url = self.base.replace("http", "ws", 1) + f"/ws/sessions/{session['conversation_id']}?token={session['token']}"
         self.socket = await websockets.connect(url, max_queue=None)
-        self.asked = 0
+        # Four different questions per session: asking one again is (rightly) a failed turn.
+        self.asked, self.first = 0, next(_sessions) * TURNS_PER_SESSION
 
     async def turn(self) -> float:
         """Milliseconds from sending a question to the bot's answer arriving on the socket."""
         if self.socket is None or self.asked == TURNS_PER_SESSION:
             await self.open()
-        text = QUESTIONS[next(_questions) % len(QUESTIONS)]
+        text = QUESTIONS[(self.first + self.asked) % len(QUESTIONS)]
         self.asked += 1
         started = time.perf_counter()
         await self.socket.send(json.dumps({"type": "message", "text": text, "client_id": f"b{next(_client_ids)}"}))
