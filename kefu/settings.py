@@ -18,11 +18,35 @@ class DemoSettings(BaseSettings):
     start_timeout_seconds: float = 180.0
 
 
+def openblas_core(cpu_flags: set[str]) -> str | None:
+    """The OpenBLAS kernels for a CPU with these flags, or None to let OpenBLAS choose.
+
+    Why: Rasa 3.6 needs numpy 1.23, whose OpenBLAS (0.3.20) picks kernels by the CPU's model
+    number. On a virtual machine that hides it, it falls back to its oldest (Prescott) kernels
+    and the Rasa server's sentence encoder runs about 1.7x slower (BENCHMARKS.md, issue #7)."""
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"} <= cpu_flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= cpu_flags:
+        return "Haswell"
+    return None
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    try:
+        text = cpuinfo.read_text()
+    except OSError:  # not Linux: OpenBLAS detects on its own
+        return set()
+    return {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
+
+
 def child_environment(extra: dict[str, str]) -> dict[str, str]:
     """The environment for a process the demo starts: ours, offline, plus `extra`."""
     import os
 
     env = dict(os.environ)
+    core = openblas_core(cpu_flags())
+    if core is not None:
+        env.setdefault("OPENBLAS_CORETYPE", core)  # one set by the user wins
     env.update(
         {
             "HF_HUB_OFFLINE": "1",
