@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handoff_service import transcript
 from handoff_service.auth import new_token, token_digest
 from handoff_service.errors import BadRequest, Conflict, NotFound, RasaUnavailable
 from handoff_service.hub import AGENTS, EventHub, conversation_channel, notify
@@ -108,13 +109,7 @@ class ConversationService:
 
     async def events_after(self, conversation_id: str, after: int, limit: int = 500) -> list[Event]:
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Event)
-                .where(Event.conversation_id == conversation_id, Event.id > after)
-                .order_by(Event.id)
-                .limit(limit)
-            )
-            return list(rows)
+            return await transcript.events_after(session, conversation_id, after, limit)
 
     async def ping(self) -> None:
         """Fails if the database cannot be reached (the health check)."""
@@ -131,26 +126,30 @@ class ConversationService:
         """Store first, then acknowledge; a retry with the same client id returns the same event."""
         text = clean_text(text)
         async with self._sessions() as session:
-            conv = await session.get(Conversation, conversation_id)
-            if conv is None:
+            chat = await transcript.chat_state(session, conversation_id)
+            if chat is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
+            state, lang, customer_id = chat
             # A retry is caught by the unique client id on insert: no look-up on every message.
-            if conv.state in (State.CLOSED, State.ABANDONED):
+            if state in (State.CLOSED, State.ABANDONED):
                 if existing := await find_by_client_id(session, conversation_id, client_id):
                     return existing
                 raise Conflict("this conversation has ended; start a new one")
-            if not text.startswith("/"):  # a button's payload ("/request_return{…}") says nothing of the language
-                conv.lang = detect_language(text, conv.lang)
-            event = add_event(session, conversation_id, "message", "shopper", text, client_id=client_id)
             try:
+                if not text.startswith("/"):  # a button's payload ("/request_return{…}") says nothing of the language
+                    if (detected := detect_language(text, lang)) != lang:
+                        await transcript.set_lang(session, conversation_id, detected)
+                        lang = detected
+                event = await transcript.append_event(
+                    session, conversation_id, "message", "shopper", text, client_id=client_id
+                )
                 await session.commit()
             except IntegrityError:
                 await session.rollback()
                 if existing := await find_by_client_id(session, conversation_id, client_id):
                     return existing
                 raise Conflict("message could not be stored; please retry") from None
-            to_bot = bot_owns(conv.state)
-            customer_id, lang = conv.customer_id, conv.lang
+            to_bot = bot_owns(state)
         self._metrics.messages.labels("shopper").inc()
         notify(self._hub, conversation_id, agents=not to_bot)
         if to_bot:
@@ -189,12 +188,12 @@ class ConversationService:
             async with self._sessions() as session:
                 for reply in replies:
                     payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
-                    add_event(session, conversation_id, "message", "bot", str(reply.get("text") or ""), payload)
-                await session.flush()
-                conv = await session.get(Conversation, conversation_id)  # the bot may have handed over meanwhile
+                    answer = str(reply.get("text") or "")
+                    await transcript.append_event(session, conversation_id, "message", "bot", answer, payload)
+                chat = await transcript.chat_state(session, conversation_id)  # the bot may have handed over meanwhile
                 await session.commit()
             self._metrics.messages.labels("bot").inc(len(replies))
-            notify(self._hub, conversation_id, agents=conv is None or not bot_owns(conv.state))
+            notify(self._hub, conversation_id, agents=chat is None or not bot_owns(chat[0]))
             if self._review and turns:
                 await self._review.record_turn(conversation_id, seq, text, lang, turns[-1])
         if not lock.locked() and self._locks.get(conversation_id) is lock:
