@@ -1,17 +1,26 @@
 """kefu's Rasa server: `python -m bot.server run …` takes the same arguments as `rasa run`.
 
-Why not `rasa run` itself: Rasa 3.6 checks each action-server response with
-`jsonschema.validate`, which re-checks Rasa's constant response schema against the JSON Schema
-metaschema on every call before it looks at the response. On this bot that was a fifth of
-Rasa's CPU per turn (py-spy; BENCHMARKS.md, "Speed of a turn"). Here the schema is checked
-once and its validator built once; every response is still validated, and a bad one fails
-with Rasa's own message, as before.
+Why not `rasa run` itself: three costs of Rasa 3.6 per turn, measured in BENCHMARKS.md ("Speed of
+a turn"), that a busy bot cannot afford.
+
+- Rasa checks each action-server response with `jsonschema.validate`, which re-checks Rasa's
+  constant response schema against the JSON Schema metaschema on every call: a fifth of Rasa's
+  CPU per turn. Here the schema is checked once and its validator built once; every response
+  is still validated, and a bad one fails with Rasa's own message.
+- Rasa with a loaded model (TensorFlow, the pipeline's components) is ~500,000 Python objects that
+  the garbage collector's full passes walk again and again: a stall of ~0.3 s every few
+  seconds under load, which every turn in flight waits out. Here they are frozen once the
+  model is loaded, so full passes only walk what the conversations allocate.
+- Rasa opens a new HTTP session, and so a new connection, for every call to the action server
+  (~0.7 ms of CPU each, both ends). Here each endpoint keeps one session with kept-alive
+  connections.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
-from typing import Any, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict, Text
 
 RASA_FORMAT_HINT = (
     ". Failed to validate Action server response from API, make sure your response from the "
@@ -41,11 +50,55 @@ def compiled_response_validator() -> Callable[[Any, Dict[Text, Any]], bool]:
     return validate_action_result
 
 
+def freeze_after_loading(load: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wraps Rasa's model loading at start: what exists once the model is loaded lives as long
+    as the server, so the collector stops walking it."""
+
+    async def load_then_freeze(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - Rasa's Agent
+        loaded = await load(*args, **kwargs)
+        gc.collect()
+        gc.freeze()
+        return loaded
+
+    return load_then_freeze
+
+
+class _KeptOpen:
+    """Lends a shared session to Rasa's `async with endpoint.session() as session:` without
+    closing it at the end of the block."""
+
+    def __init__(self, session: Any) -> None:  # noqa: ANN401 - aiohttp.ClientSession
+        self._session = session
+
+    async def __aenter__(self) -> Any:  # noqa: ANN401
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def one_session_per_endpoint(make: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wraps `EndpointConfig.session` (headers, auth and timeout stay Rasa's): the first call
+    makes the session, later calls share it until it is closed."""
+
+    def session(endpoint: Any) -> _KeptOpen:  # noqa: ANN401 - rasa.utils.endpoints.EndpointConfig
+        kept = endpoint.__dict__.get("_kefu_session")
+        if kept is None or kept.closed:
+            kept = endpoint.__dict__["_kefu_session"] = make(endpoint)
+        return _KeptOpen(kept)
+
+    return session
+
+
 def install() -> None:
-    """Swap Rasa's per-call schema check for the compiled validator (idempotent)."""
+    """Apply the three changes to `rasa run` (call once, before Rasa starts serving)."""
+    from rasa.core import run
     from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
 
     RemoteAction._validate_action_result = compiled_response_validator()  # type: ignore[method-assign]
+    run.load_agent_on_start = freeze_after_loading(run.load_agent_on_start)
+    EndpointConfig.session = one_session_per_endpoint(EndpointConfig.session)  # type: ignore[method-assign]
 
 
 def main() -> None:
