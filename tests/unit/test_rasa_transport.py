@@ -89,3 +89,26 @@ def test_rasa_down_or_too_slow_is_unavailable_and_the_next_turn_still_works(rasa
     url, _ = rasa
     assert asyncio.run(send_all(f"http://127.0.0.1:{free_port()}", ["你好"])) == ["unavailable"]
     assert asyncio.run(send_all(url, ["slow", "快"], timeout=0.5)) == ["unavailable", "答：快"]
+
+
+def test_an_answer_that_ends_when_rasa_closes_arrives_whole_and_the_connection_is_not_reused() -> None:
+    """HTTP/1.1 allows a body with neither a length nor chunks, ended by closing the connection."""
+    connections: list[int] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(id(writer))
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n[{"text": "')
+        await writer.drain()
+        writer.write('答：关闭"}]'.encode())
+        writer.close()
+
+    async def run() -> list[str]:
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server, httpx.AsyncClient(timeout=5, transport=RasaTransport()) as http:
+            client = RasaClient(f"http://127.0.0.1:{port}", http)
+            return [(await client.send("s", text, {}))[0]["text"] for text in ("一", "二")]
+
+    assert asyncio.run(run()) == ["答：关闭", "答：关闭"]
+    assert len(connections) == 2
