@@ -198,3 +198,22 @@ def test_a_buttons_payload_does_not_change_the_chat_language(service: str, http:
     escalate(http, service, cid)
     notice = [e for e in events(http, service, cid, auth) if e["kind"] == "state"][0]
     assert "人工客服" in notice["text"]
+
+
+def test_after_the_chat_ended_a_retry_still_gets_its_message_and_a_new_one_is_refused(service: str, http: httpx.Client):
+    cid, auth = open_chat(http, service)
+    body = {"text": "有券吗", "client_id": uuid.uuid4().hex}
+    first = http.post(f"{service}/api/sessions/{cid}/messages", json=body, headers=auth).json()
+    assert http.post(f"{service}/api/sessions/{cid}/leave", headers=auth).status_code == 204
+    retried = http.post(f"{service}/api/sessions/{cid}/messages", json=body, headers=auth)
+    assert retried.status_code == 202 and retried.json()["event"]["seq"] == first["event"]["seq"]
+    refused = http.post(f"{service}/api/sessions/{cid}/messages", json={"text": "还在吗"}, headers=auth)
+    assert refused.status_code == 409
+
+
+def test_the_chat_language_follows_what_the_shopper_writes(service: str, http: httpx.Client, rasa: FakeRasa):
+    cid, auth = open_chat(http, service, lang="zh")
+    for text in ("how long does shipping take?", "什么时候发货", "123"):
+        http.post(f"{service}/api/sessions/{cid}/messages", json={"text": text}, headers=auth)
+        wait_until(lambda text=text: [r for r in rasa.received if r["message"] == text])
+    assert [r["metadata"]["lang"] for r in rasa.received] == ["en", "zh", "zh"]
