@@ -33,6 +33,7 @@ from kb_index.language import detect_language
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
+ENDED = "this conversation has ended; start a new one"
 
 
 def event_public(event: Event) -> dict[str, Any]:
@@ -129,26 +130,28 @@ class ConversationService:
         """Store first, then acknowledge; a retry with the same client id returns the same event."""
         text = clean_text(text)
         async with self._engine.connect() as connection:
+            # Read before the insert, which may wait for a hand-over's write to finish: a message sent
+            # while the bot still owned the chat goes to the bot.
             chat = await transcript.chat_state(connection, conversation_id)
             if chat is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
-            state, lang, customer_id = chat
             # A retry is caught by the unique client id on insert: no look-up on every message.
-            if state in (State.CLOSED, State.ABANDONED):
-                return await self._earlier(conversation_id, client_id, "this conversation has ended; start a new one")
+            if chat.state in (State.CLOSED, State.ABANDONED):
+                return await self._earlier(conversation_id, client_id, ENDED)
+            lang = chat.lang
             try:
                 if not text.startswith("/"):  # a button's payload ("/request_return{…}") says nothing of the language
                     if (detected := detect_language(text, lang)) != lang:
                         await transcript.set_lang(connection, conversation_id, detected)
                         lang = detected
-                event = await transcript.append_event(
+                event, _ = await transcript.append_event(
                     connection, conversation_id, "message", "shopper", text, client_id=client_id
                 )
                 await connection.commit()
             except IntegrityError:
                 await connection.rollback()
                 return await self._earlier(conversation_id, client_id, "message could not be stored; please retry")
-            to_bot = bot_owns(state)
+            to_bot, customer_id = bot_owns(chat.state), chat.customer_id
         self._metrics.messages.labels("shopper").inc()
         notify(self._hub, conversation_id, agents=not to_bot)
         if to_bot:
@@ -192,14 +195,17 @@ class ConversationService:
             finally:
                 self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": False})
             async with self._engine.connect() as connection:
+                chat = None if replies else await transcript.chat_state(connection, conversation_id)
                 for reply in replies:
                     payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
                     answer = str(reply.get("text") or "")
-                    await transcript.append_event(connection, conversation_id, "message", "bot", answer, payload)
-                chat = await transcript.chat_state(connection, conversation_id)  # the bot may have handed over meanwhile
+                    # The chat as it stands after the insert: the bot may have handed over meanwhile.
+                    _, chat = await transcript.append_event(
+                        connection, conversation_id, "message", "bot", answer, payload
+                    )
                 await connection.commit()
             self._metrics.messages.labels("bot").inc(len(replies))
-            notify(self._hub, conversation_id, agents=chat is None or not bot_owns(chat[0]))
+            notify(self._hub, conversation_id, agents=chat is None or not bot_owns(chat.state))
             if self._review and turns:
                 await self._review.record_turn(conversation_id, seq, text, lang, turns[-1])
         if not lock.locked() and self._locks.get(conversation_id) is lock:

@@ -139,10 +139,12 @@ def test_understood_turns_button_payloads_and_requests_for_a_person_are_not_kept
     reports = {
         "什么时候发货": turn(),
         "/request_human": turn(intent="request_human", confidence=0.2, outcome="escalated"),
-        "转人工": turn(intent="request_human", confidence=0.97, outcome="escalated"),
         "嗯嗯嗯那个": turn(intent="greet", confidence=0.3),
+        "转人工": turn(intent="request_human", confidence=0.97, outcome="escalated"),
     }
-    desk.rasa.quiet.add("转人工")  # handed over: the action said nothing, its report travels alone
+    # Handed over: the action said nothing, its report travels alone. Asked last: a message sent
+    # after the hand-over went through no longer reaches the bot.
+    desk.rasa.quiet.add("转人工")
     cid, auth = desk.ask(list(reports), reports)
 
     inbox = wait_until(lambda: (found := desk.inbox())["total_items"] and found)
