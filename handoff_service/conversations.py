@@ -96,17 +96,17 @@ class ConversationService:
 
     async def create(self, customer_id: str | None, lang: str) -> tuple[Conversation, str]:
         token = new_token()
-        conv = Conversation(
-            id=uuid.uuid4().hex, token_hash=token_digest(token), customer_id=customer_id, lang=lang, state=State.BOT
-        )
-        async with self._sessions() as session:
-            session.add(conv)
-            await session.commit()
+        async with self._engine.connect() as connection:
+            conv = await transcript.open_chat(
+                connection, id=uuid.uuid4().hex, token_hash=token_digest(token), customer_id=customer_id, lang=lang,
+                state=State.BOT,
+            )  # fmt: skip
+            await connection.commit()
         return conv, token
 
     async def get(self, conversation_id: str) -> Conversation:
-        async with self._sessions() as session:
-            conv = await session.get(Conversation, conversation_id)
+        async with self._engine.connect() as connection:
+            conv = await transcript.chat(connection, conversation_id)
         if conv is None:
             raise NotFound(f"no conversation {conversation_id!r}")
         return conv

@@ -1,13 +1,15 @@
-"""The statements every shopper turn makes, as Core statements built once: append an event (and
-learn in the same statement who owns the chat), read the events after a cursor.
+"""The statements a shopper's chat makes on every turn (and once per chat), as Core statements
+built once: open a chat, read it, append an event (learning in the same statement who owns the
+chat), read the events after a cursor.
 
 Through the ORM a turn's statements cost ≈ 650 µs of CPU each here, most of it building the
 statement again and the unit of work; a prebuilt Core statement with bound parameters costs
 ≈ 280 µs on a session and ≈ 220 µs on a bare connection (SQLite, measured), and most of that is
 fixed cost per statement, so storing the bot's answer reads who owns the chat in its RETURNING
 clause instead of in a SELECT of its own. They run in the caller's transaction, on SQLite and
-PostgreSQL alike, and callers still get `Event` objects.
+PostgreSQL alike, and callers still get `Conversation` and `Event` objects.
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -54,6 +56,17 @@ def _insert_event() -> Insert:
 
 
 @cache
+def _insert_chat() -> Insert:
+    return insert(Conversation.__table__)
+
+
+@cache
+def _chat() -> Select[Any]:
+    conversations = Conversation.__table__
+    return select(conversations).where(conversations.c.id == bindparam("conversation_id"))
+
+
+@cache
 def _chat_state() -> Select[Any]:
     conversations = Conversation.__table__
     return select(conversations.c.state, conversations.c.lang, conversations.c.customer_id).where(
@@ -69,6 +82,19 @@ def _set_lang() -> Update:
         .where(conversations.c.id == bindparam("conversation_id"))
         .values(lang=bindparam("new_lang"))
     )
+
+
+async def open_chat(executor: Executor, **values: Any) -> Conversation:  # noqa: ANN401 - column values
+    """Insert a conversation (defaults filled in here, so the object returned is whole)."""
+    values = {"created_at": utcnow(), "sla_alerted": False, **values}
+    await executor.execute(_insert_chat(), values)
+    return Conversation(**values)
+
+
+async def chat(executor: Executor, conversation_id: str) -> Conversation | None:
+    """The whole conversation (a detached object), or None."""
+    row = (await executor.execute(_chat(), {"conversation_id": conversation_id})).first()
+    return None if row is None else Conversation(**row._mapping)
 
 
 async def events_after(executor: Executor, conversation_id: str, after: int, limit: int) -> list[Event]:
