@@ -36,7 +36,7 @@ MAX_TEXT = 2000
 ENDED = "this conversation has ended; start a new one"
 
 
-def event_public(event: Event) -> dict[str, Any]:
+def event_public(event: Event | transcript.StoredEvent) -> dict[str, Any]:
     return {
         "seq": event.id,
         "conversation_id": event.conversation_id,
@@ -111,7 +111,7 @@ class ConversationService:
             raise NotFound(f"no conversation {conversation_id!r}")
         return conv
 
-    async def events_after(self, conversation_id: str, after: int, limit: int = 500) -> list[Event]:
+    async def events_after(self, conversation_id: str, after: int, limit: int = 500) -> list[transcript.StoredEvent]:
         async with self._engine.connect() as connection:
             return await transcript.events_after(connection, conversation_id, after, limit)
 
@@ -126,7 +126,9 @@ class ConversationService:
 
     # --- shopper messages and the bot -----------------------------------------------------------
 
-    async def add_shopper_message(self, conversation_id: str, text: str, client_id: str | None) -> Event:
+    async def add_shopper_message(
+        self, conversation_id: str, text: str, client_id: str | None
+    ) -> Event | transcript.StoredEvent:
         """Store first, then acknowledge; a retry with the same client id returns the same event."""
         text = clean_text(text)
         async with self._engine.connect() as connection:
