@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -66,6 +66,14 @@ async def find_by_client_id(session: AsyncSession, conversation_id: str, client_
     )
 
 
+class _NotStored(Exception):
+    """The message was not stored: the chat has ended, or its client id is taken (a retry)."""
+
+    def __init__(self, refusal: str) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
 class ConversationService:
     def __init__(
         self,
@@ -96,24 +104,29 @@ class ConversationService:
 
     async def create(self, customer_id: str | None, lang: str) -> tuple[Conversation, str]:
         token = new_token()
+        values = {
+            "id": uuid.uuid4().hex, "token_hash": token_digest(token), "customer_id": customer_id, "lang": lang,
+            "state": State.BOT,
+        }  # fmt: skip
+
+        def store(connection: Connection) -> Conversation:
+            conv = transcript.open_chat(connection, **values)
+            connection.commit()
+            return conv
+
         async with self._engine.connect() as connection:
-            conv = await transcript.open_chat(
-                connection, id=uuid.uuid4().hex, token_hash=token_digest(token), customer_id=customer_id, lang=lang,
-                state=State.BOT,
-            )  # fmt: skip
-            await connection.commit()
-        return conv, token
+            return await connection.run_sync(store), token
 
     async def get(self, conversation_id: str) -> Conversation:
         async with self._engine.connect() as connection:
-            conv = await transcript.chat(connection, conversation_id)
+            conv = await connection.run_sync(transcript.chat, conversation_id)
         if conv is None:
             raise NotFound(f"no conversation {conversation_id!r}")
         return conv
 
     async def events_after(self, conversation_id: str, after: int, limit: int = 500) -> list[transcript.StoredEvent]:
         async with self._engine.connect() as connection:
-            return await transcript.events_after(connection, conversation_id, after, limit)
+            return await connection.run_sync(transcript.events_after, conversation_id, after, limit)
 
     async def ping(self) -> None:
         """Fails if the database cannot be reached (the health check)."""
@@ -131,29 +144,36 @@ class ConversationService:
     ) -> Event | transcript.StoredEvent:
         """Store first, then acknowledge; a retry with the same client id returns the same event."""
         text = clean_text(text)
-        async with self._engine.connect() as connection:
+
+        def store(connection: Connection) -> tuple[transcript.StoredEvent, transcript.Chat]:
             # Read before the insert, which may wait for a hand-over's write to finish: a message sent
             # while the bot still owned the chat goes to the bot.
-            chat = await transcript.chat_state(connection, conversation_id)
+            chat = transcript.chat_state(connection, conversation_id)
             if chat is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
             # A retry is caught by the unique client id on insert: no look-up on every message.
             if chat.state in (State.CLOSED, State.ABANDONED):
-                return await self._earlier(conversation_id, client_id, ENDED)
-            lang = chat.lang
+                raise _NotStored(ENDED)
+            # A button's payload ("/request_return{…}") says nothing of the language.
+            if not text.startswith("/") and (detected := detect_language(text, chat.lang)) != chat.lang:
+                transcript.set_lang(connection, conversation_id, detected)
+                chat = chat._replace(lang=detected)
             try:
-                if not text.startswith("/"):  # a button's payload ("/request_return{…}") says nothing of the language
-                    if (detected := detect_language(text, lang)) != lang:
-                        await transcript.set_lang(connection, conversation_id, detected)
-                        lang = detected
-                event, _ = await transcript.append_event(
+                event, _ = transcript.append_event(
                     connection, conversation_id, "message", "shopper", text, client_id=client_id
                 )
-                await connection.commit()
+                connection.commit()
             except IntegrityError:
-                await connection.rollback()
-                return await self._earlier(conversation_id, client_id, "message could not be stored; please retry")
-            to_bot, customer_id = bot_owns(chat.state), chat.customer_id
+                connection.rollback()
+                raise _NotStored("message could not be stored; please retry") from None
+            return event, chat
+
+        try:
+            async with self._engine.connect() as connection:
+                event, chat = await connection.run_sync(store)
+        except _NotStored as refused:
+            return await self._earlier(conversation_id, client_id, refused.refusal)
+        to_bot, customer_id, lang = bot_owns(chat.state), chat.customer_id, chat.lang
         self._metrics.messages.labels("shopper").inc()
         notify(self._hub, conversation_id, agents=not to_bot)
         if to_bot:
@@ -196,16 +216,18 @@ class ConversationService:
                 return
             finally:
                 self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": False})
-            async with self._engine.connect() as connection:
-                chat = None if replies else await transcript.chat_state(connection, conversation_id)
+            def store(connection: Connection) -> transcript.Chat | None:
+                chat = None if replies else transcript.chat_state(connection, conversation_id)
                 for reply in replies:
                     payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
                     answer = str(reply.get("text") or "")
                     # The chat as it stands after the insert: the bot may have handed over meanwhile.
-                    _, chat = await transcript.append_event(
-                        connection, conversation_id, "message", "bot", answer, payload
-                    )
-                await connection.commit()
+                    _, chat = transcript.append_event(connection, conversation_id, "message", "bot", answer, payload)
+                connection.commit()
+                return chat
+
+            async with self._engine.connect() as connection:
+                chat = await connection.run_sync(store)
             self._metrics.messages.labels("bot").inc(len(replies))
             notify(self._hub, conversation_id, agents=chat is None or not bot_owns(chat.state))
             if self._review and turns:

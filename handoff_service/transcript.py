@@ -4,10 +4,12 @@ chat), read the events after a cursor.
 
 Through the ORM a turn's statements cost ≈ 650 µs of CPU each here, most of it building the
 statement again and the unit of work; a prebuilt Core statement with bound parameters costs
-≈ 280 µs on a session and ≈ 220 µs on a bare connection (SQLite, measured), and most of that is
-fixed cost per statement, so storing the bot's answer reads who owns the chat in its RETURNING
-clause instead of in a SELECT of its own. They run in the caller's transaction, on SQLite and
-PostgreSQL alike; callers get `Conversation` objects and events with `Event`'s fields.
+≈ 220 µs on an async connection (SQLite, measured), and most of that is fixed cost per statement,
+so storing the bot's answer reads who owns the chat in its RETURNING clause instead of in a SELECT
+of its own. These functions take a plain (sync) `Connection`: the caller runs a whole exchange in
+one `AsyncConnection.run_sync`, one greenlet, where each async `execute` is a greenlet and a
+result wrapper of its own. They work on SQLite and PostgreSQL alike; callers get `Conversation`
+objects and events with `Event`'s fields.
 """
 
 from __future__ import annotations
@@ -16,14 +18,9 @@ import datetime as dt
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, Integer, Select, Update, bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Connection, Insert, Integer, Select, Update, bindparam, insert, select, update
 
 from handoff_service.models import Conversation, Event, utcnow
-
-# The statements run on a session or, cheaper, on a bare connection (both begin on first use).
-Executor = AsyncSession | AsyncConnection
-
 
 class StoredEvent(NamedTuple):
     """An event as a turn stores and reads it: `Event`'s fields without the ORM's bookkeeping
@@ -99,27 +96,27 @@ def _set_lang() -> Update:
     )
 
 
-async def open_chat(executor: Executor, **values: Any) -> Conversation:  # noqa: ANN401 - column values
+def open_chat(connection: Connection, **values: Any) -> Conversation:  # noqa: ANN401 - column values
     """Insert a conversation (defaults filled in here, so the object returned is whole)."""
     values = {"created_at": utcnow(), "sla_alerted": False, **values}
-    await executor.execute(_insert_chat(), values)
+    connection.execute(_insert_chat(), values)
     return Conversation(**values)
 
 
-async def chat(executor: Executor, conversation_id: str) -> Conversation | None:
+def chat(connection: Connection, conversation_id: str) -> Conversation | None:
     """The whole conversation (a detached object), or None."""
-    row = (await executor.execute(_chat(), {"conversation_id": conversation_id})).first()
+    row = connection.execute(_chat(), {"conversation_id": conversation_id}).first()
     return None if row is None else Conversation(**row._mapping)
 
 
-async def events_after(executor: Executor, conversation_id: str, after: int, limit: int) -> list[StoredEvent]:
+def events_after(connection: Connection, conversation_id: str, after: int, limit: int) -> list[StoredEvent]:
     """At most `limit` events of the chat after event `after`, oldest first."""
-    rows = await executor.execute(_events_after(), {"conversation_id": conversation_id, "after": after, "limit": limit})
+    rows = connection.execute(_events_after(), {"conversation_id": conversation_id, "after": after, "limit": limit})
     return [StoredEvent._make(row) for row in rows]
 
 
-async def append_event(
-    executor: Executor,
+def append_event(
+    connection: Connection,
     conversation_id: str,
     kind: str,
     sender: str,
@@ -138,15 +135,15 @@ async def append_event(
         "client_id": client_id,
         "created_at": utcnow(),
     }
-    row = (await executor.execute(_insert_event(), {**values, "chat": conversation_id})).one()
+    row = connection.execute(_insert_event(), {**values, "chat": conversation_id}).one()
     chat = None if row.state is None else Chat(row.state, row.lang, row.customer_id)
     return StoredEvent(id=row.id, **values), chat
 
 
-async def chat_state(executor: Executor, conversation_id: str) -> Chat | None:
-    row = (await executor.execute(_chat_state(), {"conversation_id": conversation_id})).first()
+def chat_state(connection: Connection, conversation_id: str) -> Chat | None:
+    row = connection.execute(_chat_state(), {"conversation_id": conversation_id}).first()
     return None if row is None else Chat(row.state, row.lang, row.customer_id)
 
 
-async def set_lang(executor: Executor, conversation_id: str, lang: str) -> None:
-    await executor.execute(_set_lang(), {"conversation_id": conversation_id, "new_lang": lang})
+def set_lang(connection: Connection, conversation_id: str, lang: str) -> None:
+    connection.execute(_set_lang(), {"conversation_id": conversation_id, "new_lang": lang})
