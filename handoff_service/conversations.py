@@ -114,19 +114,16 @@ class ConversationService:
             connection.commit()
             return conv
 
-        async with self._engine.connect() as connection:
-            return await connection.run_sync(store), token
+        return await transcript.run(self._engine, store), token
 
     async def get(self, conversation_id: str) -> Conversation:
-        async with self._engine.connect() as connection:
-            conv = await connection.run_sync(transcript.chat, conversation_id)
+        conv = await transcript.run(self._engine, transcript.chat, conversation_id)
         if conv is None:
             raise NotFound(f"no conversation {conversation_id!r}")
         return conv
 
     async def events_after(self, conversation_id: str, after: int, limit: int = 500) -> list[transcript.StoredEvent]:
-        async with self._engine.connect() as connection:
-            return await connection.run_sync(transcript.events_after, conversation_id, after, limit)
+        return await transcript.run(self._engine, transcript.events_after, conversation_id, after, limit)
 
     async def ping(self) -> None:
         """Fails if the database cannot be reached (the health check)."""
@@ -169,8 +166,7 @@ class ConversationService:
             return event, chat
 
         try:
-            async with self._engine.connect() as connection:
-                event, chat = await connection.run_sync(store)
+            event, chat = await transcript.run(self._engine, store)
         except _NotStored as refused:
             return await self._earlier(conversation_id, client_id, refused.refusal)
         to_bot, customer_id, lang = bot_owns(chat.state), chat.customer_id, chat.lang
@@ -226,8 +222,7 @@ class ConversationService:
                 connection.commit()
                 return chat
 
-            async with self._engine.connect() as connection:
-                chat = await connection.run_sync(store)
+            chat = await transcript.run(self._engine, store)
             self._metrics.messages.labels("bot").inc(len(replies))
             notify(self._hub, conversation_id, agents=chat is None or not bot_owns(chat.state))
             if self._review and turns:
