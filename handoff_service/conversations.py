@@ -212,6 +212,7 @@ class ConversationService:
                 return
             finally:
                 self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": False})
+
             def store(connection: Connection) -> transcript.Chat | None:
                 chat = None if replies else transcript.chat_state(connection, conversation_id)
                 for reply in replies:

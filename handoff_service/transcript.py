@@ -28,6 +28,7 @@ from handoff_service.models import Conversation, Event, utcnow
 P = ParamSpec("P")
 T = TypeVar("T")
 
+
 class StoredEvent(NamedTuple):
     """An event as a turn stores and reads it: `Event`'s fields without the ORM's bookkeeping
     (building an `Event` cost ≈ 20 µs here, four of them a turn)."""
