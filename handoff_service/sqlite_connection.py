@@ -7,20 +7,13 @@ every session, even one that only read. Here a statement runs and fetches its ro
 making and closing a cursor happen in place (the connection is opened with check_same_thread=False,
 as SQLAlchemy opens it, and is used by one session at a time); commit and rollback cross only when a
 transaction is open, which is when SQLite would do something.
-
-A SELECT outside a transaction does not cross at all when the connection's thread has nothing of
-ours queued or running: in WAL mode a reader takes no lock and waits for no writer, and a chat's
-read (its events after a cursor, its state) takes SQLite some 10 µs where the crossing costs two
-thread wake-ups (≈ 0.45 ms of handoff CPU per shopper turn with a real Rasa, which makes two such
-reads, interleaved A/B). Writes, and reads inside a write, still run on the thread, where waiting
-for another writer's lock blocks no one else.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import aiosqlite
@@ -43,11 +36,7 @@ class SqliteCursor(aiosqlite.Cursor):
             cursor.execute(sql, [] if parameters is None else parameters)
             return cursor.fetchall() if cursor.description else []
 
-        connection = self._conn
-        if isinstance(connection, SqliteConnection) and connection.may_read_in_place(sql):
-            self._rows = deque(run())
-        else:
-            self._rows = deque(await self._execute(run))
+        self._rows = deque(await self._execute(run))
         return self
 
     async def fetchone(self) -> Any:  # noqa: ANN401 - a row as sqlite3 returns it
@@ -67,30 +56,6 @@ class SqliteCursor(aiosqlite.Cursor):
 
 
 class SqliteConnection(aiosqlite.Connection):
-    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
-        super().__init__(connector, iter_chunk_size)
-        # Calls handed to the thread, and calls it has finished: each counter has one writer.
-        self._handed = 0
-        self._finished = 0
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
-        def counted() -> Any:  # noqa: ANN401 - whatever fn returns
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self._finished += 1  # on the connection's thread
-
-        self._handed += 1
-        return await super()._execute(counted)
-
-    def may_read_in_place(self, sql: str) -> bool:
-        """A SELECT outside a transaction, and the thread idle (a cancelled call may still run there)."""
-        return (
-            self._handed == self._finished
-            and not self._conn.in_transaction
-            and sql.lstrip()[:6].upper() == "SELECT"
-        )
-
     @contextmanager
     async def cursor(self) -> SqliteCursor:  # type: ignore[override]
         return SqliteCursor(self, self._conn.cursor())

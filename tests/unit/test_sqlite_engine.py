@@ -52,30 +52,3 @@ async def check_transactions(database: str) -> None:
 
 def test_sqlite_sessions_keep_commits_and_drop_rollbacks(tmp_path: Path) -> None:
     asyncio.run(check_transactions(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"))
-
-
-async def check_reads_in_place(database: str) -> None:
-    engine = make_engine(database)
-    await migrate(engine)
-    sessions = make_sessionmaker(engine)
-    try:
-        async with sessions() as session:
-            session.add(conversation("c"))
-            await session.commit()
-        async with engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            handed = driver._handed
-            assert (await connection.execute(select(Conversation.id))).scalars().all() == ["c"]
-            assert driver._handed == handed, "a read outside a transaction stays on the event loop's thread"
-            await connection.execute(Conversation.__table__.insert().values(id="d", token_hash="x" * 64))
-            ids = (await connection.execute(select(Conversation.id).order_by(Conversation.id))).scalars().all()
-            assert ids == ["c", "d"] and driver._handed > handed + 1, "inside a write, reads go to its thread"
-            await connection.rollback()
-        async with sessions() as session:
-            assert list(await session.scalars(select(Conversation.id))) == ["c"]
-    finally:
-        await engine.dispose()
-
-
-def test_sqlite_reads_outside_a_transaction_run_in_place_and_reads_inside_see_the_write(tmp_path: Path) -> None:
-    asyncio.run(check_reads_in_place(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"))
