@@ -112,32 +112,3 @@ def test_an_answer_that_ends_when_rasa_closes_arrives_whole_and_the_connection_i
 
     assert asyncio.run(run()) == ["答：关闭", "答：关闭"]
     assert len(connections) == 2
-
-
-def test_turns_sent_to_the_transport_directly_get_the_same_replies_and_errors(rasa: tuple[str, list[int]]) -> None:
-    url, _ = rasa
-
-    async def turns(base: str, texts: list[str]) -> list[str]:
-        transport = RasaTransport()
-        async with httpx.AsyncClient(timeout=0.5, transport=transport) as http:
-            client, answers = RasaClient(base, http, transport), []
-            for text in texts:
-                try:
-                    answers.append((await client.send("shopper-1", text, {"lang": "zh"}))[0]["text"].split(" ")[0])
-                except RasaUnavailable:
-                    answers.append("unavailable")
-            return answers
-
-    assert asyncio.run(turns(url, ["发货", "slow", "退货"])) == ["答：发货", "unavailable", "答：退货"]
-    assert asyncio.run(turns(f"http://127.0.0.1:{free_port()}", ["你好"])) == ["unavailable"]
-
-
-def test_a_rasa_error_status_through_the_transport_directly_is_unavailable() -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(500, text="boom"))
-
-    async def turn() -> None:
-        async with httpx.AsyncClient(transport=transport) as http:
-            await RasaClient("http://rasa", http, transport).send("s", "你好", {})
-
-    with pytest.raises(RasaUnavailable):
-        asyncio.run(turn())
