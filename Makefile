@@ -15,7 +15,7 @@ setup:
 
 # Benchmarks print their figures; BENCHMARKS.md records them with these commands.
 bench-turns: setup
-	.venv/bin/python -m benchmarks.turns 200 20,30,40,50,60 20
+	KEFU_RASA_PROCESSES=2 .venv/bin/python -m benchmarks.turns 200 20,30,40,50,60 20
 
 # Knowledge-base retrieval (issue #3): quality vs BM25 and Rasa's ResponseSelector, encoders, speed to 1M rows.
 bench-kb: setup

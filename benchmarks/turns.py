@@ -216,7 +216,7 @@ def stolen_seconds() -> float:
     return int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8]) / os.sysconf("SC_CLK_TCK")
 
 
-async def sustained(base: str, rates: list[float], seconds: float, rasa_pid: int) -> None:
+async def sustained(base: str, rates: list[float], seconds: float, rasa_pids: list[int]) -> None:
     print(f"\n## Sustained: open-loop offered load, {seconds:.0f} s per rate, WebSocket widgets")
     print(
         "| offered turns/s | answered | served turns/s | p50 ms | p95 ms | p99 ms | sustained (p99 ≤ 300 ms) "
@@ -224,14 +224,14 @@ async def sustained(base: str, rates: list[float], seconds: float, rasa_pid: int
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for rate in rates:
-        rasa_before, stolen_before, started = cpu_seconds(rasa_pid), stolen_seconds(), time.perf_counter()
+        rasa_before, stolen_before, started = [cpu_seconds(p) for p in rasa_pids], stolen_seconds(), time.perf_counter()
         offered, answered, latencies, elapsed = await offered_load(base, rate, seconds, shoppers=max(16, int(rate)))
         wall = time.perf_counter() - started
         ok = answered == offered and latencies and percentile(latencies, 99) <= 300
         print(
             f"| {rate:.0f} | {answered}/{offered} | {answered / elapsed:.1f} | {percentile(latencies, 50):.1f} | "
             f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {'yes' if ok else 'no'} "
-            f"| {(cpu_seconds(rasa_pid) - rasa_before) / wall:.0%} | {(stolen_seconds() - stolen_before) / wall / (os.cpu_count() or 1):.0%} |",
+            f"| {' + '.join(f'{(cpu_seconds(p) - b) / wall:.0%}' for p, b in zip(rasa_pids, rasa_before))} | {(stolen_seconds() - stolen_before) / wall / (os.cpu_count() or 1):.0%} |",
             flush=True,
         )
 
@@ -239,7 +239,10 @@ async def sustained(base: str, rates: list[float], seconds: float, rasa_pid: int
 async def main(turns: int, rates: list[float], seconds: float) -> None:
     settings = DemoSettings()
     model, _ = train(settings.rasa_venv, settings.bot_config, settings.var_dir / "models", Path("var/logs/train.log"))
-    ports = Ports(handoff=free_port(), rasa=free_port(), action=free_port())
+    ports = Ports(
+        handoff=free_port(), rasa=free_port(), action=free_port(),
+        more_rasa=tuple(free_port() for _ in range(1, settings.rasa_processes)),
+    )  # fmt: skip
     work = Path("var/bench")
     work.mkdir(parents=True, exist_ok=True)
     env = {"KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'bench.db'}"}
@@ -251,11 +254,15 @@ async def main(turns: int, rates: list[float], seconds: float) -> None:
         base, rasa = f"http://127.0.0.1:{ports.handoff}", f"http://127.0.0.1:{ports.rasa}"
         async with httpx.AsyncClient(timeout=60) as http:
             QUESTIONS.extend(await answered_from_kb(http, rasa, held_out_questions()))
+            for port in ports.more_rasa:  # the same warm-up for the other Rasa servers
+                await answered_from_kb(http, f"http://127.0.0.1:{port}", QUESTIONS)
         print(f"model {model.name}; {len(QUESTIONS)} held-out questions the bot answers from the knowledge base")
+        print(f"{settings.rasa_processes} Rasa server(s) (KEFU_RASA_PROCESSES)")
         await one_shopper(base, rasa, turns)
         await cpu_per_turn(base, supervisor, turns)
         if rates:
-            await sustained(base, rates, seconds, supervisor.processes["rasa"].pid)
+            rasa_pids = [p.pid for name, p in supervisor.processes.items() if name.startswith("rasa")]
+            await sustained(base, rates, seconds, rasa_pids)
     finally:
         await supervisor.stop()
 

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///var/kefu.db"
     # Set to share events between replicas (redis://127.0.0.1:6379/0); unset = in-process.
     redis_url: str | None = None
+    # One Rasa server, or several comma-separated: each conversation always goes to the same one.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 30.0
     # Shared with the action server: escalations are HMAC-signed with it.

@@ -55,10 +55,15 @@ def _train(settings: DemoSettings):  # noqa: ANN202 - returns a Path
 def demo() -> None:
     """Build the index, train if needed, start everything on 127.0.0.1 and print the URLs."""
     settings = DemoSettings()
-    ports = Ports(handoff=settings.port, rasa=settings.rasa_port, action=settings.action_port)
+    ports = Ports(
+        handoff=settings.port,
+        rasa=settings.rasa_port,
+        action=settings.action_port,
+        more_rasa=tuple(settings.rasa_port + n for n in range(1, settings.rasa_processes)),
+    )
     for name, port, var in (
         ("handoff service", ports.handoff, "KEFU_PORT"),
-        ("Rasa server", ports.rasa, "KEFU_RASA_PORT"),
+        *(("Rasa server", port, "KEFU_RASA_PORT") for port in ports.all_rasa()),
         ("action server", ports.action, "KEFU_ACTION_PORT"),
     ):
         if port_in_use(settings.host, port):

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,6 +12,9 @@ class DemoSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_port: int = 5005
+    # More than one: Rasa servers on rasa_port, rasa_port + 1, …, each keeping its own conversations
+    # (one Rasa server computes on one core; see README, "Scaling").
+    rasa_processes: int = Field(default=1, ge=1)
     action_port: int = 5055
     var_dir: Path = Path("var")
     rasa_venv: Path = Path(".venv-rasa")

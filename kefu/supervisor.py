@@ -38,6 +38,11 @@ class Ports:
     handoff: int
     rasa: int
     action: int
+    # Further Rasa servers: each keeps the conversations the handoff service routes to it.
+    more_rasa: tuple[int, ...] = ()
+
+    def all_rasa(self) -> list[int]:
+        return [self.rasa, *self.more_rasa]
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -88,16 +93,19 @@ def kefu_specs(
                 **(handoff_env or {}),
             },
         ),
-        ProcessSpec(
-            name="rasa",
-            command=[
-                str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", "--enable-api",
-                "--model", str(model), "--interface", host, "--port", str(ports.rasa),
-                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-            ],  # fmt: skip
-            health_url=f"{base}:{ports.rasa}/status",
-            log_file=logs / "rasa.log",
-            env={"KEFU_ACTION_SERVER_URL": f"{base}:{ports.action}/webhook"},
+        *(
+            ProcessSpec(
+                name=rasa_process_name(n),
+                command=[
+                    str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", "--enable-api",
+                    "--model", str(model), "--interface", host, "--port", str(port),
+                    "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                ],  # fmt: skip
+                health_url=f"{base}:{port}/status",
+                log_file=logs / f"{rasa_process_name(n)}.log",
+                env={"KEFU_ACTION_SERVER_URL": f"{base}:{ports.action}/webhook"},
+            )
+            for n, port in enumerate(ports.all_rasa())
         ),
         ProcessSpec(
             name="handoff",
@@ -107,12 +115,17 @@ def kefu_specs(
             env={
                 "KEFU_HOST": host,
                 "KEFU_PORT": str(ports.handoff),
-                "KEFU_RASA_URL": f"{base}:{ports.rasa}",
+                "KEFU_RASA_URL": ",".join(f"{base}:{port}" for port in ports.all_rasa()),
                 **trainer_env,
                 **(handoff_env or {}),
             },
         ),
     ]
+
+
+def rasa_process_name(n: int) -> str:
+    """`rasa`, then `rasa-2`, `rasa-3`… (the first keeps the name logs and tests know)."""
+    return "rasa" if n == 0 else f"rasa-{n + 1}"
 
 
 class Supervisor:
