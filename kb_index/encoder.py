@@ -67,11 +67,16 @@ class CachedEncoder:
                 self._recent.move_to_end(texts[0])
                 return vector[None, :].copy()
         vector = self._inner.encode(texts)[0]
+        self.remember(texts[0], vector)
+        return vector[None, :].copy()
+
+    def remember(self, text: str, vector: np.ndarray) -> None:
+        """Take a vector this same model computed elsewhere (another process) for `text`."""
         with self._lock:
-            self._recent[texts[0]] = vector
+            self._recent[text] = vector
+            self._recent.move_to_end(text)
             if len(self._recent) > self._size:
                 self._recent.popitem(last=False)
-        return vector[None, :].copy()
 
 
 def load_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:

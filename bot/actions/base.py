@@ -27,6 +27,7 @@ class KefuAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> Events:
         res = resources()
+        res.reuse_rasa_vector(tracker.latest_message)
         turn = context_of(tracker)
         escalation = before_answer(turn, res.upset.score(turn.text))
         if escalation:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
+from typing import Any
 
 from bot.actions.handoff_client import HandoffClient
 from bot.actions.settings import ActionSettings
 from bot.actions.upset import UpsetDetector
-from kb_index.encoder import DEFAULT_MODEL, CachedEncoder, Encoder, load_encoder
+from bot.shared_vector import KEY as SHARED_VECTOR, unpack
+from kb_index.encoder import DEFAULT_MODEL, CachedEncoder, load_encoder
 from kb_index.live import LiveSearcher
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
@@ -34,8 +36,16 @@ class Resources:
         )
 
     @cached_property
-    def encoder(self) -> Encoder:
+    def encoder(self) -> CachedEncoder:
         return CachedEncoder(load_encoder(self.kb.model))
+
+    def reuse_rasa_vector(self, message: dict[str, Any]) -> None:
+        """Rasa's featurizer sends the message's USE v3 vector along (bot/shared_vector.py): when the
+        knowledge base encodes with the same model, the upset detector and the search use it."""
+        vector = unpack(message.get(SHARED_VECTOR))
+        text = message.get("text")
+        if vector is not None and isinstance(text, str) and self.kb.model == DEFAULT_MODEL:
+            self.encoder.remember(text, vector)
 
     @property
     def searcher(self) -> KnowledgeSearcher:

@@ -12,7 +12,7 @@ on first use (never at import) and once per process.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -24,6 +24,8 @@ from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.shared_vector import KEY, pack
 
 _encoder: Any = None
 _encoder_lock = threading.Lock()
@@ -70,28 +72,32 @@ class UseFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> "UseFeaturizer":
         return cls(config, execution_context.node_name)
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: List[Message]) -> List[Tuple[Message, np.ndarray]]:
+        """Adds the scaled vector as features; returns each featurized message with its unit vector."""
         todo = [m for m in messages if m.get(TEXT)]
         if not todo:
-            return
+            return []
         size = int(self._config["batch_size"])
         vectors = np.concatenate(
             [
                 np.asarray(encoder(int(self._config["threads"])).encode([m.get(TEXT) for m in todo[i : i + size]]))
                 for i in range(0, len(todo), size)
             ]
-        ).astype(np.float32) * float(self._config["scale"])
+        ).astype(np.float32)
         for message, vector in zip(todo, vectors):
             tokens = message.get("text_tokens") or []
-            sequence = np.tile(vector, (max(len(tokens), 1), 1))
-            self.add_features_to_message(sequence, vector.reshape(1, -1), TEXT, message)
+            scaled = vector * float(self._config["scale"])
+            self.add_features_to_message(np.tile(scaled, (max(len(tokens), 1), 1)), scaled.reshape(1, -1), TEXT, message)
+        return list(zip(todo, vectors))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._featurize(training_data.training_examples)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize(messages)
+        """Also hands the unit vector on in the parse data (bot/shared_vector.py)."""
+        for message, vector in self._featurize(messages):
+            message.set(KEY, pack(vector), add_to_output=True)
         return messages
 
     @classmethod

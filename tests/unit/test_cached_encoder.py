@@ -40,3 +40,11 @@ def test_oldest_message_is_forgotten_and_batches_pass_through() -> None:
     encoder.encode(["x", "y"])
     assert inner.calls[-2:] == [["x", "y"], ["x", "y"]]
     assert (encoder.name, encoder.dimension) == ("counting", 3)
+
+
+def test_a_vector_computed_elsewhere_is_used_instead_of_encoding_again() -> None:
+    inner = CountingEncoder()
+    encoder = CachedEncoder(inner)
+    encoder.remember("什么时候发货", np.array([7.0, 0.0, 1.0], dtype=np.float32))
+    np.testing.assert_array_equal(encoder.encode(["什么时候发货"]), [[7.0, 0.0, 1.0]])
+    assert inner.calls == []
