@@ -70,6 +70,11 @@ class CachedEncoder:
         self.remember(texts[0], vector)
         return vector[None, :].copy()
 
+    def knows(self, text: str) -> bool:
+        """Whether encoding `text` now costs nothing."""
+        with self._lock:
+            return text in self._recent
+
     def remember(self, text: str, vector: np.ndarray) -> None:
         """Take a vector this same model computed elsewhere (another process) for `text`."""
         with self._lock:

@@ -48,3 +48,9 @@ def test_a_vector_computed_elsewhere_is_used_instead_of_encoding_again() -> None
     encoder.remember("什么时候发货", np.array([7.0, 0.0, 1.0], dtype=np.float32))
     np.testing.assert_array_equal(encoder.encode(["什么时候发货"]), [[7.0, 0.0, 1.0]])
     assert inner.calls == []
+
+
+def test_it_says_which_texts_it_knows() -> None:
+    encoder = CachedEncoder(CountingEncoder())
+    encoder.encode(["退货地址"])
+    assert encoder.knows("退货地址") and not encoder.knows("换货地址")
