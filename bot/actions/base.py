@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.conversation import TurnContext, context_of, kefu_turn
 from bot.actions.escalation import hand_over
 from bot.actions.policy import after_failure, before_answer, failure_kind
-from bot.actions.resources import Resources, resources
+from bot.actions.resources import Resources, resources, settle
 from bot.actions.texts import say
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class KefuAction(Action, ABC):
         else:
             events = await self.answer(dispatcher, tracker, turn, res)
         report_turn(dispatcher, turn)
+        settle()
         return events
 
     @abstractmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from functools import cached_property
 from typing import Any
@@ -79,6 +80,7 @@ class Resources:
 
 
 _resources: Resources | None = None
+_settled = False
 
 
 def resources() -> Resources:
@@ -86,3 +88,14 @@ def resources() -> Resources:
     if _resources is None:
         _resources = Resources(ActionSettings(), KbSettings())
     return _resources
+
+
+def settle() -> None:
+    """Once per process, after a first turn has loaded the models, the index and jieba's dictionary:
+    freeze them, so the garbage collector's full passes skip those objects (passes of 60-330 ms
+    stalled every turn in flight under load, longer as the heap grew; BENCHMARKS.md)."""
+    global _settled
+    if not _settled:
+        _settled = True
+        gc.collect()
+        gc.freeze()
