@@ -8,6 +8,7 @@ writes and retrains lands there, never in the repository."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ class RunningKefu:
     database_url: str  # the handoff service's database, e.g. to add agent accounts
     project_dir: Path  # the copy of the project the system runs and the trainer's page writes into
     models_dir: Path  # where a retrain puts its models (the test model is linked in)
+    rasa_urls: list[str]  # every Rasa server; rasa_url is the first
 
 
 def copy_project(destination: Path) -> Path:
@@ -48,16 +50,19 @@ def test_model() -> Path:
     return model
 
 
-@pytest.fixture(scope="session")
-def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningKefu]:
+@contextlib.contextmanager
+def running_kefu(test_model: Path, work: Path, rasa_servers: int = 1) -> Iterator[RunningKefu]:
+    """The system on a copy of the project in `work`, with one or more Rasa servers."""
     os.chdir(ROOT)
-    work = tmp_path_factory.mktemp("kefu")
     project = copy_project(work / "project")
     models = work / "models"
     models.mkdir()
     model = models / test_model.name
     model.symlink_to(test_model.absolute())
-    ports = Ports(handoff=free_port(), rasa=free_port(), action=free_port())
+    ports = Ports(
+        handoff=free_port(), rasa=free_port(), action=free_port(),
+        more_rasa=tuple(free_port() for _ in range(1, rasa_servers)),
+    )  # fmt: skip
     shared_env = {
         "KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'kefu.db'}",
         "KEFU_STORE_PATH": str(work / "store.db"),
@@ -81,7 +86,14 @@ def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             database_url=shared_env["KEFU_DATABASE_URL"],
             project_dir=project,
             models_dir=models,
+            rasa_urls=[f"http://127.0.0.1:{port}" for port in ports.all_rasa()],
         )
     finally:
         loop.run_until_complete(supervisor.stop())
         loop.close()
+
+
+@pytest.fixture(scope="session")
+def kefu_system(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningKefu]:
+    with running_kefu(test_model, tmp_path_factory.mktemp("kefu")) as system:
+        yield system
