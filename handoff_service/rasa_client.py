@@ -46,9 +46,8 @@ class RasaClient:
         """Tell the bot's tracker something it did not see (e.g. how the agent resolved the chat)."""
         event = {"event": "slot", "name": name, "value": value}
         try:
-            response = await self._http.post(
-                f"{self._bases[self.shard(sender)]}/conversations/{sender}/tracker/events", json=event, params={"include_events": "NONE"}
-            )
+            url = f"{self._bases[self.shard(sender)]}/conversations/{sender}/tracker/events"
+            response = await self._http.post(url, json=event, params={"include_events": "NONE"})
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"rasa tracker update failed: {exc!r}") from exc

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from handoff_service.cli import app as agents_app
 from kb_index.cli import app as kb_app
-from kefu.nlu_cli import nlu_app
+from kefu.nlu_cli import nlu_app, settings_or_exit
 from kefu.settings import DemoSettings
 from kefu.supervisor import Ports, StartFailed, Supervisor, kefu_specs, port_in_use, warm_up_actions
 from kefu.training import TrainingFailed, train
@@ -31,7 +31,7 @@ def fail(message: str) -> typer.Exit:
 @app.command("train")
 def train_command() -> None:
     """Train the Rasa model if its data or config changed since the last training."""
-    settings = DemoSettings()
+    settings = settings_or_exit()
     _train(settings)
 
 
@@ -54,7 +54,7 @@ def _train(settings: DemoSettings):  # noqa: ANN202 - returns a Path
 @app.command()
 def demo() -> None:
     """Build the index, train if needed, start everything on 127.0.0.1 and print the URLs."""
-    settings = DemoSettings()
+    settings = settings_or_exit()
     ports = Ports(
         handoff=settings.port,
         rasa=settings.rasa_port,

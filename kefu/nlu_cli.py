@@ -15,7 +15,7 @@ from kb_index.encoder import Encoder
 from kefu.nlu_eval import Evaluation, EvaluationFailed, cross_validate, evaluate
 from kefu.nlu_files import BotProject, NluFileError, add_example
 from kefu.nlu_validate import DEFAULT_MIN_EXAMPLES, Finding, count_by_severity, validate
-from kefu.settings import DemoSettings
+from kefu.settings import DemoSettings, SettingsError, demo_settings
 
 nlu_app = typer.Typer(
     help="The bot's language understanding: add and validate examples, evaluate pipelines.", no_args_is_help=True
@@ -37,7 +37,7 @@ def eval_command(
     Without --train/--test: stratified cross-validation on nlu_data. Test examples labelled
     `out_of_scope` count as right when the pipeline predicts out_of_scope or nlu_fallback.
     """
-    settings = DemoSettings()
+    settings = settings_or_exit()
     config = config or settings.bot_config
     if (train is None) != (test is None):
         console.print("[bold red]✗[/bold red] give both --train and --test, or neither (cross-validation)")
@@ -129,7 +129,7 @@ def validate_command(
     Exits with 1 when there is any error.
     """
     project = BotProject(root.resolve())
-    settings = DemoSettings()
+    settings = settings_or_exit()
     encoder = None
     findings: list[Finding] = []
     try:
@@ -179,3 +179,12 @@ def show_findings(findings: list[Finding], root: Path) -> None:
         console.print(f"[bold red]✗[/bold red] {counts['error']} error(s), {counts['warning']} warning(s)")
     else:
         console.print(f"[green]✓[/green] no errors ({counts['warning']} warning(s))")
+
+
+def settings_or_exit() -> DemoSettings:
+    """The `kefu` command's settings, or a one-line error naming the bad KEFU_* value."""
+    try:
+        return demo_settings()
+    except SettingsError as exc:
+        console.print(f"[bold red]✗[/bold red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc

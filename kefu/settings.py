@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,13 +13,27 @@ class DemoSettings(BaseSettings):
     port: int = 8000
     rasa_port: int = 5005
     # More than one: Rasa servers on rasa_port, rasa_port + 1, …, each keeping its own conversations
-    # (one Rasa server computes on one core; see README, "Scaling").
+    # (one Rasa server computes on one core; see README, "Scaling out").
     rasa_processes: int = Field(default=1, ge=1)
     action_port: int = 5055
     var_dir: Path = Path("var")
     rasa_venv: Path = Path(".venv-rasa")
     bot_config: Path = Path("bot/config.yml")
     start_timeout_seconds: float = 180.0
+
+
+class SettingsError(Exception):
+    """A KEFU_* value the `kefu` command cannot use, said in one line."""
+
+
+def demo_settings() -> DemoSettings:
+    """DemoSettings, or a SettingsError naming the variable (never pydantic's traceback)."""
+    try:
+        return DemoSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "KEFU_" + str(first["loc"][0]).upper() if first["loc"] else "a KEFU_ setting"
+        raise SettingsError(f"{name}={first.get('input')!s}: {first['msg']}") from exc
 
 
 def openblas_core(cpu_flags: set[str]) -> str | None:
