@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # `test_model` and `kefu_system` (the real running system), shared by tests/integration and tests/browser
 pytest_plugins = ["tests.system"]
+
+
+def run_in_rasa_env(probe: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Any:  # noqa: ANN401 - JSON
+    """Run `probe` (Python source) with the Rasa environment's Python in the project root and
+    return the last line it printed, parsed as JSON (importing Rasa takes seconds: one run per module)."""
+    run = subprocess.run(
+        [str(ROOT / ".venv-rasa/bin/python"), "-c", probe, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 class ServerThread:

@@ -4,14 +4,12 @@ every next-action prediction comes out exactly as Rasa's own dask runner gives i
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_in_rasa_env
 
 pytestmark = pytest.mark.slow
 
@@ -55,13 +53,8 @@ TEXTS = ["亲，什么时候发货呀", "my order O20261111002 hasn't arrived", 
 
 @pytest.fixture(scope="module")
 def result(test_model: Path) -> dict[str, Any]:
-    run = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", PROBE, str(test_model), json.dumps(TEXTS)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "KEFU_ACTION_SERVER_URL": "http://127.0.0.1:1/webhook"},
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    env = {"KEFU_ACTION_SERVER_URL": "http://127.0.0.1:1/webhook"}
+    return run_in_rasa_env(PROBE, str(test_model), json.dumps(TEXTS), env=env, timeout=600)
 
 
 def test_parses_and_predictions_are_rasas_own(result: dict[str, Any]) -> None:

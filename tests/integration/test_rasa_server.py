@@ -5,12 +5,11 @@ endpoint open across calls, and freezes what the loaded model allocated."""
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_in_rasa_env
 
 pytestmark = pytest.mark.slow
 
@@ -83,12 +82,7 @@ RESPONSES = [
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
     """One run of the probe in the Rasa environment (importing Rasa takes seconds)."""
-    run = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", PROBE, json.dumps(RESPONSES)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_in_rasa_env(PROBE, json.dumps(RESPONSES))
 
 
 def test_the_compiled_validator_decides_like_rasas_own(result: dict[str, Any]) -> None:

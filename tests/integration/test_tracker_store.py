@@ -4,14 +4,11 @@ session, turn after turn, in Rasa's own environment."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_in_rasa_env
 
 pytestmark = pytest.mark.slow
 
@@ -77,13 +74,7 @@ print(json.dumps({"type": type(kept).__module__ + "." + type(kept).__name__,
 
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
-    run = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", PROBE],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "KEFU_ACTION_SERVER_URL": "http://127.0.0.1:1/webhook"},
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_in_rasa_env(PROBE, env={"KEFU_ACTION_SERVER_URL": "http://127.0.0.1:1/webhook"})
 
 
 def test_the_endpoints_file_names_the_kept_store(result: dict[str, Any]) -> None:
