@@ -53,13 +53,13 @@ def create_app(
         engine = make_engine(settings.database_url)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
-        plain_http = all(url.strip().startswith("http://") for url in settings.rasa_url.split(","))
+        plain_http = all(url.startswith("http://") for url in settings.rasa_urls)
         transport = rasa_transport or (RasaTransport() if plain_http else None)
         http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=transport)
         hub = make_hub(settings.redis_url)
         await hub.start()
         metrics = Metrics()
-        rasa = RasaClient(settings.rasa_url, http)
+        rasa = RasaClient(settings.rasa_urls, http)
         review = ReviewService(sessions, settings.review_confidence_below)
         conversations = ConversationService(
             sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review

@@ -12,15 +12,15 @@ from handoff_service.errors import RasaUnavailable
 
 
 class RasaClient:
-    """One or more Rasa servers (`base_urls` comma-separated), each keeping its own conversations.
+    """One or more Rasa servers (`Settings.rasa_urls`), each keeping its own conversations.
 
     Why several: one Rasa 3.6 server computes on one thread, so a busy store outgrows it on a
     machine with cores to spare. A conversation always goes to the same server (a stable hash of
     its id, the same in every handoff replica), so each server's in-memory tracker and lock store
     stay right without Redis."""
 
-    def __init__(self, base_urls: str, http: httpx.AsyncClient) -> None:
-        self._bases = [url.strip().rstrip("/") for url in base_urls.split(",") if url.strip()]
+    def __init__(self, base_urls: list[str], http: httpx.AsyncClient) -> None:
+        self._bases = list(base_urls)
         if not self._bases:
             raise ValueError("no Rasa server URL given (KEFU_RASA_URL)")
         self._http = http

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     demo_trainer_username: str | None = "trainer"
     demo_trainer_name: str = "训练师 Tina"
 
+    @property
+    def rasa_urls(self) -> list[str]:
+        """The Rasa servers of `rasa_url`, in order."""
+        return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
+
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.handoff_secret.get_secret_value() == DEV_SECRET:

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request, Response
 from handoff_service.errors import RasaUnavailable
 from handoff_service.rasa_client import RasaClient
 from handoff_service.rasa_transport import RasaTransport
+from handoff_service.settings import Settings
 from kefu.supervisor import Ports, free_port, kefu_specs
 
 
@@ -50,7 +51,7 @@ class FakeRasa:
 
 
 @pytest.fixture
-def servers(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[FakeRasa]]]:
+def servers(request: pytest.FixtureRequest) -> Iterator[tuple[list[str], list[FakeRasa]]]:
     """Two fake Rasa servers on real ports; `refuse` (indirect) makes the second refuse models."""
     fakes = [FakeRasa(), FakeRasa(refuse_models=getattr(request, "param", False))]
     running, urls = [], []
@@ -63,14 +64,14 @@ def servers(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[FakeRasa
             time.sleep(0.02)
         running.append((server, thread))
         urls.append(f"http://127.0.0.1:{port}")
-    yield ",".join(urls), fakes
+    yield urls, fakes
     for server, thread in running:
         server.should_exit = True
         thread.join(timeout=10)
 
 
 async def test_each_conversation_stays_on_one_server_and_conversations_use_all(
-    servers: tuple[str, list[FakeRasa]],
+    servers: tuple[list[str], list[FakeRasa]],
 ) -> None:
     urls, fakes = servers
     conversations = [f"c{n:04d}" for n in range(40)]
@@ -91,14 +92,15 @@ async def test_each_conversation_stays_on_one_server_and_conversations_use_all(
 
 
 async def test_every_replica_routes_a_conversation_to_the_same_server() -> None:
-    urls = "http://127.0.0.1:5005, http://127.0.0.1:5006,http://127.0.0.1:5007/"
+    urls = Settings(rasa_url="http://127.0.0.1:5005, http://127.0.0.1:5006,http://127.0.0.1:5007/").rasa_urls
+    assert urls == ["http://127.0.0.1:5005", "http://127.0.0.1:5006", "http://127.0.0.1:5007"]
     async with httpx.AsyncClient() as one, httpx.AsyncClient() as other:
         first, second = RasaClient(urls, one), RasaClient(urls, other)
         assert [first.shard(f"c{n}") for n in range(100)] == [second.shard(f"c{n}") for n in range(100)]
         assert {first.shard(f"c{n}") for n in range(100)} == {0, 1, 2}
 
 
-async def test_a_new_model_reaches_every_server(servers: tuple[str, list[FakeRasa]]) -> None:
+async def test_a_new_model_reaches_every_server(servers: tuple[list[str], list[FakeRasa]]) -> None:
     urls, fakes = servers
     async with httpx.AsyncClient(timeout=10) as http:
         await RasaClient(urls, http).load_model("/models/new.tar.gz")
@@ -106,9 +108,9 @@ async def test_a_new_model_reaches_every_server(servers: tuple[str, list[FakeRas
 
 
 @pytest.mark.parametrize("servers", [True], indirect=True)
-async def test_a_server_that_refuses_the_model_is_named(servers: tuple[str, list[FakeRasa]]) -> None:
+async def test_a_server_that_refuses_the_model_is_named(servers: tuple[list[str], list[FakeRasa]]) -> None:
     urls, fakes = servers
-    refusing = urls.split(",")[1]
+    refusing = urls[1]
     async with httpx.AsyncClient(timeout=10) as http:
         with pytest.raises(RasaUnavailable, match=f"rasa at {refusing} refused /models/new.tar.gz \\(400\\)"):
             await RasaClient(urls, http).load_model("/models/new.tar.gz")
@@ -118,7 +120,7 @@ async def test_a_server_that_refuses_the_model_is_named(servers: tuple[str, list
 async def test_no_rasa_url_is_a_clear_error() -> None:
     async with httpx.AsyncClient() as http:
         with pytest.raises(ValueError, match="KEFU_RASA_URL"):
-            RasaClient(" , ", http)
+            RasaClient(Settings(rasa_url=" , ").rasa_urls, http)
 
 
 def test_the_demo_starts_one_rasa_server_per_port_and_tells_the_handoff_service_all_of_them() -> None:

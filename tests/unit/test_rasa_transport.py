@@ -50,7 +50,7 @@ def rasa() -> Iterator[tuple[str, list[int]]]:
 
 async def send_all(url: str, texts: list[str], timeout: float = 10.0, pause: float = 0.0) -> list[str]:
     async with httpx.AsyncClient(timeout=timeout, transport=RasaTransport()) as http:
-        client, answers = RasaClient(url, http), []
+        client, answers = RasaClient([url], http), []
         for text in texts:
             try:
                 replies = await client.send("shopper-1", text, {"lang": "zh"})
@@ -72,7 +72,7 @@ def test_concurrent_turns_each_get_their_own_reply(rasa: tuple[str, list[int]]) 
 
     async def together() -> list[list[str]]:
         async with httpx.AsyncClient(timeout=10, transport=RasaTransport()) as http:
-            client = RasaClient(url, http)
+            client = RasaClient([url], http)
             replies = await asyncio.gather(*(client.send(f"s{n}", f"问{n}", {}) for n in range(6)))
         return [[r["text"].split(" ")[0] for r in reply] for reply in replies]
 
@@ -107,7 +107,7 @@ def test_an_answer_that_ends_when_rasa_closes_arrives_whole_and_the_connection_i
         server = await asyncio.start_server(answer, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         async with server, httpx.AsyncClient(timeout=5, transport=RasaTransport()) as http:
-            client = RasaClient(f"http://127.0.0.1:{port}", http)
+            client = RasaClient([f"http://127.0.0.1:{port}"], http)
             return [(await client.send("s", text, {}))[0]["text"] for text in ("一", "二")]
 
     assert asyncio.run(run()) == ["答：关闭", "答：关闭"]
