@@ -28,9 +28,9 @@ from pathlib import Path
 
 import yaml
 
-from kefu.nlu_eval import evaluate
+from bot_training.nlu_eval import evaluate
 from kefu.settings import DemoSettings
-from kefu.training import train
+from bot_training.training import train
 
 BITEXT = Path("../shared/data/bitext/Bitext_Sample_Customer_Support_Training_Dataset.csv")
 OUT = Path("var/bench")

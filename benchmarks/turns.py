@@ -33,7 +33,7 @@ import yaml
 
 from kefu.settings import DemoSettings
 from kefu.supervisor import Ports, Supervisor, free_port, kefu_specs, warm_up_actions
-from kefu.training import train
+from bot_training.training import train
 
 HELD_OUT = [Path("tests/data/nlu/zh_test.yml"), Path("tests/data/nlu/en_test.yml")]
 KB_INTENTS = {

@@ -14,25 +14,28 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from handoff_service.agents import AgentDirectory
-from handoff_service.conversations import ConversationService
-from handoff_service.customers import CustomerDirectory
-from handoff_service.db import make_engine, make_sessionmaker, migrate
-from handoff_service.desk import DeskService
-from handoff_service.errors import KefuError
-from handoff_service.hub import make_hub
-from handoff_service.inbox import TrainerInbox
-from handoff_service.metrics import Metrics
-from handoff_service.rasa_client import RasaClient
-from handoff_service.rasa_transport import RasaTransport
-from handoff_service.remedies import Remedies
-from handoff_service.review import ReviewService
-from handoff_service.retraining import RetrainService
-from handoff_service.routers import agent, console, escalations, pages, retrain, shopper, trainer
-from handoff_service.routers.pages import STATIC
+from handoff_service import pages
+from handoff_service.chat import escalation_routes
+from handoff_service.chat import routes as shopper_routes
+from handoff_service.chat.conversations import ConversationService
+from handoff_service.core.agents import AgentDirectory
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
+from handoff_service.core.errors import KefuError
+from handoff_service.core.hub import make_hub
+from handoff_service.core.metrics import Metrics
+from handoff_service.core.rasa_client import RasaClient
+from handoff_service.desk import agent_routes, console_routes
+from handoff_service.desk.customers import CustomerDirectory
+from handoff_service.desk.remedies import Remedies
+from handoff_service.desk.service import DeskService
+from handoff_service.desk.suggestions import Suggester
+from handoff_service.desk.sweeper import Sweeper
+from handoff_service.pages import STATIC
 from handoff_service.settings import Settings
-from handoff_service.suggestions import Suggester
-from handoff_service.sweeper import Sweeper
+from handoff_service.training import inbox_routes, retrain_routes
+from handoff_service.training.inbox import TrainerInbox
+from handoff_service.training.retraining import RetrainService
+from handoff_service.training.review import ReviewService
 from kb_index.settings import KbSettings
 from store import open_store
 
@@ -53,9 +56,7 @@ def create_app(
         engine = make_engine(settings.database_url)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
-        plain_http = all(url.startswith("http://") for url in settings.rasa_urls)
-        transport = rasa_transport or (RasaTransport() if plain_http else None)
-        http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=transport)
+        http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
         hub = make_hub(settings.redis_url)
         await hub.start()
         metrics = Metrics()
@@ -125,13 +126,13 @@ def create_app(
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else first.get("msg", "invalid request")
         return JSONResponse({"error": "invalid", "message": message}, status_code=422)
 
-    app.include_router(shopper.router)
-    app.include_router(agent.router)
-    app.include_router(agent.socket_router)
-    app.include_router(console.router)
-    app.include_router(escalations.router)
-    app.include_router(trainer.router)
-    app.include_router(retrain.router)
+    app.include_router(shopper_routes.router)
+    app.include_router(escalation_routes.router)
+    app.include_router(agent_routes.router)
+    app.include_router(agent_routes.socket_router)
+    app.include_router(console_routes.router)
+    app.include_router(inbox_routes.router)
+    app.include_router(retrain_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -9,12 +9,19 @@ import time
 import typer
 from rich.console import Console
 
-from handoff_service.cli import app as agents_app
+from bot_training.training import TrainingFailed, train
 from kb_index.cli import app as kb_app
+from kefu.agents_cli import app as agents_app
 from kefu.nlu_cli import nlu_app, settings_or_exit
 from kefu.settings import DemoSettings
-from kefu.supervisor import Ports, StartFailed, Supervisor, kefu_specs, port_in_use, warm_up_actions
-from kefu.training import TrainingFailed, train
+from kefu.supervisor import (
+    Ports,
+    StartFailed,
+    Supervisor,
+    kefu_specs,
+    port_in_use,
+    warm_up_actions,
+)
 
 app = typer.Typer(help="kefu 客服: customer service for online stores.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")

@@ -11,10 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot_training.nlu_eval import Evaluation, EvaluationFailed, cross_validate, evaluate
+from bot_training.nlu_files import BotProject, NluFileError, add_example
+from bot_training.nlu_validate import (
+    DEFAULT_MIN_EXAMPLES,
+    Finding,
+    count_by_severity,
+    validate,
+)
 from kb_index.encoder import Encoder
-from kefu.nlu_eval import Evaluation, EvaluationFailed, cross_validate, evaluate
-from kefu.nlu_files import BotProject, NluFileError, add_example
-from kefu.nlu_validate import DEFAULT_MIN_EXAMPLES, Finding, count_by_severity, validate
 from kefu.settings import DemoSettings, SettingsError, demo_settings
 
 nlu_app = typer.Typer(
@@ -154,7 +159,9 @@ def validate_command(
 
 
 def _encoder() -> tuple[Encoder | None, list[Finding]]:
-    from kb_index.encoder import load_encoder  # torch: imported only when the check runs
+    from kb_index.encoder import (
+        load_encoder,  # torch: imported only when the check runs
+    )
     from kb_index.errors import EncoderUnavailable
     from kb_index.settings import KbSettings
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from kefu.settings import child_environment
+from bot_training.settings import child_environment
 
 
 class StartFailed(Exception):

@@ -107,8 +107,8 @@ def login(http: httpx.Client, base: str, username: str = "agent", password: str 
 
 def add_agent(database_url: str, username: str, **fields: Any) -> None:
     """Create an account the way `kefu agents add` does, in the service's database."""
-    from handoff_service.agents import AgentDirectory
-    from handoff_service.db import make_engine, make_sessionmaker, migrate
+    from handoff_service.core.agents import AgentDirectory
+    from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 
     async def main() -> None:
         engine = make_engine(database_url)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kefu.supervisor import Ports, Supervisor, free_port, kefu_specs, warm_up_actions
-from kefu.training import train
+from bot_training.training import train
 from tests.conftest import ROOT
 
 

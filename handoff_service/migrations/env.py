@@ -8,8 +8,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from handoff_service.db import make_engine
-from handoff_service.models import Base
+from handoff_service.core.db import make_engine
+from handoff_service.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu.nlu_eval import EvaluationFailed, score_model
+from bot_training.nlu_eval import EvaluationFailed, score_model
 from tests.conftest import ROOT
 from tests.unit.fake_rasa_env import write_nlu
 

@@ -1,7 +1,7 @@
 """A stand-in for the Rasa environment (`.venv-rasa`) at its process seam: `bin/rasa train` and
 `bin/python rasa_nlu_predict.py --model …` as executables, with a "model" that is a JSON file
 mapping every training example to its intent (anything else falls back). Enough to run
-kefu.retrain end to end in a unit test, in seconds instead of minutes."""
+bot_training.retrain end to end in a unit test, in seconds instead of minutes."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu.settings import child_environment, cpu_flags, openblas_core
+from bot_training.settings import child_environment, cpu_flags, openblas_core
 from tests.conftest import ROOT
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from handoff_service.agents import AgentDirectory
+from handoff_service.core.agents import AgentDirectory
 from handoff_service.app import create_app
-from handoff_service.db import make_engine, make_sessionmaker, migrate
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.settings import Settings
 from tests.conftest import ServerThread
 from tests.handoff_helpers import SECRET, FakeRasa, add_agent

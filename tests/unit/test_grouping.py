@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handoff_service.grouping import group_texts, normalise_text
+from handoff_service.training.grouping import group_texts, normalise_text
 from handoff_service.settings import Settings
 
 

@@ -8,7 +8,7 @@ import uuid
 
 import redis.asyncio as redis
 
-from handoff_service.hub import EventHub, RedisHub, conversation_channel, notify
+from handoff_service.core.hub import EventHub, RedisHub, conversation_channel, notify
 from tests.handoff_helpers import REDIS_URL
 
 

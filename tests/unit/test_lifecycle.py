@@ -1,6 +1,6 @@
 import pytest
 
-from handoff_service.lifecycle import ALLOWED, IllegalTransition, State, bot_owns, transition
+from handoff_service.core.states import ALLOWED, IllegalTransition, State, bot_owns, transition
 
 
 def test_the_documented_path_bot_queued_agent_bot_is_allowed():

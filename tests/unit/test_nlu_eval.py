@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kefu.cli import app
-from kefu.nlu_metrics import Prediction, score
+from bot_training.nlu_metrics import Prediction, score
 from tests.conftest import ROOT
 
 
@@ -117,7 +117,7 @@ def test_eval_trains_in_the_rasa_environment_and_prints_the_json_contract(tmp_pa
 
 def test_the_human_report_shows_headline_worst_intents_first_and_confusions(capsys: pytest.CaptureFixture[str]) -> None:
     from kefu.nlu_cli import show
-    from kefu.nlu_eval import Evaluation
+    from bot_training.nlu_eval import Evaluation
 
     predictions = [
         Prediction("hi", "greet", "greet"),

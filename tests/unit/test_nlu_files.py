@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from kefu.cli import app
-from kefu.nlu_files import (
+from bot_training.nlu_files import (
     BotProject,
     DuplicateExample,
     InvalidIntentName,

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kefu.cli import app
-from kefu.nlu_files import BotProject
-from kefu.nlu_validate import Finding, validate
+from bot_training.nlu_files import BotProject
+from bot_training.nlu_validate import Finding, validate
 from tests.conftest import ROOT
 from tests.unit.fakes import FakeEncoder
 

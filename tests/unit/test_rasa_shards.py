@@ -15,9 +15,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
-from handoff_service.errors import RasaUnavailable
-from handoff_service.rasa_client import RasaClient
-from handoff_service.rasa_transport import RasaTransport
+from handoff_service.core.errors import RasaUnavailable
+from handoff_service.core.rasa_client import RasaClient
 from handoff_service.settings import Settings
 from kefu.supervisor import Ports, free_port, kefu_specs
 
@@ -75,7 +74,7 @@ async def test_each_conversation_stays_on_one_server_and_conversations_use_all(
 ) -> None:
     urls, fakes = servers
     conversations = [f"c{n:04d}" for n in range(40)]
-    async with httpx.AsyncClient(timeout=10, transport=RasaTransport()) as http:
+    async with httpx.AsyncClient(timeout=10) as http:
         client = RasaClient(urls, http)
         for turn in range(3):
             for sender in conversations:

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from handoff_service.app import create_app
-from handoff_service.db import make_engine, make_sessionmaker, migrate
-from handoff_service.models import RetrainRun
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
+from handoff_service.core.models import RetrainRun
 from handoff_service.settings import Settings
 from kb_index.settings import KbSettings
 from tests.conftest import ServerThread

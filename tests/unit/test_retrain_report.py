@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kefu.nlu_metrics import Prediction
-from kefu.retrain_report import compare
+from bot_training.nlu_metrics import Prediction
+from bot_training.retrain_report import compare
 
 
 def held_out(wrong: dict[str, str] | None = None) -> list[Prediction]:

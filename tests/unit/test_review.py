@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from handoff_service.app import create_app
-from handoff_service.review import reasons_for
+from handoff_service.training.review import reasons_for
 from handoff_service.settings import Settings
 from tests.conftest import ROOT, ServerThread, wait_until
 from tests.handoff_helpers import SECRET, FakeRasa, add_agent, database, events, login, open_chat

@@ -1,4 +1,4 @@
-"""The SQLite engine (one thread crossing per statement) keeps SQLAlchemy's transactions: what a
+"""The SQLite engine (plain aiosqlite under SQLAlchemy) keeps SQLAlchemy's transactions: what a
 session commits is kept, what it rolls back or fails on is not, and reads see committed rows."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from handoff_service.db import make_engine, make_sessionmaker, migrate
-from handoff_service.models import Conversation, Event
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
+from handoff_service.core.models import Conversation, Event
 
 
 def conversation(cid: str) -> Conversation:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu.training import model_path
+from bot_training.training import model_path
 from tests.conftest import ROOT
 
 CONFIG = Path("bot/config.yml")

@@ -1,0 +1,212 @@
+"""The shopper's API: open a chat, send messages, receive events (WebSocket or long-poll),
+leave, leave a contact for a callback, rate the chat."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field, ValidationError
+
+from handoff_service.chat.conversations import ConversationService, TurnReview
+from handoff_service.chat.deps import (
+    get_conversations,
+    get_review,
+    open_conversation,
+    shopper_conversation,
+)
+from handoff_service.core.deps import get_hub, get_settings
+from handoff_service.core.errors import KefuError
+from handoff_service.core.events import event_public
+from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation_channel
+from handoff_service.core.models import Conversation
+from handoff_service.settings import Settings
+
+router = APIRouter(tags=["shopper"])
+
+
+class SessionCreate(BaseModel):
+    customer_id: str | None = Field(default=None, max_length=64)
+    lang: Literal["zh", "en"] = "zh"
+
+
+class SessionPublic(BaseModel):
+    conversation_id: str
+    token: str
+    state: str
+
+
+class MessageCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+    client_id: str | None = Field(default=None, max_length=64)
+
+
+class TypingBody(BaseModel):
+    typing: bool
+
+
+class ContactBody(BaseModel):
+    contact: str = Field(min_length=3, max_length=128)
+
+
+class CsatBody(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=1000)
+
+
+class FeedbackBody(BaseModel):
+    helpful: bool
+
+
+async def conversation_service(request: Request) -> ConversationService:
+    """`deps.get_conversations` as a coroutine: FastAPI runs a plain function dependency in its
+    thread pool, a thread crossing on every request (≈ 0.1–0.2 ms of CPU here)."""
+    return get_conversations(request)
+
+
+Conversations = Annotated[ConversationService, Depends(conversation_service)]
+Shopper = Annotated[Conversation, Depends(shopper_conversation)]
+
+
+@router.post("/api/sessions", status_code=201)
+async def create_session(body: SessionCreate, service: Conversations) -> SessionPublic:
+    conv, token = await service.create(body.customer_id, body.lang)
+    return SessionPublic(conversation_id=conv.id, token=token, state=conv.state)
+
+
+@router.post("/api/sessions/{conversation_id}/messages", status_code=202)
+async def send_message(body: MessageCreate, service: Conversations, conv: Shopper) -> dict[str, Any]:
+    event = await service.add_shopper_message(conv.id, body.text, body.client_id)
+    return {"event": event_public(event)}
+
+
+@router.get("/api/sessions/{conversation_id}/events")
+async def poll_events(
+    service: Conversations,
+    hub: Annotated[EventHub, Depends(get_hub)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    conv: Shopper,
+    after: Annotated[int, Query(ge=0)] = 0,
+    wait: bool = True,
+) -> dict[str, Any]:
+    """Events after `after`; with `wait`, hold the request until there are some (long-poll)."""
+    async with hub.subscribe(conversation_channel(conv.id)) as sub:
+        events = await service.events_after(conv.id, after)
+        if not events and wait:
+            try:
+                await asyncio.wait_for(sub.woken.wait(), timeout=settings.long_poll_seconds)
+            except TimeoutError:
+                pass
+            events = await service.events_after(conv.id, after)
+    current = await service.get(conv.id)
+    return {
+        "state": current.state,
+        "queue": await service.queue_status(conv.id),
+        "events": [event_public(e) for e in events],
+    }
+
+
+@router.post("/api/sessions/{conversation_id}/typing", status_code=204)
+async def typing(body: TypingBody, service: Conversations, conv: Shopper) -> None:
+    service.shopper_typing(conv.id, body.typing)
+
+
+@router.post("/api/sessions/{conversation_id}/leave", status_code=204)
+async def leave(service: Conversations, conv: Shopper) -> None:
+    await service.leave(conv.id)
+
+
+@router.post("/api/sessions/{conversation_id}/callback", status_code=201)
+async def leave_contact(body: ContactBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
+    return {"event": event_public(await service.leave_contact(conv.id, body.contact))}
+
+
+@router.post("/api/sessions/{conversation_id}/csat", status_code=201)
+async def rate(body: CsatBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
+    await service.answer_csat(conv.id, body.score, body.comment)
+    return {"score": body.score}
+
+
+@router.post("/api/sessions/{conversation_id}/events/{seq}/feedback")
+async def feedback(
+    seq: int, body: FeedbackBody, review: Annotated[TurnReview, Depends(get_review)], conv: Shopper
+) -> dict[str, Any]:
+    """👍/👎 under a bot answer; 👎 sends the shopper's question to the trainers' review inbox."""
+    item = await review.feedback(conv.id, seq, body.helpful)
+    return {"seq": seq, "helpful": body.helpful, "review_item_id": item.id if item else None}
+
+
+@router.websocket("/ws/sessions/{conversation_id}")
+async def shopper_socket(websocket: WebSocket, conversation_id: str, token: str = "", after: int = 0) -> None:
+    """Pushes every event after `after`, the live queue position, and typing of whoever owns the
+    chat; accepts `{"type": "message", "text", "client_id"}` and `{"type": "typing", "typing"}` frames."""
+    service: ConversationService = websocket.app.state.conversations
+    hub: EventHub = websocket.app.state.hub
+    try:
+        conv = await open_conversation(service, conversation_id, token)
+    except KefuError as exc:
+        await websocket.close(code=4403, reason=exc.message)
+        return
+    await websocket.accept()
+    async with hub.subscribe(conversation_channel(conv.id), QUEUE) as sub:
+        sender = asyncio.create_task(_push_events(websocket, service, conv, after, sub))
+        try:
+            while True:
+                await _handle_frame(websocket, service, conv.id, await websocket.receive_text())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+
+
+async def _push_events(
+    websocket: WebSocket, service: ConversationService, conv: Conversation, after: int, sub: Subscription
+) -> None:
+    cursor, state, last_queue = after, conv.state, None
+    try:
+        while True:
+            sub.woken.clear()
+            for signal in sub.take_signals():
+                await websocket.send_json(signal)
+            if sub.stale:
+                sub.stale = False
+                for event in await service.events_after(conv.id, cursor):
+                    await websocket.send_json({"type": "event", "event": event_public(event)})
+                    cursor = event.id
+                    state = event.payload.get("state", state) if event.kind == "state" else state
+                # Only a waiting shopper's position can change; others skip the queries.
+                queue = await service.queue_status(conv.id) if state == "queued" else None
+                if queue != last_queue:
+                    await websocket.send_json({"type": "queue", "queue": queue})
+                    last_queue = queue
+            try:
+                await asyncio.wait_for(sub.woken.wait(), timeout=20)
+            except TimeoutError:
+                await websocket.send_json({"type": "ping"})
+    except WebSocketDisconnect:
+        return  # the shopper left; the receiving side ends the socket
+
+
+async def _handle_frame(websocket: WebSocket, service: ConversationService, conversation_id: str, raw: str) -> None:
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        frame = None
+    if isinstance(frame, dict) and frame.get("type") == "typing":
+        service.shopper_typing(conversation_id, bool(frame.get("typing")))
+        return
+    if not isinstance(frame, dict) or frame.get("type") != "message":
+        await websocket.send_json({"type": "error", "error": "bad_frame", "message": "expected a message frame"})
+        return
+    try:
+        body = MessageCreate.model_validate(frame)
+        event = await service.add_shopper_message(conversation_id, body.text, body.client_id)
+    except ValidationError as exc:
+        await websocket.send_json({"type": "error", "error": "invalid", "message": str(exc.errors()[0]["msg"])})
+        return
+    except KefuError as exc:
+        await websocket.send_json({"type": "error", "error": exc.code, "message": exc.message})
+        return
+    await websocket.send_json({"type": "ack", "client_id": body.client_id, "seq": event.id})

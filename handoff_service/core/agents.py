@@ -1,0 +1,123 @@
+"""Agent accounts and login sessions."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handoff_service.core.auth import (
+    hash_password,
+    is_expired,
+    new_token,
+    session_expiry,
+    token_digest,
+    verify_password,
+)
+from handoff_service.core.errors import Conflict, NotFound, Unauthorized
+from handoff_service.core.models import Agent, AgentSession
+
+ROLES = ("agent", "supervisor", "trainer", "admin")
+
+
+class AgentDirectory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], session_hours: int) -> None:
+        self._sessions = sessions
+        self._session_hours = session_hours
+
+    async def add(
+        self,
+        username: str,
+        password: str,
+        display_name: str,
+        role: str = "agent",
+        max_concurrent: int = 3,
+        languages: list[str] | None = None,
+        skills: list[str] | None = None,
+        team: str | None = None,
+    ) -> Agent:
+        if role not in ROLES:
+            raise Conflict(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        if len(password) < 8:
+            raise Conflict("password must be at least 8 characters")
+        async with self._sessions() as session:
+            if await session.scalar(select(Agent).where(Agent.username == username)):
+                raise Conflict(f"agent {username!r} already exists")
+            if max_concurrent < 1:
+                raise Conflict("an agent needs room for at least one chat")
+            agent = Agent(
+                username=username,
+                display_name=display_name,
+                password_hash=hash_password(password),
+                role=role,
+                max_concurrent=max_concurrent,
+                languages=languages or ["zh", "en"],
+                skills=skills or [],
+                team=team,
+            )
+            session.add(agent)
+            await session.commit()
+            return agent
+
+    async def list(self) -> list[Agent]:
+        async with self._sessions() as session:
+            return list((await session.scalars(select(Agent).order_by(Agent.id))).all())
+
+    async def disable(self, username: str) -> None:
+        """A disabled account cannot log in, and its open sessions stop working."""
+        async with self._sessions() as session:
+            agent = await session.scalar(select(Agent).where(Agent.username == username))
+            if agent is None:
+                raise NotFound(f"no agent {username!r}")
+            agent.active = False
+            agent.status = "offline"
+            await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
+            await session.commit()
+
+    async def ensure_demo_agent(
+        self, username: str, password: str, display_name: str, role: str = "supervisor", beside: str | None = None
+    ) -> None:
+        """A fresh install gets one account to log in with; an install that has accounts is left alone.
+
+        With `beside`, the account is added only next to that demo account, and only while it still
+        opens with `password`: a demo started before this account existed gets it too, a real
+        install (demo password changed or account gone) does not."""
+        async with self._sessions() as session:
+            if await session.scalar(select(Agent.id).where(Agent.username == username)) is not None:
+                return
+            if beside is not None:
+                demo = await session.scalar(select(Agent).where(Agent.username == beside))
+                if demo is None or not demo.active or not verify_password(password, demo.password_hash):
+                    return
+            elif await session.scalar(select(Agent.id).limit(1)) is not None:
+                return
+        try:
+            await self.add(username, password, display_name, role=role)
+        except (Conflict, IntegrityError):
+            pass  # another replica starting at the same time created it
+
+    async def login(self, username: str, password: str) -> tuple[Agent, str]:
+        async with self._sessions() as session:
+            agent = await session.scalar(select(Agent).where(Agent.username == username))
+            if agent is None or not agent.active or not verify_password(password, agent.password_hash):
+                raise Unauthorized("wrong username or password")
+            token = new_token()
+            session.add(
+                AgentSession(
+                    token_hash=token_digest(token), agent_id=agent.id, expires_at=session_expiry(self._session_hours)
+                )
+            )
+            await session.commit()
+            return agent, token
+
+    async def authenticate(self, token: str | None) -> Agent:
+        if not token:
+            raise Unauthorized("log in first")
+        async with self._sessions() as session:
+            login = await session.get(AgentSession, token_digest(token))
+            if login is None or is_expired(login.expires_at):
+                raise Unauthorized("session expired; log in again")
+            agent = await session.get(Agent, login.agent_id)
+            if agent is None or not agent.active:
+                raise Unauthorized("account disabled")
+            return agent

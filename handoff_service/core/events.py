@@ -1,0 +1,128 @@
+"""A chat's events: the one way to append one (`append` on a connection, `record` in a session:
+the same prebuilt statement), how every room shows and finds them, and the one check of a
+message's text.
+
+The insert reads who owns the chat in its RETURNING clause, so the shopper's turn learns it without
+a SELECT of its own (SQLite ≥ 3.35 and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Insert, bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff_service.core.errors import BadRequest
+from handoff_service.core.models import Conversation, Event, iso_utc, utcnow
+
+MAX_TEXT = 2000
+
+
+class StoredEvent(NamedTuple):
+    """An event as a turn stores and reads it: `Event`'s fields without the ORM's bookkeeping
+    (building an `Event` cost ≈ 20 µs here, four of them a turn)."""
+
+    id: int
+    conversation_id: str
+    kind: str
+    sender: str
+    text: str
+    payload: dict[str, Any]
+    client_id: str | None
+    created_at: dt.datetime
+
+
+class Chat(NamedTuple):
+    """What the turn needs to know of its conversation."""
+
+    state: str
+    lang: str
+    customer_id: str | None
+
+
+@cache
+def _insert_event() -> Insert:
+    events, conversations = Event.__table__, Conversation.__table__
+
+    def of_chat(column: Any) -> Any:  # noqa: ANN401 - a column and its scalar subquery
+        return select(column).where(conversations.c.id == bindparam("chat")).scalar_subquery().label(column.name)
+
+    return insert(events).returning(
+        events.c.id, of_chat(conversations.c.state), of_chat(conversations.c.lang), of_chat(conversations.c.customer_id)
+    )
+
+
+def _row(conversation_id: str, kind: str, sender: str, text: str, payload: dict[str, Any] | None, client_id: str | None) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "kind": kind,
+        "sender": sender,
+        "text": text,
+        "payload": payload or {},
+        "client_id": client_id,
+        "created_at": utcnow(),
+    }
+
+
+def append(
+    connection: Connection,
+    conversation_id: str,
+    kind: str,
+    sender: str,
+    text: str = "",
+    payload: dict[str, Any] | None = None,
+    client_id: str | None = None,
+) -> tuple[StoredEvent, Chat | None]:
+    """Insert one event now, and read the chat as it stands after the insert (None if there is no
+    such chat). A duplicate client id raises IntegrityError here, not at commit."""
+    values = _row(conversation_id, kind, sender, text, payload, client_id)
+    row = connection.execute(_insert_event(), {**values, "chat": conversation_id}).one()
+    chat = None if row.state is None else Chat(row.state, row.lang, row.customer_id)
+    return StoredEvent(id=row.id, **values), chat
+
+
+async def record(
+    session: AsyncSession,
+    conversation_id: str,
+    kind: str,
+    sender: str,
+    text: str = "",
+    payload: dict[str, Any] | None = None,
+    client_id: str | None = None,
+) -> StoredEvent:
+    """`append` inside a session's transaction (the desk's and the lifecycle's writes)."""
+    values = _row(conversation_id, kind, sender, text, payload, client_id)
+    row = (await session.execute(_insert_event(), {**values, "chat": conversation_id})).one()
+    return StoredEvent(id=row.id, **values)
+
+
+def event_public(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.id,
+        "conversation_id": event.conversation_id,
+        "kind": event.kind,
+        "sender": event.sender,
+        "text": event.text,
+        "payload": event.payload or {},
+        "client_id": event.client_id,
+        "created_at": iso_utc(event.created_at),
+    }
+
+
+def clean_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise BadRequest("message text is empty")
+    if len(text) > MAX_TEXT:
+        raise BadRequest(f"message text is longer than {MAX_TEXT} characters")
+    return text
+
+
+async def find_by_client_id(session: AsyncSession, conversation_id: str, client_id: str | None) -> Event | None:
+    if not client_id:
+        return None
+    return await session.scalar(
+        select(Event).where(Event.conversation_id == conversation_id, Event.client_id == client_id)
+    )

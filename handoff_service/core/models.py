@@ -1,0 +1,210 @@
+"""Tables: conversations and their events (the transcript), escalations, agents, and the
+records the desk keeps (notes, CSAT, coupon approvals, audit log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without an offset; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def iso_utc(moment: dt.datetime | None) -> str | None:
+    return as_utc(moment).isoformat() if moment else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    state: Mapped[str] = mapped_column(String(16), default="bot", index=True)
+    priority: Mapped[str | None] = mapped_column(String(16))
+    skill: Mapped[str | None] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(32))
+    assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # How long the last agent held the chat (claim to hand-back or close): feeds wait estimates.
+    handled_seconds: Mapped[float | None] = mapped_column(Float)
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    callback_contact: Mapped[str | None] = mapped_column(String(128))
+    callback_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Event(Base):
+    """One thing the shopper or agent sees: a message, or a change of who is answering."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("conversation_id", "client_id", name="uq_event_client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # message | state | csat_request | csat
+    sender: Mapped[str] = mapped_column(String(16))  # shopper | bot | agent | system
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Escalation(Base):
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    packet: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The signature of the post that created it: a replayed post is refused.
+    signature: Mapped[str | None] = mapped_column(String(80), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="offline")  # online | away | offline
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
+    active_chats: Mapped[int] = mapped_column(Integer, default=0)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["zh", "en"])
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    team: Mapped[str | None] = mapped_column(String(32))
+
+
+class AgentSession(Base):
+    __tablename__ = "agent_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerNote(Base):
+    __tablename__ = "customer_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Csat(Base):
+    __tablename__ = "csat"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CouponRequest(Base):
+    """A coupon an agent offered; above their authority it waits for a supervisor."""
+
+    __tablename__ = "coupon_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # pending | issued | rejected
+    requested_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    coupon_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    action: Mapped[str] = mapped_column(String(48))
+    conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RetrainRun(Base):
+    """One retrain started from the trainer's page: its progress, its report, whether it went live."""
+
+    __tablename__ = "retrain_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # training | evaluating | ready | needs_confirmation | switched | failed
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    switched_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    model_before: Mapped[str | None] = mapped_column(String(512))
+    model_after: Mapped[str | None] = mapped_column(String(512))
+    progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    switched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewItem(Base):
+    """A shopper message the bot misunderstood (or the shopper found unhelpful), kept for trainers
+    to turn into an NLU example or a knowledge entry."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("conversation_id", "event_seq", name="uq_review_item_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("events.id"))  # the shopper's message
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # fallback | low_confidence | kb_abstained | …
+    intent: Mapped[str | None] = mapped_column(String(128))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    kb_entry: Mapped[str | None] = mapped_column(String(128))
+    kb_score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | labelled | dismissed
+    # {"kind": intent | new_intent | knowledge | dismissed, "value": …, "by": username, "at": iso time}
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

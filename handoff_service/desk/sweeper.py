@@ -1,0 +1,124 @@
+"""Timers of the desk, run every few seconds: first-response alerts, callbacks instead of
+endless waiting, and a safety net for auto-assignment. Safe with several replicas running it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handoff_service.core import lifecycle
+from handoff_service.core.errors import Conflict
+from handoff_service.core.hub import AGENTS, QUEUE, EventHub, conversation_channel
+from handoff_service.core.lifecycle import seconds_since
+from handoff_service.core.metrics import Metrics
+from handoff_service.core.models import Agent, Conversation, utcnow
+from handoff_service.core.states import State
+from handoff_service.desk.service import DeskService
+from handoff_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def is_open(settings: Settings, now: dt.datetime) -> bool:
+    return settings.opening_hour <= now.hour < settings.closing_hour
+
+
+class Sweeper:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hub: EventHub,
+        desk: DeskService,
+        metrics: Metrics,
+        settings: Settings,
+    ) -> None:
+        self._sessions = sessions
+        self._hub = hub
+        self._desk = desk
+        self._metrics = metrics
+        self._settings = settings
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except (OSError, Conflict) as exc:  # a database hiccup must not stop the timers
+                log.warning("handoff.sweep.failed", extra={"error": repr(exc)})
+            await asyncio.sleep(self._settings.sweep_interval_seconds)
+
+    async def sweep(self) -> None:
+        await self._recount_seats()
+        await self._alert_late_first_responses()
+        await self._offer_callbacks()
+        if self._settings.auto_assign:
+            await self._desk.assign_waiting()
+
+    async def _recount_seats(self) -> None:
+        """Seats are counted atomically on every claim and release; this re-derives them from the
+        chats agents really hold, so a process killed at the wrong moment cannot shrink a cap for good."""
+        held = (
+            select(func.count(Conversation.id))
+            .where(Conversation.assigned_agent_id == Agent.id, Conversation.state == State.AGENT)
+            .scalar_subquery()
+        )
+        async with self._sessions() as session:
+            drifted = await session.execute(
+                update(Agent).where(Agent.active_chats != held).values(active_chats=held)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        if drifted.rowcount:
+            log.warning("handoff.seats.recounted", extra={"agents": drifted.rowcount})
+            await self._desk.assign_waiting()
+
+    async def _alert_late_first_responses(self) -> None:
+        target = self._settings.first_response_target_seconds
+        async with self._sessions() as session:
+            late = (
+                await session.scalars(
+                    select(Conversation).where(
+                        Conversation.state.in_([State.QUEUED, State.AGENT]),
+                        Conversation.first_response_at.is_(None),
+                        Conversation.sla_alerted.is_(False),
+                    )
+                )
+            ).all()
+            for conv in late:
+                waited = seconds_since(conv.queued_at)
+                if waited < target:
+                    continue
+                claimed = await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == conv.id, Conversation.sla_alerted.is_(False))
+                    .values(sla_alerted=True)
+                    .execution_options(synchronize_session=False)
+                )
+                await session.commit()
+                if claimed.rowcount != 1:
+                    continue  # another replica alerted
+                self._metrics.sla_breaches.inc()
+                self._hub.signal(
+                    AGENTS,
+                    {"type": "sla_alert", "conversation_id": conv.id, "waited_seconds": round(waited), "state": conv.state},
+                )
+
+    async def _offer_callbacks(self) -> None:
+        """A chat nobody took in time, or any chat outside opening hours, becomes a callback."""
+        now = utcnow()
+        limit = self._settings.callback_after_seconds
+        async with self._sessions() as session:
+            queued = (await session.scalars(select(Conversation).where(Conversation.state == State.QUEUED))).all()
+            for conv in queued:
+                if is_open(self._settings, now) and seconds_since(conv.queued_at) < limit:
+                    continue
+                due = now + dt.timedelta(hours=self._settings.callback_promise_hours)
+                try:
+                    await lifecycle.offer_callback(session, conv, due, self._settings.callback_promise_hours)
+                except Conflict:
+                    continue
+                await session.commit()
+                self._hub.publish(conversation_channel(conv.id), AGENTS, QUEUE)

@@ -1,0 +1,82 @@
+"""`kefu agents …`: manage agent accounts in the handoff service's database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from handoff_service.core.agents import ROLES, AgentDirectory
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
+from handoff_service.core.errors import KefuError
+from handoff_service.settings import Settings
+
+app = typer.Typer(help="Agent accounts: add, list, disable.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+T = TypeVar("T")
+
+
+def _run(work: Callable[[AgentDirectory], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def main() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            await migrate(engine)
+            return await work(AgentDirectory(make_sessionmaker(engine), settings.agent_session_hours))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except KefuError as exc:
+        console.print(f"[red]✗[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@app.command()
+def add(
+    username: str,
+    name: str = typer.Option(..., "--name", help="Shown to shoppers, e.g. '小美 Mia'."),
+    role: str = typer.Option("agent", help=f"One of {', '.join(ROLES)}."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    max_chats: int = typer.Option(3, help="How many chats at once."),
+    languages: str = typer.Option("zh,en", help="Languages served, comma-separated."),
+    skills: str = typer.Option("", help="Skills, comma-separated (e.g. returns,vip)."),
+    team: str | None = typer.Option(None, help="Team name for transfers."),
+) -> None:
+    """Create an account (the password is hashed with argon2id)."""
+    agent = _run(
+        lambda agents: agents.add(
+            username, password, name, role, max_chats, _split(languages), _split(skills), team
+        )
+    )
+    console.print(f"[green]✓[/green] added {agent.username} ({agent.role})")
+
+
+@app.command("list")
+def list_agents() -> None:
+    """Show every account with its role, status and load."""
+    rows = _run(lambda agents: agents.list())
+    table = Table("username", "name", "role", "active", "status", "chats", "languages", "skills", "team")
+    for a in rows:
+        table.add_row(
+            a.username, a.display_name, a.role, "yes" if a.active else "no", a.status,
+            f"{a.active_chats}/{a.max_concurrent}", ",".join(a.languages or []), ",".join(a.skills or []), a.team or "",
+        )
+    console.print(table)
+
+
+@app.command()
+def disable(username: str) -> None:
+    """Stop an account from logging in; its sessions end at once."""
+    _run(lambda agents: agents.disable(username))
+    console.print(f"[green]✓[/green] disabled {username}")
