@@ -13,19 +13,23 @@ test: setup
 setup:
 	@bash scripts/setup.sh
 
-# Benchmarks print their figures; BENCHMARKS.md records them with these commands.
+# Benchmarks print their figures; BENCHMARKS.md records them with these commands. They read the
+# public data kept in benchmarks/data/public/ (a bitext subset); BITEXT=path/to/full.csv runs the
+# bitext parts on another file of the same columns, e.g. the full sample the older figures used.
+BITEXT_ARG = $(if $(BITEXT),--bitext $(BITEXT))
+
 bench-turns: setup
 	KEFU_RASA_PROCESSES=2 .venv/bin/python -m benchmarks.turns 200 20,30,40,50,60 20
 
 # Knowledge-base retrieval (issue #3): quality vs BM25 and Rasa's ResponseSelector, encoders, speed to 1M rows.
 bench-kb: setup
-	.venv/bin/python -m benchmarks.kb_quality
-	.venv/bin/python -m benchmarks.kb_speed
+	.venv/bin/python -m benchmarks.kb_quality $(BITEXT_ARG)
+	.venv/bin/python -m benchmarks.kb_speed $(BITEXT_ARG)
 
 # The bot (issue #7): bitext and our own held-out intent accuracy, out-of-scope end to end,
 # full training time (~5 min); the upset detector's precision/recall/F1 per language.
 bench-nlu: setup
-	.venv/bin/python -m benchmarks.nlu
+	.venv/bin/python -m benchmarks.nlu $(BITEXT_ARG)
 
 bench-upset: setup
 	.venv/bin/python -m benchmarks.upset

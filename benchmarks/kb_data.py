@@ -1,7 +1,9 @@
 """The data sets of the knowledge-base benchmark, built the same way on every run (fixed seeds).
 
-- `bitext`: the 27 intents of ../shared/data/bitext as a knowledge base, one entry per intent whose
-  phrasings are a 60 % train split (`bitext-5`: only the first 5 of them, the size of a hand-written entry); 20 % of each intent is the development split (threshold and
+- `bitext`: the 27 intents of the bitext CSV (by default the in-repo subset of
+  benchmarks/data/public/bitext/, see benchmarks/public_data.py) as a knowledge base, one entry per
+  intent whose phrasings are a 60 % train split (`bitext-5`: only the first 5 of them, the size of a
+  hand-written entry); 20 % of each intent is the development split (threshold and
   hybrid tuning), 20 % the test split. No-answer queries: Tatoeba English sentences and invented
   off-topic shopper questions (benchmarks/data/off_topic_en.txt), halves to dev and test.
 - `demo-zh` / `demo-en`: the demo knowledge base (knowledge/) with the hand-written queries of
@@ -11,20 +13,17 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.public_data import BITEXT_CSV, bitext_rows, tatoeba_sentences
 from kb_index.evaluation import Query, load_queries
 from kb_index.knowledge import KnowledgeEntry, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = ROOT.parent / "shared" / "data"
-BITEXT_CSV = SHARED / "bitext" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
-TATOEBA = SHARED / "tatoeba_cmn_eng" / "tatoeba.cmn-eng"
 SEED = 13
 
 
@@ -43,24 +42,22 @@ class Suite:
         return {e.id: e.questions[self.lang] for e in self.entries if self.lang in e.questions}
 
 
-def _tatoeba(lang: str) -> list[str]:
-    suffix = "cmn" if lang == "zh" else "eng"
-    lines = (TATOEBA.parent / f"{TATOEBA.name}.{suffix}").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip()]
-
-
 def _no_answer(texts: list[str]) -> list[Query]:
     return [Query(t, None) for t in texts]
 
 
 def bitext_suite(
-    train_share: float = 0.6, dev_share: float = 0.2, tatoeba_per_split: int = 150, phrasings: int | None = None
+    train_share: float = 0.6,
+    dev_share: float = 0.2,
+    tatoeba_per_split: int = 150,
+    phrasings: int | None = None,
+    bitext_csv: Path = BITEXT_CSV,
 ) -> Suite:
-    """`phrasings` keeps only that many train phrasings per entry, as in a store's hand-written KB."""
+    """`phrasings` keeps only that many train phrasings per entry, as in a store's hand-written KB;
+    `bitext_csv` is another file of bitext's columns (the full sample, for the older figures)."""
     by_intent: dict[str, list[tuple[str, str]]] = {}
-    with BITEXT_CSV.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            by_intent.setdefault(row["intent"], []).append((row["instruction"].strip(), row["response"].strip()))
+    for row in bitext_rows(bitext_csv):
+        by_intent.setdefault(row["intent"], []).append((row["instruction"].strip(), row["response"].strip()))
     rng = random.Random(SEED)
     entries, dev, test = [], [], []
     for intent in sorted(by_intent):
@@ -79,7 +76,7 @@ def bitext_suite(
         )
         dev += [Query(text, intent) for text, _ in rows[n_train : n_train + n_dev]]
         test += [Query(text, intent) for text, _ in rows[n_train + n_dev :]]
-    tatoeba = _tatoeba("en")
+    tatoeba = tatoeba_sentences("en")
     rng.shuffle(tatoeba)
     off_topic = [line.strip() for line in (DATA / "off_topic_en.txt").read_text().splitlines() if line.strip()]
     dev += _no_answer(tatoeba[:tatoeba_per_split] + off_topic[0::2])
@@ -90,7 +87,7 @@ def bitext_suite(
 def demo_suite(lang: str, knowledge_dir: Path = ROOT / "knowledge", tatoeba_per_split: int = 50) -> Suite:
     entries = load_knowledge(knowledge_dir)
     queries = load_queries(DATA / f"{lang}_queries.jsonl")
-    tatoeba = _tatoeba(lang)
+    tatoeba = tatoeba_sentences(lang)
     # The other half of Tatoeba than bitext's English draw is irrelevant here: another language or another KB.
     random.Random(SEED + 1).shuffle(tatoeba)
     dev = [q for i, q in enumerate(queries) if i % 3 == 0] + _no_answer(tatoeba[:tatoeba_per_split])
@@ -100,8 +97,14 @@ def demo_suite(lang: str, knowledge_dir: Path = ROOT / "knowledge", tatoeba_per_
     return Suite(f"demo-{lang}", lang, entries, dev, test)
 
 
-def all_suites() -> list[Suite]:
-    return [bitext_suite(), bitext_suite(phrasings=5), demo_suite("zh"), demo_suite("en")]
+def all_suites(bitext_csv: Path = BITEXT_CSV) -> list[Suite]:
+    """Every suite of the benchmark; `bitext_csv` chooses the bitext file (the in-repo subset by default)."""
+    return [
+        bitext_suite(bitext_csv=bitext_csv),
+        bitext_suite(phrasings=5, bitext_csv=bitext_csv),
+        demo_suite("zh"),
+        demo_suite("en"),
+    ]
 
 
 def write_contract_files(suite: Suite, directory: Path, split: str = "test") -> tuple[Path, Path]:

