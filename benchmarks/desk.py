@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import websockets
 
+from benchmarks.handoff_databases import add_agent, postgres_database
 from handoff_service.packet import HandoffPacket, sign
 from kefu.supervisor import free_port
-from tests.handoff_helpers import add_agent, postgres_database
 
 SECRET = "bench-secret"
 ROOT = Path(__file__).resolve().parent.parent

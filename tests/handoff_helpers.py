@@ -3,7 +3,6 @@ databases (a throw-away SQLite file or PostgreSQL database), and small API clien
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -13,10 +12,11 @@ from typing import Any
 
 import httpx
 
+# The desk benchmark needs these too and nothing may import the tests, so they live in benchmarks/.
+from benchmarks.handoff_databases import add_agent, postgres_database  # noqa: F401 (re-exported)
 from handoff_service.packet import HandoffPacket, sign
 
 SECRET = "unit-test-secret"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -52,27 +52,6 @@ class FakeRasa:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server, dropped afterwards."""
-    import asyncpg
-
-    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@contextmanager
 def database(kind: str, tmp_path: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / f'handoff-{uuid.uuid4().hex[:6]}.db'}"
@@ -103,20 +82,3 @@ def login(http: httpx.Client, base: str, username: str = "agent", password: str 
     response = http.post(f"{base}/api/agent/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-def add_agent(database_url: str, username: str, **fields: Any) -> None:
-    """Create an account the way `kefu agents add` does, in the service's database."""
-    from handoff_service.core.agents import AgentDirectory
-    from handoff_service.core.db import make_engine, make_sessionmaker, migrate
-
-    async def main() -> None:
-        engine = make_engine(database_url)
-        try:
-            await migrate(engine)
-            directory = AgentDirectory(make_sessionmaker(engine), 12)
-            await directory.add(username, "password-123", fields.pop("display_name", username.title()), **fields)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(main())
