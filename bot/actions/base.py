@@ -15,6 +15,7 @@ from bot.actions.escalation import hand_over
 from bot.actions.policy import after_failure, before_answer, failure_kind
 from bot.actions.resources import Resources, resources, settle
 from bot.actions.texts import say
+from kefu_contract.turn_report import KEY as TURN_KEY
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def report_turn(dispatcher: CollectingDispatcher, turn: TurnContext) -> None:
     if not dispatcher.messages:
         dispatcher.utter_message(json_message={})
     last = dispatcher.messages[-1]
-    last["custom"] = {**(last.get("custom") or {}), "kefu_turn": kefu_turn(turn)}
+    last["custom"] = {**(last.get("custom") or {}), TURN_KEY: kefu_turn(turn).to_wire()}
 
 
 def succeeded() -> Events:

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+import numpy as np
 from rasa_sdk import Tracker
 
 from bot.actions.upset import UpsetDetector
-from handoff_service.packet import Turn
 from kb_index.language import detect_language
+from kefu_contract.metadata import MessageMetadata, is_language
+from kefu_contract.packet import Turn
+from kefu_contract.turn_report import Outcome, RankedIntent, TurnReport
 
 CHITCHAT = {"greet", "goodbye", "thanks"}
 _ORDER_ID = re.compile(r"[A-Za-z]{0,3}\d{10,20}")
 _PHONE = re.compile(r"1[3-9]\d{9}")
 
-Outcome = Literal["answered", "kb_abstained", "not_understood", "escalated"]
-
 
 @dataclass
-class TurnReport:
-    """How the action served the turn, filled in as it goes: trainers review the turns it failed."""
+class ReportDraft:
+    """How the action served the turn, filled in as it goes; `kefu_turn` makes the contract's
+    TurnReport of it at the end, for the trainers to review the turns it failed."""
 
     outcome: Outcome = "answered"
     kb_entry: str | None = None  # the knowledge base's best hit: the answer given, or the nearest when it abstained
@@ -43,20 +46,34 @@ class TurnContext:
     failed_turns: list[str]
     earlier_questions: list[str]  # the shopper's earlier messages in this session, oldest first
     ranking: tuple[dict[str, Any], ...] = ()  # NLU's top intents, best first
-    report: TurnReport = field(default_factory=TurnReport, compare=False)
+    message_id: str | None = None  # the handoff service's id of the message, when it carried one
+    report: ReportDraft = field(default_factory=ReportDraft, compare=False)
 
     @property
     def is_button(self) -> bool:
+        """A button's payload (`/request_human`): no language and nothing to learn from."""
         return self.text.startswith("/")
 
     def entity(self, name: str) -> str | None:
+        """The first value NLU (or the order-number pattern) found for entity `name`."""
         return self.entities.get(name)
 
 
+def carried_of(tracker: Tracker) -> MessageMetadata:
+    """What the handoff service carried in with the latest message (nothing from an older one)."""
+    return MessageMetadata.from_metadata(tracker.latest_message.get("metadata")) or MessageMetadata()
+
+
 def shopper_language(tracker: Tracker) -> str:
-    """The language of the shopper's last message; the widget's language if it has no letters."""
+    """The language of the shopper's last message: as the handoff service detected it on arrival
+    and carried it (detected once per turn, so the bot answers in the language the transcript
+    recorded); detected here only when nothing was carried, the widget's language if the text
+    has no letters."""
+    carried = carried_of(tracker).language
+    if carried is not None:
+        return carried
     metadata = tracker.latest_message.get("metadata") or {}
-    default = metadata.get("lang") if metadata.get("lang") in ("zh", "en") else "zh"
+    default = metadata.get("lang") if is_language(metadata.get("lang")) else "zh"
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):  # a button payload says nothing about the language: use the last typed message
         for event in reversed(tracker.events):
@@ -68,6 +85,7 @@ def shopper_language(tracker: Tracker) -> str:
 
 
 def customer_id_of(tracker: Tracker) -> str | None:
+    """The verified customer id the handoff service sent with the shopper's latest message that had one."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             customer_id = (event.get("metadata") or {}).get("customer_id")
@@ -103,6 +121,7 @@ def entities_of(tracker: Tracker) -> dict[str, str]:
 
 
 def context_of(tracker: Tracker) -> TurnContext:
+    """Everything an action needs about the turn, read from the tracker once."""
     intent = tracker.latest_message.get("intent") or {}
     failed = tracker.get_slot("failed_turns")
     user_texts = [e.get("text") or "" for e in _session_events(tracker) if e.get("event") == "user"]
@@ -120,22 +139,40 @@ def context_of(tracker: Tracker) -> TurnContext:
             for r in (tracker.latest_message.get("intent_ranking") or [])[:3]
             if isinstance(r, dict)
         ),
+        message_id=carried_of(tracker).message_id,
     )
 
 
-def kefu_turn(turn: TurnContext) -> dict[str, Any]:
+def kefu_turn(turn: TurnContext) -> TurnReport:
     """How the bot understood and served this turn, for the handoff service's review inbox
     (it travels in the reply's `custom` and is never shown to the shopper)."""
     report = turn.report
-    return {
-        "intent": turn.intent,
-        "confidence": turn.confidence,
-        "ranking": list(turn.ranking),
-        "outcome": report.outcome,
-        "kb_entry": report.kb_entry,
-        "kb_score": None if report.kb_score is None else round(float(report.kb_score), 4),
-        "kb_abstained": report.kb_abstained,
-    }
+    kb_score = _number(report.kb_score)
+    return TurnReport(
+        intent=_name(turn.intent),
+        confidence=_number(turn.confidence),
+        ranking=[RankedIntent(name=_name(r.get("name")), confidence=_number(r.get("confidence"))) for r in turn.ranking],
+        outcome=report.outcome,
+        kb_entry=report.kb_entry,
+        kb_score=None if kb_score is None else round(kb_score, 4),
+        kb_abstained=report.kb_abstained,
+        language=turn.lang if is_language(turn.lang) else None,
+        message_id=turn.message_id,
+    )
+
+
+def _number(value: object) -> float | None:
+    """A score as the report carries it: a finite float, else none (a report that fails the
+    contract's checks would cost the shopper the reply it rides on)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _name(value: object) -> str | None:
+    """An intent name as the report carries it: a string, else none (for the same reason)."""
+    return value if isinstance(value, str) else None
 
 
 def normalise(text: str) -> str:

@@ -16,7 +16,7 @@ from bot.actions.handoff_client import HandoffFailed
 from bot.actions.policy import Escalation, priority
 from bot.actions.resources import Resources
 from bot.actions.texts import say
-from handoff_service.packet import CustomerProfile, HandoffPacket, OrderSummary
+from kefu_contract.packet import CustomerProfile, HandoffPacket, OrderSummary
 from store.client import Customer, StoreError
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import logging
 
 import httpx
 
-from handoff_service.packet import HandoffPacket, sign
+from kefu_contract.packet import HandoffPacket, sign
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from bot.actions.conversation import CHITCHAT, TurnContext, is_repeat
 from bot.actions.risk import high_risk
 from bot.actions.upset import UpsetScore
-from handoff_service.packet import CustomerProfile, Priority, Reason
+from kefu_contract.packet import CustomerProfile, Priority, Reason
 
 # Kinds of failed turns, as kept in the `failed_turns` slot.
 LOW_CONFIDENCE = "low_confidence"

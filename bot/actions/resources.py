@@ -10,11 +10,11 @@ from typing import Any
 from bot.actions.handoff_client import HandoffClient
 from bot.actions.settings import ActionSettings
 from bot.actions.upset import UpsetDetector
-from bot.shared_vector import KEY as SHARED_VECTOR, unpack
 from kb_index.encoder import DEFAULT_MODEL, CachedEncoder, load_encoder
 from kb_index.live import LiveSearcher
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
+from kefu_contract.vector import KEY as SHARED_VECTOR, unpack
 from store.client import StoreClient
 from store.demo import DemoStore
 from store.http import HttpStore
@@ -41,7 +41,7 @@ class Resources:
         return CachedEncoder(load_encoder(self.kb.model))
 
     def reuse_rasa_vector(self, message: dict[str, Any]) -> None:
-        """Rasa's featurizer sends the message's USE v3 vector along (bot/shared_vector.py): when the
+        """Rasa's featurizer sends the message's USE v3 vector along (kefu_contract/vector.py): when the
         knowledge base encodes with the same model, the upset detector and the search use it."""
         vector = unpack(message.get(SHARED_VECTOR))
         text = message.get("text")

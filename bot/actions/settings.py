@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from handoff_service.settings import DEV_SECRET
+from kefu_contract.secrets import DEV_SECRET
 
 
 class ActionSettings(BaseSettings):

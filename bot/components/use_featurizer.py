@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.shared_vector import KEY, pack
+from kefu_contract.vector import KEY, pack
 
 _encoder: Any = None
 _encoder_lock = threading.Lock()
@@ -95,7 +95,7 @@ class UseFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Also hands the unit vector on in the parse data (bot/shared_vector.py)."""
+        """Also hands the unit vector on in the parse data (kefu_contract/vector.py)."""
         for message, vector in self._featurize(messages):
             message.set(KEY, pack(vector), add_to_output=True)
         return messages

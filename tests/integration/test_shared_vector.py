@@ -7,7 +7,7 @@ import httpx
 import numpy as np
 import pytest
 
-from bot.shared_vector import KEY, unpack
+from kefu_contract.vector import KEY, unpack
 from tests.integration.conftest import RunningKefu
 
 pytestmark = pytest.mark.slow

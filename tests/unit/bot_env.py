@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import bot.actions.resources as resources_module
 from bot.actions.handoff_client import HandoffClient
-from handoff_service.packet import verify
+from kefu_contract.packet import verify
 from tests.unit.samples import recorded_tracker, write_small_kb
 
 SECRET = "unit-test-secret-bot"

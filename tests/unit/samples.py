@@ -64,13 +64,15 @@ def recorded_tracker(
     customer_id: str | None = "C1001",
     lang: str = "zh",
     slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker as Rasa sends it to the action server, oldest turn first.
 
     A turn is ("bot", text), ("user", text) (NLU unsure: nlu_fallback 0.42), or
     ("user", text, intent) / ("user", text, intent, entities) as NLU would have parsed it.
+    `metadata` is added to what the handoff service sends with each user message.
     """
-    metadata = {"customer_id": customer_id, "lang": lang}
+    metadata = {"customer_id": customer_id, "lang": lang, **(metadata or {})}
     events: list[dict[str, Any]] = [{"event": "action", "name": "action_session_start", "timestamp": 1700000000.0}]
     latest: dict[str, Any] = {}
     for n, (who, text, *parsed) in enumerate(turns):

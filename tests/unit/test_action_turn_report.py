@@ -1,5 +1,7 @@
 """Every action tells the handoff service how it understood the turn (custom.kefu_turn of its last
-message), so trainers can review what the bot got wrong; the shopper's texts stay as they were."""
+message, kefu_contract.turn_report), so trainers can review what the bot got wrong; the shopper's
+texts stay as they were. The language the handoff service detected and carried in is the one the
+bot answers in."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import ActionAnswerFromKb, ActionCheckOrderStatus, ActionEscalate, ActionShowCoupons
 from bot.actions.base import report_turn
-from bot.actions.conversation import TurnContext
+from bot.actions.conversation import TurnContext, context_of
 from bot.actions.texts import TEXTS
+from kefu_contract.metadata import MessageMetadata
+from kefu_contract.turn_report import KEY, TurnReport
 from tests.unit.bot_env import BotWorld, run, world  # noqa: F401 - fixture
-from tests.unit.samples import SHIPPING_ZH
+from tests.unit.samples import SHIPPING_ZH, recorded_tracker
 
 KB = ActionAnswerFromKb()
 RANKING = [
@@ -31,6 +35,28 @@ async def test_a_knowledge_answer_reports_intent_top_three_and_the_entry(world: 
     assert turn["ranking"] == RANKING[:3]
     assert turn["kb_entry"] == "shipping_time" and turn["kb_score"] > 0.65
     assert turn["kb_abstained"] is False
+    assert (turn["version"], turn["language"], turn["message_id"]) == (1, "zh", None)
+    assert TurnReport.from_wire(turn) is not None  # what the handoff service will read
+
+
+async def test_the_report_names_the_message_the_handoff_service_carried_in(world: BotWorld) -> None:
+    carried = MessageMetadata(language="zh", message_id="17").to_metadata()
+    reply = await run(KB, [("user", "什么时候发货", "ask_shipping_time")], metadata=carried)
+
+    assert reply.texts == [SHIPPING_ZH]
+    assert reply.turn is not None and (reply.turn["language"], reply.turn["message_id"]) == ("zh", "17")
+
+
+def test_the_carried_language_is_used_and_detection_only_stands_in_when_none_was_carried() -> None:
+    # An order number has no letters: detection falls back to the widget's language, while the
+    # handoff service knows the chat's language from the shopper's earlier messages.
+    turns = [("user", "20260101123456")]
+    carried = MessageMetadata(language="zh", message_id="9").to_metadata()
+
+    assert context_of(recorded_tracker("c", turns, lang="en", metadata=carried)).lang == "zh"
+    assert context_of(recorded_tracker("c", turns, lang="en", metadata=carried)).message_id == "9"
+    assert context_of(recorded_tracker("c", turns, lang="en")).lang == "en"
+    assert context_of(recorded_tracker("c", turns, lang="en", metadata={"kefu": {"language": "fr"}})).lang == "en"
 
 
 async def test_an_abstention_reports_the_nearest_entry(world: BotWorld) -> None:
@@ -77,7 +103,7 @@ async def test_a_buttons_payload_is_not_reported(world: BotWorld) -> None:
 
     assert world.packets
     assert reply.turn is None
-    assert all(not (m.get("custom") or {}).get("kefu_turn") for m in reply.messages)
+    assert all(not (m.get("custom") or {}).get(KEY) for m in reply.messages)
 
 
 def test_the_report_joins_custom_content_already_on_the_last_message() -> None:
@@ -94,4 +120,4 @@ def test_the_report_joins_custom_content_already_on_the_last_message() -> None:
     assert dispatcher.messages[0]["custom"] == {}
     custom = dispatcher.messages[-1]["custom"]
     assert custom["card"] == {"type": "coupon", "code": "C-1"}
-    assert custom["kefu_turn"]["intent"] == "ask_coupon" and custom["kefu_turn"]["outcome"] == "answered"
+    assert custom[KEY]["intent"] == "ask_coupon" and custom[KEY]["outcome"] == "answered"

@@ -8,7 +8,7 @@ from bot.actions import ActionAnswerFromKb, ActionCheckOrderStatus, ActionEscala
 from bot.actions.policy import after_failure, priority
 from bot.actions.risk import high_risk
 from bot.actions.texts import TEXTS
-from handoff_service.packet import CustomerProfile
+from kefu_contract.packet import CustomerProfile
 from tests.unit.bot_env import BotWorld, run, world  # noqa: F401 - fixture
 
 KB = ActionAnswerFromKb()

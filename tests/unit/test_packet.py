@@ -1,6 +1,10 @@
+"""The handoff packet is versioned and signed: the handoff service takes hand-overs only from a
+holder of the shared secret, and never the published development one in production."""
+
 import pytest
 
-from handoff_service.packet import SIGNATURE_HEADER, TIMESTAMP_HEADER, HandoffPacket, SignatureError, sign, verify
+from kefu_contract.packet import SIGNATURE_HEADER, TIMESTAMP_HEADER, HandoffPacket, SignatureError, sign, verify
+from kefu_contract.secrets import DEV_SECRET, is_dev_secret
 
 BODY = HandoffPacket(conversation_id="c1", reason="explicit_request").model_dump_json().encode()
 
@@ -33,3 +37,9 @@ def test_the_schema_is_versioned_and_rejects_unknown_reasons():
     assert HandoffPacket(conversation_id="c1", reason="upset").schema_version == 1
     with pytest.raises(ValueError):
         HandoffPacket(conversation_id="c1", reason="felt_like_it")
+
+
+def test_the_development_secret_is_told_apart_from_a_real_one():
+    assert is_dev_secret(DEV_SECRET)
+    assert not is_dev_secret("a-real-secret-from-the-environment")
+    assert not is_dev_secret(DEV_SECRET.upper())

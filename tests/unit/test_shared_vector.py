@@ -4,15 +4,18 @@ damaged or missing one is ignored (the action server then encodes the message it
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from bot.actions.resources import Resources
 from bot.actions.settings import ActionSettings
-from bot.shared_vector import DIMENSION, KEY, pack, unpack
+from kefu_contract.vector import DIMENSION, KEY, pack, unpack
 from kb_index.encoder import CachedEncoder
 from kb_index.settings import KbSettings
+from tests.conftest import ROOT, run_in_rasa_env
 from tests.unit.test_cached_encoder import CountingEncoder
 
 
@@ -49,3 +52,29 @@ def test_another_knowledge_model_encodes_for_itself() -> None:
     res.reuse_rasa_vector({"text": "亲，几天能到", KEY: pack(np.ones(DIMENSION, dtype=np.float32))})
     res.encoder.encode(["亲，几天能到"])
     assert inner.calls == [["亲，几天能到"]]
+
+
+# Which top-level packages importing the vector format loads from files, beyond the standard
+# library (modules without a file, like Cython's runtime under numpy, are no package).
+IMPORTED_BY_VECTOR = """
+import json, sys
+before = set(sys.modules)
+import kefu_contract.vector
+new = {m.split(".")[0] for m in set(sys.modules) - before if getattr(sys.modules[m], "__file__", None)}
+print(json.dumps(sorted(new - set(sys.stdlib_module_names))))
+"""
+
+
+def test_the_vector_format_needs_only_numpy_so_rasas_python_can_load_it() -> None:
+    """The Rasa server (Python 3.10, pydantic v1) imports it through the USE featurizer: pydantic
+    v2 models (the packet, the turn report) must not come with it, nor anything of ours."""
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED_BY_VECTOR], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert set(json.loads(done.stdout.splitlines()[-1])) <= {"kefu_contract", "numpy"}
+
+
+def test_rasas_python_reads_the_vector_format_from_the_project_root() -> None:
+    """As the Rasa server finds `bot.components` (started in the project's root), it finds the contract."""
+    imported = run_in_rasa_env(IMPORTED_BY_VECTOR, timeout=60)
+    assert set(imported) <= {"kefu_contract", "numpy"}

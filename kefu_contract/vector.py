@@ -3,7 +3,10 @@
 Why: Rasa's featurizer (bot/components/use_featurizer.py) encodes every message with USE v3, and
 the action server needs the same vector for the upset detector and the knowledge search. Sent
 along in the message's parse data, it is encoded once per turn instead of once per process
-(≈ 3 ms of CPU a turn). Plain numpy and base64, so both Python environments read it alike."""
+(≈ 3 ms of CPU a turn). Plain numpy and base64, so both Python environments read it alike.
+
+The Rasa server (Python 3.10, pydantic v1) imports this module: it must import nothing but the
+standard library and numpy (tests/unit/test_shared_vector.py checks)."""
 
 from __future__ import annotations
 
