@@ -1,0 +1,9 @@
+// Calls from the message views and the transport up to the chat (send, retry, take an event, forget the
+// session): set once by main.js, so that no module imports one that imports it.
+
+export const hooks = {
+  submit: function (text) {}, // sending.js: send text as the shopper
+  deliver: function (item) {}, // sending.js: (re)send a pending message
+  addEvent: function (ev, live) {}, // events.js: show an event from the service
+  dropSession: function (clearHistory) {}, // session.js: the service no longer knows this chat
+};
