@@ -1,0 +1,8 @@
+"""Personal data kept out of what leaves the chat: the masker (`mask_pii`) and the logging filter
+(`PiiFilter`). Imported by the handoff service, the action server, bot_training and kb_index's
+writers; imports nothing of ours, so every layer may use it."""
+
+from kefu_privacy.logs import PiiFilter, mask_value
+from kefu_privacy.masker import find_pii, mask_pii
+
+__all__ = ["PiiFilter", "find_pii", "mask_pii", "mask_value"]

@@ -1,0 +1,62 @@
+"""A logging filter that masks personal data in every record a handler writes.
+
+Installed on handlers, not loggers: a logger's filter sees only records made by that very logger,
+while a handler's sees every record that reaches it, from any module or library. The record is
+masked in place (message, arguments, extra fields, the formatted traceback), so every later handler
+sees it masked too, and a record is masked once however many handlers it passes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from kefu_privacy.masker import mask_pii
+
+# What LogRecord carries by itself; anything else on a record came from `extra=`.
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
+_MASKED = "_kefu_pii_masked"
+
+
+def mask_value(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value
+    """Strings masked, containers walked (copied, never changed in place), anything else as it is."""
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, Mapping):
+        return {key: mask_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(mask_value(item) for item in value)
+    return value
+
+
+class PiiFilter(logging.Filter):
+    """Never drops a record; masks it (see the module's docstring)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _MASKED, False):
+            return True
+        if isinstance(record.msg, str):
+            record.msg = mask_pii(record.msg)
+        if isinstance(record.args, Mapping):
+            record.args = mask_value(record.args)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(mask_value(arg) for arg in record.args)
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD and not key.startswith("_"):
+                setattr(record, key, mask_value(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_pii(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_pii(record.stack_info)
+        setattr(record, _MASKED, True)
+        return True
+
+
+def install(handlers: list[logging.Handler]) -> None:
+    """Add the filter to `handlers` that lack it (for loggers configured in code, not by dictConfig)."""
+    for handler in handlers:
+        if not any(isinstance(f, PiiFilter) for f in handler.filters):
+            handler.addFilter(PiiFilter())

@@ -1,0 +1,215 @@
+"""Masking personal data in text that leaves the chat (logs, NLU and knowledge files, other agents'
+queues), in Chinese and English formats, so a reader still sees what kind of thing was there.
+
+Patterns, not a model: presidio's recognizers for names and addresses need spaCy models (downloads),
+and what shoppers type here follows a handful of national formats. Each kind keeps a hint of itself:
+``138****5678``, ``a***@example.com``, ``110***********123X``, ``************1234``, ``[地址]`` /
+``[address]``, ``张*`` / ``J***``.
+
+Order and tracking numbers are told apart from phones by shape and by their label:
+
+- a phone is a whole number (no letter or digit glued to either side): ``SF1420098877``,
+  ``O20261111002``, ``E1001`` and ``YT9001234567`` carry letters and are never phones;
+- a mainland mobile is exactly 11 digits starting 13–19, a landline starts with a 0 area code,
+  an international number starts with ``+``; ``20241203-0001`` (a date and a serial) is none of them;
+- a number right after an order or tracking label (``订单号``, ``运单号``, ``单号``, ``快递``,
+  ``order``, ``tracking``…) is kept, phone-shaped or card-shaped, unless a phone label comes closer;
+- a card number must pass the Luhn check and an ID number must hold a real birth date, so prices,
+  dates, timestamps and most long order numbers stay as they are.
+
+City-level places (``我在北京``) are not masked: only what finds a door (a road and number, a
+building and room, or text after an address label).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Chinese characters that can be part of a place name: CJK minus the words that lead into an address
+# ("寄到", "送往", "我在", "改为") and the label itself, so "寄到北京市" keeps "寄到".
+_PLACE_CHAR = r"[^\W\d_A-Za-z寄送到在是的往从我你他她改为至址收货：:，,。.！!？?、；;\s]"
+_UNIT_NUMBER = r"[A-Za-z0-9一二三四五六七八九十零〇-]+"
+_UNIT = r"(?:号楼|栋|幢|座|单元|楼|层|室|号|户)"
+_DIVISION = rf"(?:{_PLACE_CHAR}{{2,6}}?(?:省|自治区|特别行政区|市|自治州|州|盟|区|县|旗|镇|乡|街道))"
+_ROAD = rf"(?:{_PLACE_CHAR}{{1,10}}?(?:大道|大街|路|街|道|巷|弄|胡同|里))\s*\d+(?:-\d+)?\s*(?:号|號)"
+_ESTATE = rf"(?:{_PLACE_CHAR}{{2,10}}?(?:小区|花园|公寓|大厦|广场|家园|新村|苑|园区|中心))"
+_TAIL = rf"(?:\s*(?:{_PLACE_CHAR}|[A-Za-z]){{0,10}}?{_UNIT_NUMBER}{_UNIT})"
+ZH_ADDRESS = re.compile(rf"{_DIVISION}*(?:{_ROAD}{_TAIL}*|{_ESTATE}{_TAIL}+)(?:-?\d{{1,5}}(?![\d.]))?")
+ZH_ADDRESS_LABELLED = re.compile(r"((?:收货|收件|送货|寄件|家庭|详细|新的?)?地址\s*(?:是|为|改为|改成|[:：])\s*)([^，,。;；!！?？\n]{4,80})")
+
+_EN_STREET = (
+    r"Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|"
+    r"Highway|Hwy|Square|Sq|Crescent|Close"
+)
+_EN_UNIT = r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|#)\.?\s*#?[\w-]+)?"
+_EN_CITY_ZIP = r"(?:(?:,\s*[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+){0,2})?,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
+EN_ADDRESS = re.compile(
+    rf"(?<![\w.])\d{{1,6}}[A-Za-z]?\s+(?:(?:[A-Z0-9][\w'.-]*|of|the)\s+){{1,4}}(?:{_EN_STREET})\b\.?{_EN_UNIT}{_EN_CITY_ZIP}"
+    rf"|(?i:(?<![\w.])\d{{1,6}}\s+(?:[a-z0-9][\w'-]*\s+){{1,3}}(?:st|rd|ave|blvd)\b\.?{_EN_UNIT})"
+)
+EN_ADDRESS_LABELLED = re.compile(
+    r"(?i:((?:my\s+|the\s+|new\s+|shipping\s+|delivery\s+|home\s+)*address(?:\s+is|\s*:)\s*|ship\s+(?:it\s+)?to:?\s+))"
+    r"(?=[^.;\n!?]*\d)([^;\n!?]{4,80}?)(?=$|[;\n!?]|\.(?:\s|$))"
+)
+
+EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9.-]+\.[A-Za-z]{2,24})(?![\w-])")
+ID_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![A-Za-z0-9])"
+)
+CARD = re.compile(
+    r"(?<![A-Za-z0-9+*-])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{5})(?![A-Za-z0-9*-])"
+)
+MOBILE_CN = re.compile(r"(?<![A-Za-z0-9+*])((?:\+|00)86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?![A-Za-z0-9*])")
+LANDLINE_CN = re.compile(
+    r"(?<![A-Za-z0-9+*])(?:\(|（)?(0(?:10|2\d|[3-9]\d{2}))(?:\)|）)?[\s-]?([2-9]\d{2,3})[\s-]?(\d{4})"
+    r"(?:(?:-|转|ext\.?\s?)\d{1,5})?(?![A-Za-z0-9*])"
+)
+INTERNATIONAL = re.compile(r"(?<![A-Za-z0-9*])\+([1-9]\d{0,3})[\s-]?((?:\d[\s-]?){5,12}\d)(?![A-Za-z0-9*])")
+NORTH_AMERICAN = re.compile(r"(?<![A-Za-z0-9*+-])\(?(?!(?:[48]00))([2-9]\d{2})\)?[\s.-](\d{3})[.-](\d{4})(?![A-Za-z0-9*-])")
+
+ZH_NAME = re.compile(
+    r"((?:收件人|收货人|联系人|寄件人|签收人|姓名|名字叫|名字是|我叫|本人叫|户名)\s*(?:是|为|[:：])?\s*)"
+    r"([\u4e00-\u9fa5][\u4e00-\u9fa5·]{1,4}?)(?=$|[\s，。,.!！?？;；、()（）]|电话|手机|号码|的|先生|女士|小姐)"
+)
+EN_NAME = re.compile(
+    r"((?i:my\s+name\s+is|my\s+name's|name\s*:|full\s+name\s*:|recipient\s*:|attn\.?\s*:?|addressed\s+to)\s*)"
+    r"([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+){0,2})"
+)
+
+_ORDER_LABEL = re.compile(r"(?i:订单号?|运单号?|快递单?号?|物流单?号?|单号|编号|order(?:\s*(?:no\.?|number|id|#))?|tracking(?:\s*(?:no\.?|number|#))?|waybill|parcel)\W{0,4}$")
+_PHONE_LABEL = re.compile(r"(?i:电话|手机|联系|号码|打给|致电|phone|mobile|call|tel|cell|contact)")
+_NAME_OR_ADDRESS_LABEL = re.compile(
+    r"(?i:收件人|收货人|联系人|寄件人|签收人|姓名|名字|我叫|本人叫|户名|地址|name|recipient|attn|addressed|address|ship)"
+)
+
+
+def _keep_tail(digits: str, keep: int = 4) -> str:
+    return "*" * max(len(digits) - keep, 0) + digits[-keep:]
+
+
+def _after_order_label(text: str, start: int) -> bool:
+    """A number right after an order or tracking label is that order's number, unless a phone label
+    sits between (``订单上的电话 13812345678``)."""
+    before = text[max(0, start - 16) : start]
+    order = _ORDER_LABEL.search(before)
+    if not order:
+        return False
+    return not _PHONE_LABEL.search(before[order.end() :])
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _mask_email(m: re.Match[str]) -> str:
+    return f"{m.group(1)[0]}***@{m.group(2)}"
+
+
+def _mask_card(m: re.Match[str]) -> str | None:
+    digits = re.sub(r"\D", "", m.group(0))
+    if not 13 <= len(digits) <= 19 or not _luhn(digits) or _after_order_label(m.string, m.start()):
+        return None
+    return _keep_tail(digits)
+
+
+def _mask_mobile(m: re.Match[str]) -> str | None:
+    if not m.group(1) and _after_order_label(m.string, m.start()):
+        return None
+    prefix = "+86 " if m.group(1) else ""
+    return f"{prefix}{m.group(2)}****{m.group(4)}"
+
+
+def _mask_landline(m: re.Match[str]) -> str | None:
+    if _after_order_label(m.string, m.start()):
+        return None
+    return f"{m.group(1)}-{'*' * len(m.group(2))}{m.group(3)}"
+
+
+def _mask_international(m: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", m.group(2))
+    return f"+{m.group(1)} {_keep_tail(digits)}"
+
+
+def _mask_north_american(m: re.Match[str]) -> str | None:
+    if _after_order_label(m.string, m.start()):
+        return None
+    return f"***-***-{m.group(3)}"
+
+
+def _mask_zh_name(m: re.Match[str]) -> str:
+    name = m.group(2)
+    return f"{m.group(1)}{name[0]}{'*' * (len(name) - 1)}"
+
+
+def _mask_en_name(m: re.Match[str]) -> str:
+    return m.group(1) + " ".join(f"{word[0]}***" for word in m.group(2).split())
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    replace: Callable[[re.Match[str]], str | None]
+
+
+# Labelled things first (their label says what follows), then the most specific shapes: an ID
+# number before a card, a card before a phone, a mainland mobile before an international number.
+RULES: tuple[_Rule, ...] = (
+    _Rule("email", EMAIL, _mask_email),
+    _Rule("name", ZH_NAME, _mask_zh_name),
+    _Rule("name", EN_NAME, _mask_en_name),
+    _Rule("address", ZH_ADDRESS_LABELLED, lambda m: f"{m.group(1)}[地址]"),
+    _Rule("address", EN_ADDRESS_LABELLED, lambda m: f"{m.group(1)}[address]"),
+    _Rule("address", ZH_ADDRESS, lambda m: "[地址]"),
+    _Rule("address", EN_ADDRESS, lambda m: "[address]"),
+    _Rule("id_number", ID_NUMBER, lambda m: f"{m.group(0)[:3]}{'*' * 11}{m.group(0)[-4:]}"),
+    _Rule("card", CARD, _mask_card),
+    _Rule("phone", MOBILE_CN, _mask_mobile),
+    _Rule("phone", LANDLINE_CN, _mask_landline),
+    _Rule("phone", INTERNATIONAL, _mask_international),
+    _Rule("phone", NORTH_AMERICAN, _mask_north_american),
+)
+
+
+def _may_hold_pii(text: str) -> bool:
+    """Every rule needs a digit, an '@' or a label: most log lines and messages have none of them."""
+    return any(c.isdigit() for c in text) or "@" in text or _NAME_OR_ADDRESS_LABEL.search(text) is not None
+
+
+def mask_pii(text: str) -> str:
+    """`text` with phones, e-mail addresses, ID and card numbers, street addresses and labelled names
+    masked; anything else as it was."""
+    if not text or not _may_hold_pii(text):
+        return text
+    for rule in RULES:
+        text = _apply(rule, text)
+    return text
+
+
+def find_pii(text: str) -> list[str]:
+    """The kinds of personal data `text` holds, in the order the masker finds them (for reports)."""
+    kinds: list[str] = []
+    if not text or not _may_hold_pii(text):
+        return kinds
+    for rule in RULES:
+        masked = _apply(rule, text)
+        if masked != text:
+            kinds.append(rule.kind)
+            text = masked
+    return kinds
+
+
+def _apply(rule: _Rule, text: str) -> str:
+    def replace(m: re.Match[str]) -> str:
+        masked = rule.replace(m)
+        return m.group(0) if masked is None else masked
+
+    return rule.pattern.sub(replace, text)
