@@ -25,7 +25,7 @@ import httpx
 import websockets
 
 from benchmarks.handoff_databases import add_agent, postgres_database
-from handoff_service.packet import HandoffPacket, sign
+from kefu_contract.packet import HandoffPacket, sign
 from kefu.supervisor import free_port
 
 SECRET = "bench-secret"

@@ -14,9 +14,12 @@ import httpx
 
 # The desk benchmark needs these too and nothing may import the tests, so they live in benchmarks/.
 from benchmarks.handoff_databases import add_agent, postgres_database  # noqa: F401 (re-exported)
-from handoff_service.packet import HandoffPacket, sign
+from handoff_service.chat.identity import sign_customer
+from kefu_contract.packet import HandoffPacket, sign
 
 SECRET = "unit-test-secret"
+# What the tests' "store" signs its customers with (Settings(identity_secret=IDENTITY_SECRET)).
+IDENTITY_SECRET = "unit-test-identity-secret"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -61,7 +64,10 @@ def database(kind: str, tmp_path: Path) -> Iterator[str]:
 
 
 def open_chat(http: httpx.Client, base: str, customer_id: str | None = "C1001", lang: str = "zh") -> tuple[str, dict[str, str]]:
-    created = http.post(f"{base}/api/sessions", json={"customer_id": customer_id, "lang": lang})
+    """A chat of `customer_id` as the store signed in (IDENTITY_SECRET), or a guest's."""
+    signature = sign_customer(customer_id, IDENTITY_SECRET) if customer_id else None
+    body = {"customer_id": customer_id, "customer_signature": signature, "lang": lang}
+    created = http.post(f"{base}/api/sessions", json=body)
     assert created.status_code == 201, created.text
     return created.json()["conversation_id"], {"Authorization": f"Bearer {created.json()['token']}"}
 

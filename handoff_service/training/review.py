@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core.errors import Conflict, NotFound
 from handoff_service.core.models import Conversation, Event, ReviewItem, utcnow
+from kefu_contract.turn_report import TurnReport
 
 log = logging.getLogger(__name__)
 
@@ -23,26 +24,22 @@ REASONS = ("fallback", "low_confidence", "kb_abstained", "not_understood", "esca
 MAX_ITEMS = 5000  # newest first: the inbox is for what shoppers ask now
 
 
-def _number(value: Any) -> float | None:  # noqa: ANN401 - JSON from the bot
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _name(value: str | None) -> str | None:
+    return value[:128] if value else None
 
 
-def _name(value: Any) -> str | None:  # noqa: ANN401
-    return value[:128] if isinstance(value, str) and value else None
-
-
-def reasons_for(text: str, turn: dict[str, Any], confidence_below: float) -> list[str]:
+def reasons_for(text: str, turn: TurnReport, confidence_below: float) -> list[str]:
     """Why this turn belongs in the inbox (empty: it does not). A button's payload is not language,
     and a shopper who typed "转人工" and was handed over was understood."""
     if text.startswith("/"):
         return []
-    intent, confidence, outcome = _name(turn.get("intent")), _number(turn.get("confidence")), turn.get("outcome")
+    intent, confidence, outcome = _name(turn.intent), turn.confidence, turn.outcome
     reasons = []
     if intent == "nlu_fallback":
         reasons.append("fallback")
     elif confidence is not None and confidence < confidence_below:
         reasons.append("low_confidence")
-    if outcome == "kb_abstained" or turn.get("kb_abstained") is True:
+    if outcome == "kb_abstained" or turn.kb_abstained:
         reasons.append("kb_abstained")
     if outcome == "not_understood":
         reasons.append("not_understood")
@@ -51,13 +48,8 @@ def reasons_for(text: str, turn: dict[str, Any], confidence_below: float) -> lis
     return reasons
 
 
-def ranking_of(turn: dict[str, Any]) -> list[dict[str, Any]]:
-    ranking = turn.get("ranking") if isinstance(turn.get("ranking"), list) else []
-    return [
-        {"name": _name(r.get("name")), "confidence": _number(r.get("confidence"))}
-        for r in ranking[:3]
-        if isinstance(r, dict) and _name(r.get("name"))
-    ]
+def ranking_of(turn: TurnReport) -> list[dict[str, Any]]:
+    return [{"name": _name(r.name), "confidence": r.confidence} for r in turn.ranking[:3] if r.name]
 
 
 def item_public(item: ReviewItem) -> dict[str, Any]:
@@ -86,7 +78,7 @@ class ReviewService:
     # --- recording ----------------------------------------------------------------------------
 
     async def record_turn(
-        self, conversation_id: str, shopper_event_seq: int, text: str, lang: str, turn: dict[str, Any]
+        self, conversation_id: str, shopper_event_seq: int, text: str, lang: str, turn: TurnReport
     ) -> ReviewItem | None:
         """Keep the shopper's message if the bot's report of the turn says it was misunderstood.
         Never fails the chat: a database error is logged and the message simply is not kept."""
@@ -94,11 +86,11 @@ class ReviewService:
         if not reasons:
             return None
         fields = {
-            "intent": _name(turn.get("intent")),
-            "confidence": _number(turn.get("confidence")),
+            "intent": _name(turn.intent),
+            "confidence": turn.confidence,
             "ranking": ranking_of(turn),
-            "kb_entry": _name(turn.get("kb_entry")),
-            "kb_score": _number(turn.get("kb_score")),
+            "kb_entry": _name(turn.kb_entry),
+            "kb_score": turn.kb_score,
         }
         try:
             item = await self._add_reasons(conversation_id, shopper_event_seq, text, lang, reasons, fields)

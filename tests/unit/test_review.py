@@ -14,10 +14,20 @@ import httpx
 import pytest
 
 from handoff_service.app import create_app
-from handoff_service.training.review import reasons_for
 from handoff_service.settings import Settings
+from handoff_service.training.review import reasons_for
+from kefu_contract.turn_report import TurnReport
 from tests.conftest import ROOT, ServerThread, wait_until
-from tests.handoff_helpers import SECRET, FakeRasa, add_agent, database, events, login, open_chat
+from tests.handoff_helpers import (
+    IDENTITY_SECRET,
+    SECRET,
+    FakeRasa,
+    add_agent,
+    database,
+    events,
+    login,
+    open_chat,
+)
 
 RANKING = [
     {"name": "ask_invoice", "confidence": 0.38},
@@ -83,7 +93,7 @@ def running(kind: str, tmp_path: Path, http: httpx.Client) -> Iterator[Desk]:
     with database(kind, tmp_path) as url:
         for username, role in (("tina", "trainer"), ("andy", "agent"), ("sam", "supervisor")):
             add_agent(url, username, role=role)
-        settings = Settings(database_url=url, handoff_secret=SECRET, auto_assign=False, project_dir=project)
+        settings = Settings(environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False, project_dir=project)
         with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(rasa.handler))) as server:
             auth = {
                 "trainer": login(http, server.url, "tina", "password-123"),
@@ -118,7 +128,7 @@ def desk(tmp_path: Path, http: httpx.Client) -> Iterator[Desk]:
     ],
 )
 def test_the_bots_report_decides_what_trainers_review(text: str, report: dict[str, Any], reasons: list[str]) -> None:
-    assert reasons_for(text, report, confidence_below=0.5) == reasons
+    assert reasons_for(text, TurnReport.model_validate(report), confidence_below=0.5) == reasons
 
 
 def test_a_misunderstood_message_reaches_the_inbox_and_the_shopper_never_sees_the_report(desk: Desk) -> None:
