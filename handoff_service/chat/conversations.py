@@ -35,38 +35,37 @@ from handoff_service.core.queue import position_of
 from handoff_service.core.rasa_client import RasaClient
 from handoff_service.core.states import State, bot_owns
 from handoff_service.core.texts import say
-from handoff_service.packet import HandoffPacket
 from kb_index.language import detect_language
+from kefu_contract import turn_report
+from kefu_contract.metadata import MessageMetadata, is_language
+from kefu_contract.packet import HandoffPacket
+from kefu_contract.turn_report import TurnReport
 
 log = logging.getLogger(__name__)
 
 ENDED = "this conversation has ended; start a new one"
 
 
-TURN_KEY = "kefu_turn"
-
-
 class TurnReview(Protocol):
     """What the chat tells the trainers' review inbox (handoff_service.training.review) about a turn."""
 
     async def record_turn(
-        self, conversation_id: str, shopper_event_seq: int, text: str, lang: str, turn: dict[str, Any]
+        self, conversation_id: str, shopper_event_seq: int, text: str, lang: str, turn: TurnReport
     ) -> ReviewItem | None: ...
 
     async def feedback(self, conversation_id: str, seq: int, helpful: bool) -> ReviewItem | None: ...
 
 
-def split_turns(replies: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The replies the shopper should see (without the bot's turn report), and the turn reports;
-    a reply that only carried a report is dropped."""
+def split_turns(replies: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[TurnReport]]:
+    """The replies the shopper should see (without the bot's turn report), and the turn reports
+    this service can read (kefu_contract.turn_report); a reply that only carried a report is dropped."""
     visible: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
+    turns: list[TurnReport] = []
     for reply in replies:
         reply = dict(reply)
         custom = dict(reply["custom"]) if isinstance(reply.get("custom"), dict) else reply.get("custom")
         if isinstance(custom, dict):
-            turn = custom.pop(TURN_KEY, None)
-            if isinstance(turn, dict):
+            if (turn := TurnReport.from_wire(custom.pop(turn_report.KEY, None))) is not None:
                 turns.append(turn)
             reply["custom"] = custom
         if any(reply.get(key) for key in ("text", "buttons", "custom", "image")):
@@ -210,7 +209,7 @@ class ConversationService:
             self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": True})
             try:
                 replies, turns = split_turns(
-                    await self._rasa.send(conversation_id, text, {"customer_id": customer_id, "lang": lang})
+                    await self._rasa.send(conversation_id, text, self._metadata(seq, customer_id, lang))
                 )
                 if not replies and bot_owns((await self.get(conversation_id)).state):
                     # Rasa answers [] when its action server is down: silence would be a dead end.
@@ -240,6 +239,12 @@ class ConversationService:
         if not lock.locked() and self._locks.get(conversation_id) is lock:
             del self._locks[conversation_id]
 
+    @staticmethod
+    def _metadata(seq: int, customer_id: str | None, lang: str) -> dict[str, Any]:
+        """What Rasa passes on to the action server with the message (kefu_contract.metadata)."""
+        carried = MessageMetadata(language=lang if is_language(lang) else None, message_id=str(seq))
+        return {"customer_id": customer_id, "lang": lang, **carried.to_metadata()}
+
     async def _fallback_to_queue(self, conversation_id: str, lang: str) -> None:
         """Rasa is down: never a dead end; queue the chat for a person with what we know."""
         packet = HandoffPacket(conversation_id=conversation_id, reason="bot_unavailable", language=lang)
@@ -256,6 +261,9 @@ class ConversationService:
             conv = await session.get(Conversation, packet.conversation_id)
             if conv is None:
                 raise NotFound(f"no conversation {packet.conversation_id!r}")
+            if packet.customer and packet.customer.customer_id != conv.customer_id:
+                # The console shows only the customer the chat was verified as.
+                packet = packet.model_copy(update={"customer": None})
             skill = packet.slots.get("skill") if isinstance(packet.slots.get("skill"), str) else None
             if packet.holding_message:
                 await events.record(session, conv.id, "message", "bot", packet.holding_message, {"holding": True})
