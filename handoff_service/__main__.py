@@ -16,7 +16,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     # Chat frames are a few hundred bytes: compressing each costs more CPU than it saves.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", ws_per_message_deflate=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", ws_per_message_deflate=False,
+        ws_max_size=settings.max_body_bytes,  # a bigger frame closes its socket (1009) unread)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
 from handoff_service.core.hub import make_hub
+from handoff_service.core.inputs import CONTROL_CHARACTER
+from handoff_service.core.limits import RateLimits
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.rasa_client import RasaClient
+from handoff_service.core.request_guard import RequestGuard
 from handoff_service.desk import agent_routes, console_routes
 from handoff_service.desk.customers import CustomerDirectory
 from handoff_service.desk.remedies import Remedies
@@ -76,6 +79,7 @@ def create_app(
         app.state.inbox = TrainerInbox(review, settings.project_dir, settings.review_group_similarity, kb_settings.model)
         app.state.desk = desk
         app.state.agents = AgentDirectory(sessions, settings.agent_session_hours)
+        app.state.limits = RateLimits(settings)
         token = settings.store_token.get_secret_value() if settings.store_token else None
         store = open_store(settings.store_path, settings.store_url, token)
         app.state.customers = CustomerDirectory(sessions, store)
@@ -111,19 +115,23 @@ def create_app(
             store.close()
             await hub.aclose()
             await http.aclose()
+            await app.state.limits.aclose()
             await engine.dispose()
 
     app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
 
     @app.exception_handler(KefuError)
     async def _kefu_error(request: Request, exc: KefuError) -> JSONResponse:
-        return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else first.get("msg", "invalid request")
+        if first.get("type") == CONTROL_CHARACTER:
+            return JSONResponse({"error": "bad_request", "message": first["msg"]}, status_code=400)
         return JSONResponse({"error": "invalid", "message": message}, status_code=422)
 
     app.include_router(shopper_routes.router)

@@ -11,12 +11,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from handoff_service.chat.conversations import ConversationService
 from handoff_service.chat.deps import get_conversations
+from handoff_service.core.errors import error_responses
 from handoff_service.desk.deps import get_desk
 from handoff_service.desk.service import DeskService
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-router = APIRouter(tags=["pages"])
+router = APIRouter(tags=["pages"], responses=error_responses())
 
 
 @router.get("/", include_in_schema=False)

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "kefu-dev-secret-change-me"
@@ -26,6 +26,17 @@ class Settings(BaseSettings):
     escalation_max_age_seconds: int = 300
     long_poll_seconds: float = 25.0
     agent_session_hours: int = 12
+
+    # Abuse limits (limits' notation, several separated by ";"), counted in Redis when redis_url is
+    # set so every replica sees the same counts, in-process otherwise. Over a limit: 429 + Retry-After.
+    limit_logins_per_ip: str = "20/minute;200/hour"
+    limit_login_failures_per_username: str = "5/minute;30/hour"
+    limit_sessions_per_ip: str = "30/minute;300/hour"
+    limit_messages_per_session: str = "20/minute;300/hour"
+    limit_typing_per_session: str = "120/minute"
+    # Bigger request bodies (and WebSocket frames) are refused with 413 before anything reads them;
+    # the largest honest one is an escalation with its transcript and profile (tens of KB).
+    max_body_bytes: int = 262_144
 
     # The desk: assignment, service levels, callbacks.
     auto_assign: bool = True
@@ -78,6 +89,23 @@ class Settings(BaseSettings):
     def rasa_urls(self) -> list[str]:
         """The Rasa servers of `rasa_url`, in order."""
         return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
+
+    @field_validator(
+        "limit_logins_per_ip",
+        "limit_login_failures_per_username",
+        "limit_sessions_per_ip",
+        "limit_messages_per_session",
+        "limit_typing_per_session",
+    )
+    @classmethod
+    def _limits_notation(cls, value: str) -> str:
+        from limits import parse_many  # 0.2 s to import: only when settings are made
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a limit such as '20/minute;300/hour'") from exc
+        return value
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":

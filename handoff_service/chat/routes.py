@@ -14,20 +14,25 @@ from handoff_service.chat.conversations import ConversationService, TurnReview
 from handoff_service.chat.deps import (
     get_conversations,
     get_review,
+    message_allowed,
     open_conversation,
+    session_allowed,
     shopper_conversation,
+    typing_allowed,
 )
 from handoff_service.core.deps import get_hub, get_settings
-from handoff_service.core.errors import KefuError
+from handoff_service.core.errors import Conflict, Forbidden, KefuError, NotFound, TooManyRequests, error_responses
 from handoff_service.core.events import event_public
 from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation_channel
+from handoff_service.core.inputs import CONTROL_CHARACTER, Input
+from handoff_service.core.limits import Rule, get_limits
 from handoff_service.core.models import Conversation
 from handoff_service.settings import Settings
 
-router = APIRouter(tags=["shopper"])
+router = APIRouter(tags=["shopper"], responses=error_responses(Forbidden, NotFound, Conflict, TooManyRequests))
 
 
-class SessionCreate(BaseModel):
+class SessionCreate(Input):
     customer_id: str | None = Field(default=None, max_length=64)
     lang: Literal["zh", "en"] = "zh"
 
@@ -38,7 +43,7 @@ class SessionPublic(BaseModel):
     state: str
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(Input):
     text: str = Field(min_length=1, max_length=2000)
     client_id: str | None = Field(default=None, max_length=64)
 
@@ -47,11 +52,11 @@ class TypingBody(BaseModel):
     typing: bool
 
 
-class ContactBody(BaseModel):
+class ContactBody(Input):
     contact: str = Field(min_length=3, max_length=128)
 
 
-class CsatBody(BaseModel):
+class CsatBody(Input):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=1000)
 
@@ -70,13 +75,13 @@ Conversations = Annotated[ConversationService, Depends(conversation_service)]
 Shopper = Annotated[Conversation, Depends(shopper_conversation)]
 
 
-@router.post("/api/sessions", status_code=201)
+@router.post("/api/sessions", status_code=201, dependencies=[Depends(session_allowed)])
 async def create_session(body: SessionCreate, service: Conversations) -> SessionPublic:
     conv, token = await service.create(body.customer_id, body.lang)
     return SessionPublic(conversation_id=conv.id, token=token, state=conv.state)
 
 
-@router.post("/api/sessions/{conversation_id}/messages", status_code=202)
+@router.post("/api/sessions/{conversation_id}/messages", status_code=202, dependencies=[Depends(message_allowed)])
 async def send_message(body: MessageCreate, service: Conversations, conv: Shopper) -> dict[str, Any]:
     event = await service.add_shopper_message(conv.id, body.text, body.client_id)
     return {"event": event_public(event)}
@@ -108,7 +113,7 @@ async def poll_events(
     }
 
 
-@router.post("/api/sessions/{conversation_id}/typing", status_code=204)
+@router.post("/api/sessions/{conversation_id}/typing", status_code=204, dependencies=[Depends(typing_allowed)])
 async def typing(body: TypingBody, service: Conversations, conv: Shopper) -> None:
     service.shopper_typing(conv.id, body.typing)
 
@@ -194,17 +199,26 @@ async def _handle_frame(websocket: WebSocket, service: ConversationService, conv
         frame = json.loads(raw)
     except ValueError:
         frame = None
-    if isinstance(frame, dict) and frame.get("type") == "typing":
-        service.shopper_typing(conversation_id, bool(frame.get("typing")))
-        return
-    if not isinstance(frame, dict) or frame.get("type") != "message":
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    if kind not in ("typing", "message"):
         await websocket.send_json({"type": "error", "error": "bad_frame", "message": "expected a message frame"})
+        return
+    try:  # over a limit, the frame is answered with an error frame; the socket stays open
+        rule = Rule.TYPING_PER_SESSION if kind == "typing" else Rule.MESSAGES_PER_SESSION
+        await get_limits(websocket).hit(rule, conversation_id)
+    except TooManyRequests as exc:
+        await websocket.send_json({"type": "error", "frame": kind, "client_id": frame.get("client_id"), **exc.body()})
+        return
+    if kind == "typing":
+        service.shopper_typing(conversation_id, bool(frame.get("typing")))
         return
     try:
         body = MessageCreate.model_validate(frame)
         event = await service.add_shopper_message(conversation_id, body.text, body.client_id)
     except ValidationError as exc:
-        await websocket.send_json({"type": "error", "error": "invalid", "message": str(exc.errors()[0]["msg"])})
+        first = exc.errors()[0]
+        error = "bad_request" if first["type"] == CONTROL_CHARACTER else "invalid"
+        await websocket.send_json({"type": "error", "error": error, "message": str(first["msg"])})
         return
     except KefuError as exc:
         await websocket.send_json({"type": "error", "error": exc.code, "message": exc.message})

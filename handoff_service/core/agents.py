@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,12 +23,31 @@ from handoff_service.core.errors import Conflict, NotFound, Unauthorized
 from handoff_service.core.models import Agent, AgentSession
 
 ROLES = ("agent", "supervisor", "trainer", "admin")
+T = TypeVar("T")
 
 
 class AgentDirectory:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], session_hours: int) -> None:
         self._sessions = sessions
         self._session_hours = session_hours
+        self._argon2_slots: anyio.CapacityLimiter | None = None
+        self._dummy_hash: str | None = None
+
+    async def _argon2(self, function: Callable[..., T], *args: str) -> T:
+        """argon2 in a worker thread, two at a time: on the event loop every login stalled every
+        shopper (≈ 50 ms each), and each hash takes 64 MB, so a burst must not run all at once."""
+        if self._argon2_slots is None:
+            self._argon2_slots = anyio.CapacityLimiter(2)
+        return await anyio.to_thread.run_sync(function, *args, limiter=self._argon2_slots)
+
+    async def _verify(self, password: str, password_hash: str | None) -> bool:
+        """An unknown user costs the same verification (against a hash of a random password) as a
+        known one, so the answer's timing does not tell which usernames exist."""
+        if password_hash is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = await self._argon2(hash_password, secrets.token_urlsafe(16))
+            password_hash = self._dummy_hash
+        return await self._argon2(verify_password, password, password_hash)
 
     async def add(
         self,
@@ -48,7 +72,7 @@ class AgentDirectory:
             agent = Agent(
                 username=username,
                 display_name=display_name,
-                password_hash=hash_password(password),
+                password_hash=await self._argon2(hash_password, password),
                 role=role,
                 max_concurrent=max_concurrent,
                 languages=languages or ["zh", "en"],
@@ -87,7 +111,7 @@ class AgentDirectory:
                 return
             if beside is not None:
                 demo = await session.scalar(select(Agent).where(Agent.username == beside))
-                if demo is None or not demo.active or not verify_password(password, demo.password_hash):
+                if demo is None or not demo.active or not await self._verify(password, demo.password_hash):
                     return
             elif await session.scalar(select(Agent.id).limit(1)) is not None:
                 return
@@ -99,8 +123,11 @@ class AgentDirectory:
     async def login(self, username: str, password: str) -> tuple[Agent, str]:
         async with self._sessions() as session:
             agent = await session.scalar(select(Agent).where(Agent.username == username))
-            if agent is None or not agent.active or not verify_password(password, agent.password_hash):
-                raise Unauthorized("wrong username or password")
+        # Verified outside the session: no database connection is held while argon2 waits its turn.
+        matches = await self._verify(password, agent.password_hash if agent else None)
+        if agent is None or not agent.active or not matches:
+            raise Unauthorized("wrong username or password")
+        async with self._sessions() as session:
             token = new_token()
             session.add(
                 AgentSession(

@@ -1,13 +1,37 @@
-"""Typed errors of the handoff service; app.py maps each to an HTTP status in one place."""
+"""Typed errors of the handoff service; app.py maps each to an HTTP status in one place, and
+`error_responses` documents the same statuses in the OpenAPI."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    """What every refusal answers with, whichever room it comes from."""
+
+    error: str
+    message: str
+    retry_after: int | None = None
 
 
 class KefuError(Exception):
     status_code = 400
     code = "bad_request"
+    description = "bad input: the message says what is wrong"
 
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
 
 
 class BadRequest(KefuError):
@@ -17,21 +41,70 @@ class BadRequest(KefuError):
 class Unauthorized(KefuError):
     status_code = 401
     code = "unauthorized"
+    description = "not logged in, or the session or signature is not valid"
 
 
 class Forbidden(KefuError):
     status_code = 403
     code = "forbidden"
+    description = "logged in, but this account or token may not do this"
 
 
 class NotFound(KefuError):
     status_code = 404
     code = "not_found"
+    description = "no such thing"
 
 
 class Conflict(KefuError):
     status_code = 409
     code = "conflict"
+    description = "the chat or record is not in a state that allows this"
+
+
+class PayloadTooLarge(KefuError):
+    status_code = 413
+    code = "too_large"
+    description = "the request body is larger than max_body_bytes; nothing of it was read"
+
+
+class TooManyRequests(KefuError):
+    """Over an abuse limit; `Retry-After` says when the next attempt can succeed."""
+
+    status_code = 429
+    code = "rate_limited"
+    description = "over an abuse limit; retry after the seconds in Retry-After"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            f"操作太频繁，请 {self.retry_after} 秒后再试。Too many attempts: try again in {self.retry_after} s."
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "retry_after": self.retry_after}
+
+
+INVALID_DESCRIPTION = "a field is missing or has the wrong type or size"
+
+
+def error_responses(*errors: type[KefuError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for a router or route: each error's status with the one error body.
+    Every route may also answer 400 (control characters), 413 (body size) and 422 (validation)."""
+    responses: dict[int | str, dict[str, Any]] = {
+        422: {"model": ErrorBody, "description": INVALID_DESCRIPTION},
+    }
+    for error in (BadRequest, PayloadTooLarge, *errors):
+        responses[error.status_code] = {"model": ErrorBody, "description": error.description}
+    if TooManyRequests in errors:
+        responses[429]["headers"] = {
+            "Retry-After": {"description": "seconds until a retry can succeed", "schema": {"type": "integer"}}
+        }
+    return responses
 
 
 class RasaUnavailable(Exception):

@@ -8,6 +8,7 @@ a SELECT of its own (SQLite ≥ 3.35 and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -111,12 +112,26 @@ def event_public(event: Any) -> dict[str, Any]:
     }
 
 
+# C0 controls but tab and line breaks, DEL, C1 controls, the bidi embeddings/overrides/isolates that
+# make text read differently than it is stored, and lone surrogates (no database stores them).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def control_character(text: str) -> str | None:
+    """The first character no text of ours may hold, as U+XXXX, or None. NUL would end a
+    PostgreSQL text, the others hide or reorder what an agent or a shopper reads."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
 def clean_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise BadRequest("message text is empty")
+        raise BadRequest("消息不能为空。The message text is empty.")
     if len(text) > MAX_TEXT:
-        raise BadRequest(f"message text is longer than {MAX_TEXT} characters")
+        raise BadRequest(f"消息不能超过 {MAX_TEXT} 个字符。The message text is longer than {MAX_TEXT} characters.")
+    if bad := control_character(text):
+        raise BadRequest(f"消息含有不允许的控制字符 {bad}。The message contains a control character ({bad}).")
     return text
 
 

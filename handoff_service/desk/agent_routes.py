@@ -15,15 +15,29 @@ from handoff_service.core.deps import (
     get_agents,
     require_role,
 )
-from handoff_service.core.errors import KefuError
+from handoff_service.core.errors import (
+    Conflict,
+    Forbidden,
+    KefuError,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    error_responses,
+)
 from handoff_service.core.events import event_public
 from handoff_service.core.hub import AGENTS, EventHub, Subscription
+from handoff_service.core.inputs import Input
+from handoff_service.core.limits import Rule, client_ip, get_limits
 from handoff_service.core.models import Agent
 from handoff_service.desk.deps import get_desk
 from handoff_service.desk.remedies import coupon_limit
 from handoff_service.desk.service import DeskService
 
-router = APIRouter(prefix="/api/agent", tags=["agent"])
+router = APIRouter(
+    prefix="/api/agent",
+    tags=["agent"],
+    responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict, TooManyRequests),
+)
 socket_router = APIRouter(tags=["agent"])
 
 Desk = Annotated[DeskService, Depends(get_desk)]
@@ -31,12 +45,12 @@ DeskAgent = Annotated[Agent, Depends(require_role(*DESK_ROLES))]
 Supervisor = Annotated[Agent, Depends(require_role(*SUPERVISOR_ROLES))]
 
 
-class LoginBody(BaseModel):
+class LoginBody(Input):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
-class ReplyBody(BaseModel):
+class ReplyBody(Input):
     text: str = Field(min_length=1, max_length=2000)
     client_id: str | None = Field(default=None, max_length=64)
 
@@ -49,7 +63,7 @@ class StatusBody(BaseModel):
     status: Literal["online", "away", "offline"]
 
 
-class TransferBody(BaseModel):
+class TransferBody(Input):
     to_agent_id: int | None = None
     team: str | None = Field(default=None, min_length=1, max_length=32)
 
@@ -73,8 +87,19 @@ def agent_public(agent: Agent) -> dict[str, Any]:
 
 
 @router.post("/login")
-async def login(body: LoginBody, agents: Annotated[AgentDirectory, Depends(get_agents)]) -> dict[str, Any]:
-    agent, token = await agents.login(body.username, body.password)
+async def login(
+    body: LoginBody, request: Request, agents: Annotated[AgentDirectory, Depends(get_agents)]
+) -> dict[str, Any]:
+    """Every attempt counts against the caller's IP; only failures count against the username, so
+    guessing one account's password stops without locking its owner out after a good login."""
+    limits = get_limits(request)
+    await limits.hit(Rule.LOGINS_PER_IP, client_ip(request))
+    await limits.check(Rule.LOGIN_FAILURES_PER_USERNAME, body.username)
+    try:
+        agent, token = await agents.login(body.username, body.password)
+    except Unauthorized:
+        await limits.hit(Rule.LOGIN_FAILURES_PER_USERNAME, body.username)
+        raise
     return {"token": token, "agent": agent_public(agent)}
 
 

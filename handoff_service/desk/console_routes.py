@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from handoff_service.core.deps import DESK_ROLES, SUPERVISOR_ROLES, require_role
+from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
 from handoff_service.core.texts import say
 from handoff_service.desk.customers import CustomerDirectory
@@ -24,7 +26,9 @@ from handoff_service.desk.suggestions import Suggester, SuggestionsUnavailable
 
 ORDER_STATUSES = ("paid", "shipped", "delivered", "refunded", "cancelled")
 
-router = APIRouter(prefix="/api/agent", tags=["console"])
+router = APIRouter(
+    prefix="/api/agent", tags=["console"], responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+)
 
 DeskAgent = Annotated[Agent, Depends(require_role(*DESK_ROLES))]
 Supervisor = Annotated[Agent, Depends(require_role(*SUPERVISOR_ROLES))]
@@ -35,23 +39,23 @@ Customers = Annotated[CustomerDirectory, Depends(get_customers)]
 RemedyDesk = Annotated[Remedies, Depends(get_remedies)]
 
 
-class NoteBody(BaseModel):
+class NoteBody(Input):
     text: str = Field(default="", max_length=2000)
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
-class CouponBody(BaseModel):
+class CouponBody(Input):
     amount: float = Field(gt=0, le=10_000)
     reason: str = Field(default="", max_length=500)
 
 
-class ReturnBody(BaseModel):
+class ReturnBody(Input):
     order_id: str = Field(min_length=1, max_length=64)
     kind: Literal["refund", "exchange"]
     reason: str = Field(default="", max_length=500)
 
 
-class DecisionBody(BaseModel):
+class DecisionBody(Input):
     approve: bool
 
 

@@ -7,29 +7,33 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from bot_training.nlu_files import BotProject, NluFileError, intent_counts
 from handoff_service.core.deps import get_settings, require_role
+from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
 from handoff_service.settings import Settings
 from handoff_service.training.deps import get_inbox, get_review
 from handoff_service.training.inbox import TrainerInbox, refused
 from handoff_service.training.review import ReviewService
 
-router = APIRouter(prefix="/api/trainer", tags=["trainer"])
+router = APIRouter(
+    prefix="/api/trainer", tags=["trainer"], responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+)
 
 Trainer = Annotated[Agent, Depends(require_role("trainer"))]
 Inbox = Annotated[TrainerInbox, Depends(get_inbox)]
 
 
-class LabelBody(BaseModel):
+class LabelBody(Input):
     kind: Literal["intent", "new_intent"]
     intent: str = Field(min_length=1, max_length=64)
     texts: list[str] | None = Field(default=None, max_length=200)
 
 
-class KnowledgeBody(BaseModel):
+class KnowledgeBody(Input):
     category: str = Field(min_length=1, max_length=64)
     questions: dict[Literal["zh", "en"], list[str]]
     answer: dict[Literal["zh", "en"], str]

@@ -9,11 +9,16 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from handoff_service.core.deps import require_role
+from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
 from handoff_service.core.models import Agent
 from handoff_service.training.deps import get_retraining
 from handoff_service.training.retraining import RetrainService
 
-router = APIRouter(prefix="/api/trainer/retrain", tags=["trainer"])
+router = APIRouter(
+    prefix="/api/trainer/retrain",
+    tags=["trainer"],
+    responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict),
+)
 
 TrainerAccount = Annotated[Agent, Depends(require_role("trainer"))]
 

@@ -1,0 +1,79 @@
+"""Abuse limits: how often one IP, one username or one chat may do a thing.
+
+The counting is the `limits` library's moving window, kept in Redis when the deployment has one
+(every replica then sees the same counts) and in this process otherwise. Counts of different
+deployments sharing a Redis stay apart: their keys carry a digest of the database they serve."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from enum import StrEnum
+
+from fastapi import Request, WebSocket
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from handoff_service.core.errors import TooManyRequests
+from handoff_service.settings import Settings
+
+
+class Rule(StrEnum):
+    """What is counted, and per what; each names its setting `limit_<rule>`."""
+
+    LOGINS_PER_IP = "logins_per_ip"
+    LOGIN_FAILURES_PER_USERNAME = "login_failures_per_username"
+    SESSIONS_PER_IP = "sessions_per_ip"
+    MESSAGES_PER_SESSION = "messages_per_session"
+    TYPING_PER_SESSION = "typing_per_session"
+
+
+def make_storage(settings: Settings) -> Storage:
+    if not settings.redis_url:
+        return MemoryStorage()
+    deployment = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    return RedisStorage(f"async+{settings.redis_url}", implementation="redispy", key_prefix=f"kefu-limits-{deployment}")
+
+
+class RateLimits:
+    """Each rule's limits from the settings, counted in one storage."""
+
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        self._rules: dict[Rule, list[RateLimitItem]] = {
+            rule: parse_many(getattr(settings, f"limit_{rule.value}")) for rule in Rule
+        }
+        self._storage = storage or make_storage(settings)
+        self._limiter = MovingWindowRateLimiter(self._storage)
+
+    async def hit(self, rule: Rule, key: str) -> None:
+        """Count one attempt; raise TooManyRequests (nothing counted beyond the limit) when over."""
+        for item in self._rules[rule]:
+            if not await self._limiter.hit(item, rule.value, key):
+                raise TooManyRequests(await self._retry_after(item, rule, key))
+
+    async def check(self, rule: Rule, key: str) -> None:
+        """Raise TooManyRequests if one more attempt would be over, without counting one (a login
+        counts only its failures per username, so the account's owner is not locked out by success)."""
+        for item in self._rules[rule]:
+            if not await self._limiter.test(item, rule.value, key):
+                raise TooManyRequests(await self._retry_after(item, rule, key))
+
+    async def _retry_after(self, item: RateLimitItem, rule: Rule, key: str) -> float:
+        stats = await self._limiter.get_window_stats(item, rule.value, key)
+        return stats.reset_time - time.time()
+
+    async def aclose(self) -> None:
+        """Close Redis's connections with the app (the counts stay for the other replicas)."""
+        if isinstance(self._storage, RedisStorage):
+            await self._storage.bridge.storage.aclose()
+
+
+def client_ip(connection: Request | WebSocket) -> str:
+    """The caller's address as uvicorn saw it (behind a proxy: run uvicorn with --proxy-headers and
+    --forwarded-allow-ips so this is the shopper's address, not the proxy's)."""
+    return connection.client.host if connection.client else "unknown"
+
+
+def get_limits(connection: Request | WebSocket) -> RateLimits:
+    return connection.app.state.limits
