@@ -26,6 +26,7 @@ from handoff_service.core.inputs import CONTROL_CHARACTER
 from handoff_service.core.limits import RateLimits
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.rasa_client import RasaClient
+from handoff_service.core.security_headers import SecurityHeaders
 from handoff_service.core.request_guard import RequestGuard
 from handoff_service.desk import agent_routes, console_routes
 from handoff_service.desk.customers import CustomerDirectory
@@ -119,6 +120,7 @@ def create_app(
             await engine.dispose()
 
     app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origin_list)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
 
     @app.exception_handler(KefuError)

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     # put together share an intent, and five ways of asking for an invoice are one group.
     review_group_similarity: float = 0.65
 
+    # Shopper identity (SECURITY.md, "Shopper identity"): a customer id counts only when the store's
+    # server signed it with this secret; otherwise the chat is a guest chat. Off only for development.
+    identity_secret: SecretStr | None = None
+    identity_required: bool = True
+    # The demo storefront's signed-in customer (`kefu demo` sets it); unset, the storefront is a guest.
+    demo_customer_id: str | None = None
+    # Storefront origins (comma-separated, or *) that may embed the widget: CORS for the shopper's API
+    # and the widget's scripts. This service's own pages need none.
+    allowed_origins: str = ""
+
     # Created at start-up when no agent exists yet, so a fresh demo can log in.
     demo_agent_username: str | None = "agent"
     demo_agent_password: SecretStr = SecretStr("kefu-demo")
@@ -106,6 +116,17 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a limit such as '20/minute;300/hour'") from exc
         return value
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        """The origins of `allowed_origins`, without trailing slashes (browsers send none)."""
+        return [origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip()]
+
+    @model_validator(mode="after")
+    def _identity_secret_long_enough(self) -> "Settings":
+        if self.identity_secret is not None and len(self.identity_secret.get_secret_value()) < 16:
+            raise ValueError("KEFU_IDENTITY_SECRET must be at least 16 characters (a random value, e.g. 32 bytes)")
+        return self
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -18,6 +19,9 @@ from pathlib import Path
 import httpx
 
 from bot_training.settings import child_environment
+
+# The demo storefront's signed-in shopper (the demo store's first customer).
+DEMO_CUSTOMER_ID = "C1001"
 
 
 class StartFailed(Exception):
@@ -116,6 +120,9 @@ def kefu_specs(
                 "KEFU_HOST": host,
                 "KEFU_PORT": str(ports.handoff),
                 "KEFU_RASA_URL": ",".join(f"{base}:{port}" for port in ports.all_rasa()),
+                # The demo page signs its customer as a store's server would, with a secret of this run.
+                "KEFU_IDENTITY_SECRET": secrets.token_urlsafe(32),
+                "KEFU_DEMO_CUSTOMER_ID": DEMO_CUSTOMER_ID,
                 **trainer_env,
                 **(handoff_env or {}),
             },

@@ -20,6 +20,7 @@ import pytest
 from kefu.supervisor import Ports, Supervisor, free_port, kefu_specs, warm_up_actions
 from bot_training.training import train
 from tests.conftest import ROOT
+from tests.handoff_helpers import IDENTITY_SECRET
 
 
 @dataclass
@@ -69,6 +70,7 @@ def running_kefu(test_model: Path, work: Path, rasa_servers: int = 1) -> Iterato
         "KEFU_KB_INDEX_DIR": str(work / "kb"),
         "KEFU_KB_KNOWLEDGE_DIR": str(project / "knowledge"),
         "KEFU_HANDOFF_SECRET": "integration-test-secret",
+        "KEFU_IDENTITY_SECRET": IDENTITY_SECRET,  # so tests sign their shoppers as a store would
     }
     specs = kefu_specs(
         "127.0.0.1", ports, model, ROOT / ".venv-rasa", work / "logs", handoff_env=shared_env,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
@@ -20,6 +21,12 @@ from handoff_service.chat.deps import (
     shopper_conversation,
     typing_allowed,
 )
+from handoff_service.chat.identity import (
+    CUSTOMER_ID_PATTERN,
+    Refusal,
+    Status,
+    verify_customer,
+)
 from handoff_service.core.deps import get_hub, get_settings
 from handoff_service.core.errors import Conflict, Forbidden, KefuError, NotFound, TooManyRequests, error_responses
 from handoff_service.core.events import event_public
@@ -27,20 +34,34 @@ from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation
 from handoff_service.core.inputs import CONTROL_CHARACTER, Input
 from handoff_service.core.limits import Rule, get_limits
 from handoff_service.core.models import Conversation
+from handoff_service.core.texts import say
 from handoff_service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["shopper"], responses=error_responses(Forbidden, NotFound, Conflict, TooManyRequests))
 
 
 class SessionCreate(Input):
-    customer_id: str | None = Field(default=None, max_length=64)
+    customer_id: str | None = Field(default=None, max_length=64, pattern=CUSTOMER_ID_PATTERN)
+    # HMAC-SHA256 by the store's server (SECURITY.md, "Shopper identity"); without it, a guest chat.
+    customer_signature: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+    customer_expires: int | None = Field(default=None, ge=0, le=2**53, description="Unix seconds, if signed with an expiry")
     lang: Literal["zh", "en"] = "zh"
+
+
+class IdentityRefusal(BaseModel):
+    error: Refusal
+    message: str
 
 
 class SessionPublic(BaseModel):
     conversation_id: str
     token: str
     state: str
+    identity: Status = "guest"
+    # Why a claimed customer id was not taken (the chat is a guest chat); null when nothing was refused.
+    identity_refused: IdentityRefusal | None = None
 
 
 class MessageCreate(Input):
@@ -76,9 +97,20 @@ Shopper = Annotated[Conversation, Depends(shopper_conversation)]
 
 
 @router.post("/api/sessions", status_code=201, dependencies=[Depends(session_allowed)])
-async def create_session(body: SessionCreate, service: Conversations) -> SessionPublic:
-    conv, token = await service.create(body.customer_id, body.lang)
-    return SessionPublic(conversation_id=conv.id, token=token, state=conv.state)
+async def create_session(body: SessionCreate, service: Conversations, request: Request) -> SessionPublic:
+    settings: Settings = request.app.state.settings
+    secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
+    who = verify_customer(
+        body.customer_id, body.customer_signature, body.customer_expires, secret, settings.identity_required
+    )
+    refused = None
+    if who.refused:
+        log.warning("handoff.identity.refused", extra={"reason": who.refused, "claimed_customer_id": body.customer_id})
+        refused = IdentityRefusal(error=who.refused, message=say("identity_guest", body.lang))
+    conv, token = await service.create(who.customer_id, body.lang)
+    return SessionPublic(
+        conversation_id=conv.id, token=token, state=conv.state, identity=who.status, identity_refused=refused
+    )
 
 
 @router.post("/api/sessions/{conversation_id}/messages", status_code=202, dependencies=[Depends(message_allowed)])

@@ -69,6 +69,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "order_delivered": {"zh": "已签收", "en": "delivered"},
     "order_refunded": {"zh": "已退款", "en": "refunded"},
     "order_cancelled": {"zh": "已取消", "en": "cancelled"},
+    "identity_guest": {
+        "zh": "未能确认您的登录身份，本次以访客身份为您服务；查询订单请登录后再问我~",
+        "en": "We couldn't confirm your sign-in, so this is a guest chat. Log in to ask about your orders.",
+    },
 }
 
 

@@ -2,11 +2,13 @@
  * kefu chat widget: no dependencies, no build step. This file only finds its <script> tag and loads the
  * widget's ES modules from /static/widget/ (main.js starts it; each module says what it is for).
  *
- * Embed with one tag (type="module" works as well):
- *   <script src="https://YOUR-KEFU-HOST/widget.js" data-customer-id="C1001" defer></script>
+ * Embed with one tag (type="module" works as well); a logged-in shopper's id counts only with the store
+ * server's signature of it (SECURITY.md, "Shopper identity"), otherwise the chat is a guest chat:
+ *   <script src="https://YOUR-KEFU-HOST/widget.js" data-customer-id="C1001"
+ *           data-customer-expires="1767225600" data-customer-signature="<hex HMAC-SHA256>" defer></script>
  * Optional attributes: data-lang="zh|en", data-color="#b8405e" (brand colour), data-shop-name="…".
- * On a store of another origin the browser fetches the modules with CORS: the kefu host must answer
- * /static/widget/*.js (and /widget.js itself, with type="module") with Access-Control-Allow-Origin.
+ * On a store of another origin the browser fetches the modules with CORS: list the store's origin in
+ * KEFU_ALLOWED_ORIGINS and the kefu host answers /static/widget/*.js, /widget.js and /api/sessions… with it.
  *
  * Everything lives in an open shadow root on <kefu-widget id="kefu-widget">, so store CSS
  * cannot reach it (Playwright selectors pierce open shadow roots).

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from handoff_service.chat.identity import sign_customer
 from tests.conftest import wait_until
+from tests.handoff_helpers import IDENTITY_SECRET
 from tests.integration.conftest import RunningKefu
 
 pytestmark = pytest.mark.slow
@@ -24,7 +26,9 @@ class Shopper:
     def __init__(self, http: httpx.Client, base: str, customer_id: str | None, lang: str) -> None:
         self.http = http
         self.base = base
-        created = http.post(f"{base}/api/sessions", json={"customer_id": customer_id, "lang": lang})
+        signature = sign_customer(customer_id, IDENTITY_SECRET) if customer_id else None
+        body = {"customer_id": customer_id, "customer_signature": signature, "lang": lang}
+        created = http.post(f"{base}/api/sessions", json=body)
         assert created.status_code == 201, created.text
         self.conversation_id = created.json()["conversation_id"]
         self.token = created.json()["token"]

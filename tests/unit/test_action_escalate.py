@@ -13,8 +13,10 @@ import bot.actions.resources as resources_module
 from bot.actions import ActionEscalate
 from bot.actions.texts import TEXTS
 from handoff_service.app import create_app
+from handoff_service.chat.identity import sign_customer
 from handoff_service.settings import Settings
 from kefu.supervisor import free_port
+from tests.handoff_helpers import IDENTITY_SECRET
 from tests.unit.samples import recorded_tracker
 
 SECRET = "unit-test-secret-4f1c"
@@ -41,14 +43,15 @@ def action_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pyte
 
 @pytest.fixture
 def handoff_url(serve, tmp_path: Path, action_env: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: ANN001
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", handoff_secret=SECRET)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", handoff_secret=SECRET, identity_secret=IDENTITY_SECRET)
     with serve(create_app(settings)) as server:
         action_env.setenv("KEFU_HANDOFF_URL", server.url)
         yield server.url
 
 
 def open_chat(http: httpx.Client, url: str, customer_id: str | None = "C1001", lang: str = "zh") -> tuple[str, str]:
-    response = http.post(f"{url}/api/sessions", json={"customer_id": customer_id, "lang": lang})
+    signature = sign_customer(customer_id, IDENTITY_SECRET) if customer_id else None
+    response = http.post(f"{url}/api/sessions", json={"customer_id": customer_id, "customer_signature": signature, "lang": lang})
     assert response.status_code == 201, response.text
     return response.json()["conversation_id"], response.json()["token"]
 

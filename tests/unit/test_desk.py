@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 from handoff_service.app import create_app
 from handoff_service.settings import Settings
 from tests.conftest import ServerThread, wait_until
-from tests.handoff_helpers import SECRET, FakeRasa, add_agent, database, escalate, events, login, open_chat
+from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, database, escalate, events, login, open_chat
 
 
 @dataclass
@@ -37,7 +37,7 @@ def start_desk(tmp_path: Path, kind: str, agents: dict[str, dict[str, Any]], **s
         for username, fields in agents.items():
             add_agent(url, username, **fields)
         config = Settings(
-            database_url=url, handoff_secret=SECRET, demo_agent_username=None, sweep_interval_seconds=0.2, **settings
+            database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, demo_agent_username=None, sweep_interval_seconds=0.2, **settings
         )
         with ServerThread(create_app(config, rasa_transport=httpx.MockTransport(FakeRasa().handler))) as server:
             yield Desk(server.url, url)

@@ -14,7 +14,7 @@ import pytest
 from handoff_service.app import create_app
 from handoff_service.settings import Settings
 from tests.conftest import ServerThread, wait_until
-from tests.handoff_helpers import SECRET, FakeRasa, database, escalate, events, login, open_chat
+from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, database, escalate, events, login, open_chat
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def rasa() -> FakeRasa:
 def service(request: pytest.FixtureRequest, tmp_path: Path, rasa: FakeRasa) -> Iterator[str]:
     """The service on a real SQLite file, then on a real PostgreSQL database."""
     with database(request.param, tmp_path) as url:
-        settings = Settings(database_url=url, handoff_secret=SECRET, auto_assign=False)
+        settings = Settings(database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False)
         with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(rasa.handler))) as server:
             yield server.url
 

@@ -4,6 +4,8 @@ export const config = {
   base: location.origin, // the kefu service: where these modules were served from
   wsBase: location.origin.replace(/^http/, "ws"),
   customerId: null,
+  customerSignature: null, // the store server's HMAC of the id (SECURITY.md, "Shopper identity")
+  customerExpires: null,
   shopName: "",
   brand: "#b8405e",
   langAttr: "", // data-lang: the shop's preferred language, if any
@@ -21,6 +23,9 @@ export function configure(script) {
   }
   config.wsBase = config.base.replace(/^http/, "ws");
   config.customerId = (attr("data-customer-id") || "").trim() || null;
+  config.customerSignature = (attr("data-customer-signature") || "").trim() || null;
+  const expires = parseInt(attr("data-customer-expires") || "", 10);
+  config.customerExpires = Number.isFinite(expires) ? expires : null;
   config.shopName = (attr("data-shop-name") || "").trim();
   config.brand = /^#[0-9a-fA-F]{3,8}$/.test(attr("data-color") || "") ? attr("data-color") : "#b8405e";
   config.langAttr = (attr("data-lang") || "").toLowerCase();

@@ -17,7 +17,8 @@ let creating = null;
 export function ensureSession() {
   if (state.session) return Promise.resolve(state.session);
   if (!creating) {
-    creating = api("POST", "/api/sessions", { customer_id: config.customerId, lang: lang })
+    const identity = { customer_id: config.customerId, customer_signature: config.customerSignature, customer_expires: config.customerExpires };
+    creating = api("POST", "/api/sessions", Object.assign(identity, { lang: lang }))
       .then(function (res) {
         state.session = { conversation_id: res.conversation_id, token: res.token, seq: 0 };
         state.lastSeq = 0;
