@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from handoff_service.chat.identity import sign_customer, verify_customer
 from handoff_service.core.texts import TEXTS
 from handoff_service.pages import DEMO_IDENTITY_SECONDS, storefront_html
 from handoff_service.settings import Settings
-from tests.conftest import ServerThread, wait_until
+from tests.conftest import ROOT, ServerThread, wait_until
 from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, events, login
 
 C1004_ORDERS = ("O20260903007", "O20260921008", "O20261012009")
@@ -193,3 +195,21 @@ def test_verification_rules() -> None:
 def test_a_short_identity_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="KEFU_IDENTITY_SECRET"):
         Settings(identity_secret="short")
+
+
+def test_the_documented_one_liners_sign_as_the_service_verifies() -> None:
+    """SECURITY.md's Python and Node lines, run as a store's server would run them."""
+    doc = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    python_line = re.search(r"```python\n(.+?)\n```", doc, re.S).group(1)
+    node_line = re.search(r"```js\n(.+?)\n```", doc, re.S).group(1)
+    expected = sign_customer("C1001", IDENTITY_SECRET, 1767225600)
+
+    scope = {"hmac": hmac, "hashlib": hashlib, "KEFU_IDENTITY_SECRET": IDENTITY_SECRET, "customer_id": "C1001", "expires": 1767225600}
+    exec(python_line, scope)  # noqa: S102 - the documentation's own line
+    assert scope["signature"] == expected
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the Node line was not run")
+    script = f"const KEFU_IDENTITY_SECRET = {IDENTITY_SECRET!r}, customerId = 'C1001', expires = 1767225600;\n{node_line}\nconsole.log(signature);"
+    ran = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30, check=True)
+    assert ran.stdout.strip() == expected
