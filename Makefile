@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -38,3 +38,13 @@ bench-desk: setup
 	.venv/bin/python -m benchmarks.desk latency 200
 	.venv/bin/python -m benchmarks.desk sockets 5000
 	.venv/bin/python -m benchmarks.desk soak 5
+
+# Nothing lost, whatever fails (issue #15): the deployment of docs/deploy.md on loopback (own
+# PostgreSQL and Redis, two replicas behind nginx), 100 shoppers, each process killed in turn
+# (~10 min); tests/integration/test_faults.py is its shortened form. The soak: 500 shoppers and
+# 20 agents for 10 minutes, memory and bot-turn latency.
+bench-faults: setup
+	.venv/bin/python -m benchmarks.faults --shoppers 100
+
+bench-soak: setup
+	.venv/bin/python -m benchmarks.soak --shoppers 500 --agents 20 --minutes 10

@@ -75,3 +75,15 @@ if [ ${#browser_packages[@]} -gt 0 ]; then
     say "✗ could not install ${browser_packages[*]} (needs apt-get as root): the browser tests will be skipped; see $log"
   fi
 fi
+
+# --- the fault suite: Debian's nginx in front of two handoff replicas (deploy/nginx/kefu.conf) ------
+# The suite starts its own nginx on free ports; without one (no root), its proxy tests are skipped.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  apt=(env DEBIAN_FRONTEND=noninteractive apt-get); [ "$(id -u)" = 0 ] || apt=(sudo -n "${apt[@]}")
+  say "• installing nginx for the fault suite"
+  if ! command -v apt-get >/dev/null 2>&1 ||
+     ! { "${apt[@]}" install -y nginx >> "$log" 2>&1 ||
+         { "${apt[@]}" update >> "$log" 2>&1 && "${apt[@]}" install -y nginx >> "$log" 2>&1; }; }; then
+    say "✗ could not install nginx (needs apt-get as root): the fault tests will be skipped; see $log"
+  fi
+fi

@@ -1,0 +1,38 @@
+"""The fault suite, shortened (the long form is `make bench-faults`): the deployment of
+docs/deploy.md on loopback — its own PostgreSQL and Redis, a Rasa server, the action server, two
+handoff replicas behind a real nginx running deploy/nginx/kefu.conf — under a dozen shoppers of
+bot-owned and agent-owned chats, while each process in turn is killed and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.fault_rig import missing
+from benchmarks.faults import FAULTS, FaultRun, run_faults
+
+pytestmark = pytest.mark.slow
+
+SHORT = FaultRun(shoppers=12, agent_share=0.25, think=(0.5, 1.5), warm_up=5, settle=6, rasa_servers=1)
+
+
+@pytest.mark.timeout(900)
+def test_no_acknowledged_message_is_lost_or_duplicated_whatever_process_fails(test_model: Path, tmp_path: Path) -> None:
+    if (reason := missing()) is not None:
+        pytest.skip(reason)
+    rows = asyncio.run(run_faults(tmp_path, test_model, SHORT))
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+    by_fault = {row["fault"]: row for row in rows}
+    assert set(FAULTS) <= set(by_fault)
+    for name in FAULTS:
+        row = by_fault[name]
+        assert row["sent"] > 0, row
+        assert row["acknowledged"] == row["sent"], row  # the widget's retries got every message stored
+        assert row["lost"] == 0 and row["duplicated"] == 0, row
+        assert row["answered_or_queued"] == row["acknowledged"], row
+        assert row["not_seen_live"] == 0, row  # every reaction reached the shopper's socket
+        assert row["max_wait_after_recovery_s"] <= 10, row
