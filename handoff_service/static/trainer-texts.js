@@ -1,10 +1,10 @@
 /*
- * Every word of the trainer's page, in Chinese and English (loaded before trainer.js).
+ * Every word of the trainer's page, in Chinese and English (imported by trainer.js).
  * Prefixes: lang_*, reason_* / reasonHelp_* (why a message is in the inbox), skip_* (why an example was
  * not written), status_* (a retrain's state), step_* (a retrain's progress, with the step's details),
  * metric_*.
  */
-window.KEFU_TRAINER_TEXT = {
+export const TEXT = {
   zh: {
     langButton: "EN",
     langAria: "Switch to English",

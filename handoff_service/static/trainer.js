@@ -1,6 +1,6 @@
 /*
  * kefu trainer's page (served at /trainer): the review inbox, knowledge gaps and retraining.
- * Vanilla JS, no build step. Texts: trainer-texts.js. API: /api/trainer/… (trainer accounts only).
+ * An ES module, no build step. Texts: trainer-texts.js. API: /api/trainer/… (trainer accounts only).
  * Helpers shared with the agent console (storage, texts, DOM, API, toast, login): desk-common.js.
  *
  * Stable test hooks (data-testid; the same value is the element id unless marked "(many)"):
@@ -26,14 +26,15 @@
  *     report-worse, retrain-switch, retrain-switch-confirm, retrain-switch-cancel
  *   toast
  */
+import * as desk from "./desk-common.js"; // what this page shares with the agent console
+import { TEXT } from "./trainer-texts.js";
+
 (function () {
   "use strict";
 
-  var desk = window.kefuDesk; // desk-common.js: what this page shares with the agent console
   var SESSION = { token: "kefu.trainer.token", agent: "kefu.trainer.agent" };
   var RUNNING = { training: true, evaluating: true, ready: true };
   var INTENT_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)+$/; // as kefu/nlu_files.py: verb_object
-  var TEXT = window.KEFU_TRAINER_TEXT;
 
   // ------------------------------------------------------------------ texts
   var lang = desk.pickLang();

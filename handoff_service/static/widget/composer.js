@@ -1,5 +1,5 @@
-// The message box: Enter sends (never while an IME is composing), Shift+Enter is a new line, it grows with the text;
-// and "start a new chat" once the chat has ended.
+// The message box: Enter sends, Shift+Enter a new line, it grows with the text; "start a new chat" after the end.
+// (Enter never sends while an IME is composing: Chinese input.)
 
 import { ui } from "./layout.js";
 import { submit } from "./sending.js";

@@ -1,4 +1,4 @@
-// Events in from the service (WebSocket, long-poll, history, answers to our posts): deduplicated by seq; state and queue updates.
+// Events in from the service (socket, long-poll, history, replies to our posts), once each by seq; state, queue.
 
 import { nearBottom, scrollToBottom, ui } from "./layout.js";
 import { placeRow, renderEvent, renderShopperMeta } from "./messages.js";

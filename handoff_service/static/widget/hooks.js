@@ -1,5 +1,5 @@
-// Calls from the message views and the transport up to the chat (send, retry, take an event, forget the
-// session): set once by main.js, so that no module imports one that imports it.
+// Late-bound calls up to the chat (send, retry, take an event, forget the session), set by main.js.
+// They let the message views and the transport call modules that import them, without an import cycle.
 
 export const hooks = {
   submit: function (text) {}, // sending.js: send text as the shopper

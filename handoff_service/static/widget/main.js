@@ -1,4 +1,4 @@
-// The widget's start: reads the embedding tag, builds the panel, wires the modules together, and exposes window.kefuWidget.
+// The widget's start: reads the embedding tag, builds the panel, wires the modules, exposes window.kefuWidget.
 
 import { bindComposer } from "./composer.js";
 import { config, configure } from "./config.js";

@@ -1,4 +1,4 @@
-// The rows of the message list: what each event from the service looks like, the shopper's own (pending) messages, order by seq.
+// The message list's rows: how each event from the service looks, the shopper's own pending messages, seq order.
 
 import { callbackForm } from "./callback.js";
 import { renderCard } from "./cards.js";

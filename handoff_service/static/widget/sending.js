@@ -1,4 +1,4 @@
-// Sending the shopper's messages: shown at once as pending, delivered with retries (same client id), a fresh chat if the old one ended.
+// Sending the shopper's messages: shown at once, sent with retries (same client id), a new chat if the old one ended.
 
 import { addEvent } from "./events.js";
 import { api, newClientId, sessionPath, sleep } from "./http.js";

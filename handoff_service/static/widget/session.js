@@ -1,4 +1,4 @@
-// The shopper's chat with the service: created with the first message, left while queued, forgotten when the service no longer knows it.
+// The shopper's chat with the service: created by the first message, left while queued, forgotten once unknown to it.
 
 import { config } from "./config.js";
 import { syncState } from "./events.js";

@@ -1,4 +1,4 @@
-// The widget's header and bars: who is answering, the queue banner, the "chat ended" bar, unread badge, connection banner.
+// The widget's header and bars: who is answering, queue banner, "chat ended" bar, unread badge, connection banner.
 
 import { updateForms } from "./callback.js";
 import { ICON, svg } from "./dom.js";

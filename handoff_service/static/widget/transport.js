@@ -1,5 +1,4 @@
-// The live connection to the chat: a WebSocket, long-polling when sockets keep failing, reconnecting with backoff; and
-// reading the whole history back after a reload.
+// The live connection: a WebSocket, long-polling when sockets keep failing, backoff; the history after a reload.
 
 import { config } from "./config.js";
 import { addEvent, applyQueue, syncState } from "./events.js";

@@ -1,9 +1,9 @@
+// Every word of the agent console, in Chinese and English (the same keys in both).
 /*
- * Every word of the agent console, in Chinese and English (loaded before console.js).
  * Keys used as prefixes: state_*, prio_*, reason_*, help_*, status_* (agent status), order_* (order
  * status), kind_* (return kind), role_*, slot_*, sentiment_*, audit_* (audit-log actions).
  */
-window.KEFU_CONSOLE_TEXT = {
+export const TEXT = {
   zh: {
     langButton: "EN",
     langAria: "Switch to English",
