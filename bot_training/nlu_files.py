@@ -22,6 +22,7 @@ from bot_training.yaml_edits import (
     replace_checked,
 )
 from kb_index.language import detect_language
+from kefu_privacy import mask_pii
 
 __all__ = [
     "BotProject", "DuplicateExample", "Example", "InvalidIntentName", "NluFileError", "UnknownIntent",
@@ -140,10 +141,11 @@ def add_example(
     """Append `text` to `intent`'s examples in `lang` (detected when not given) and return where it went.
 
     With `new_intent`, an intent the data does not know yet is created in the `custom` group and
-    listed in the domain with a rule sending it to the knowledge base.
+    listed in the domain with a rule sending it to the knowledge base. Personal data in `text` is
+    masked first: the review inbox hands over shoppers' own words, and nlu_data/ is tracked by git.
     """
     intent = intent.strip()
-    text = check_text(text)
+    text = mask_pii(check_text(text))
     lang = lang or detect_language(text)
     if lang not in LANGUAGES:
         raise NluFileError(f"unknown language {lang!r}; use zh or en")

@@ -5,6 +5,7 @@ import gc
 import uvicorn
 
 from handoff_service.app import create_app
+from handoff_service.core.logs import log_config
 from handoff_service.settings import Settings
 
 
@@ -16,8 +17,10 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     # Chat frames are a few hundred bytes: compressing each costs more CPU than it saves.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", ws_per_message_deflate=False,
-        ws_max_size=settings.max_body_bytes,  # a bigger frame closes its socket (1009) unread)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="info", log_config=log_config(), ws_per_message_deflate=False,
+        ws_max_size=settings.max_body_bytes,  # a bigger frame closes its socket (1009) unread
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "kefu-dev-secret-change-me"
@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     # 0.8 grouped almost nothing (pair recall 0.02-0.06); at 0.65, 79 % (zh) / 82 % (en) of the pairs
     # put together share an intent, and five ways of asking for an invoice are one group.
     review_group_similarity: float = 0.65
+
+    # Retention (SECURITY.md, "Privacy"): `kefu privacy purge` with no --older-than erases what is
+    # older than this many days: conversations with no activity since (their messages, escalation
+    # packets with transcript and profile, callback contacts, customer ids), ratings' comments,
+    # review items and the labelled messages quoted in retrain reports. Agents' customer notes and
+    # the audit log are kept. Nothing runs by itself: schedule the command (cron, a systemd timer).
+    retention_days: int = Field(default=180, ge=1)
 
     # Shopper identity (SECURITY.md, "Shopper identity"): a customer id counts only when the store's
     # server signed it with this secret; otherwise the chat is a guest chat. Off only for development.

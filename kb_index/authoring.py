@@ -2,7 +2,9 @@
 
 Existing bytes are never rewritten (comments, order and quoting stay as the owner left them), and
 every edit is read back with `load_knowledge` before it replaces the file, so a bad edit loses
-nothing and cannot break the knowledge base.
+nothing and cannot break the knowledge base. Questions often come from shoppers' own words (the
+trainer's inbox), so personal data in them is masked before it reaches the tracked files; answers
+are the store's words (its hotline, its address) and are written as given.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 from kb_index.errors import EntryNotFound, KnowledgeFileError
 from kb_index.knowledge import LANGUAGES, KnowledgeEntry, load_knowledge
+from kefu_privacy import mask_pii
 
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -66,7 +69,8 @@ def add_entry(
     if not _CATEGORY.match(category):
         raise KnowledgeFileError([f"category {category!r}: use lower snake case letters and digits (names the file)"])
     order = sorted(questions, key=lambda lang: LANGUAGES.index(lang) if lang in LANGUAGES else len(LANGUAGES))
-    questions = {lang: _clean_list(questions[lang]) for lang in order if _clean_list(questions[lang])}
+    masked = {lang: _clean_list([mask_pii(str(q)) for q in questions[lang]]) for lang in order}
+    questions = {lang: texts for lang, texts in masked.items() if texts}
     answer = {lang: text.strip() for lang, text in answer.items() if text and text.strip()}
     problems = [f"answer.{lang}: an answer in both languages (zh and en) is required" for lang in LANGUAGES]
     problems = [problem for lang, problem in zip(LANGUAGES, problems, strict=True) if lang not in answer]
@@ -95,7 +99,7 @@ def add_entry(
 
 def add_question(knowledge_dir: Path, entry_id: str, text: str, lang: str) -> KnowledgeEntry:
     """Add one phrasing to an entry's `questions.<lang>` list (flow `[a, b]` or block `- a`)."""
-    text = " ".join(text.split())
+    text = mask_pii(" ".join(text.split()))
     if not text:
         raise KnowledgeFileError(["question: the phrasing is empty"])
     if lang not in LANGUAGES:

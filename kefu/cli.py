@@ -13,6 +13,7 @@ from bot_training.training import TrainingFailed, train
 from kb_index.cli import app as kb_app
 from kefu.agents_cli import app as agents_app
 from kefu.nlu_cli import nlu_app, settings_or_exit
+from kefu.privacy_cli import app as privacy_app
 from kefu.settings import DemoSettings
 from kefu.supervisor import (
     Ports,
@@ -27,6 +28,7 @@ app = typer.Typer(help="kefu 客服: customer service for online stores.", no_ar
 app.add_typer(kb_app, name="kb")
 app.add_typer(agents_app, name="agents")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(privacy_app, name="privacy")
 console = Console(soft_wrap=True)
 
 

@@ -19,7 +19,16 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
 _MASKED = "_kefu_pii_masked"
 
 
-def mask_value(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """What `extra=` put on the record (uvicorn's `color_message`, a copy of the message, aside)."""
+    return {
+        key: value
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD and not key.startswith("_") and key != "color_message"
+    }
+
+
+def mask_value(value: Any) -> Any:
     """Strings masked, containers walked (copied, never changed in place), anything else as it is."""
     if isinstance(value, str):
         return mask_pii(value)
@@ -28,6 +37,13 @@ def mask_value(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value
     if isinstance(value, list | tuple):
         return type(value)(mask_value(item) for item in value)
     return value
+
+
+def _masked_arg(arg: Any) -> Any:  # noqa: ANN401 - a %-format argument
+    """Numbers stay numbers (for %d); other objects (httpx's URL…) are masked as the text %s shows."""
+    if arg is None or isinstance(arg, bool | int | float | str | Mapping | list | tuple):
+        return mask_value(arg)
+    return mask_pii(str(arg))
 
 
 class PiiFilter(logging.Filter):
@@ -39,11 +55,11 @@ class PiiFilter(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = mask_pii(record.msg)
         if isinstance(record.args, Mapping):
-            record.args = mask_value(record.args)
+            record.args = {key: _masked_arg(arg) for key, arg in record.args.items()}
         elif isinstance(record.args, tuple):
-            record.args = tuple(mask_value(arg) for arg in record.args)
+            record.args = tuple(_masked_arg(arg) for arg in record.args)
         for key, value in list(record.__dict__.items()):
-            if key not in _STANDARD and not key.startswith("_"):
+            if key not in _STANDARD and not key.startswith("_"):  # extras, uvicorn's color_message too
                 setattr(record, key, mask_value(value))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

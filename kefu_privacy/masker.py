@@ -54,7 +54,8 @@ EN_ADDRESS_LABELLED = re.compile(
     r"(?=[^.;\n!?]*\d)([^;\n!?]{4,80}?)(?=$|[;\n!?]|\.(?:\s|$))"
 )
 
-EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64})@([A-Za-z0-9.-]+\.[A-Za-z]{2,24})(?![\w-])")
+# "%40" is how "@" reaches an access log inside a query string.
+EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64}?)(@|%40)([A-Za-z0-9.-]+\.[A-Za-z]{2,24})(?![\w-])")
 ID_NUMBER = re.compile(
     r"(?<![A-Za-z0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![A-Za-z0-9])"
 )
@@ -110,7 +111,7 @@ def _luhn(digits: str) -> bool:
 
 
 def _mask_email(m: re.Match[str]) -> str:
-    return f"{m.group(1)[0]}***@{m.group(2)}"
+    return f"{m.group(1)[0]}***{m.group(2)}{m.group(3)}"
 
 
 def _mask_card(m: re.Match[str]) -> str | None:
@@ -177,6 +178,17 @@ RULES: tuple[_Rule, ...] = (
     _Rule("phone", INTERNATIONAL, _mask_international),
     _Rule("phone", NORTH_AMERICAN, _mask_north_american),
 )
+
+
+def mask_name(name: str) -> str:
+    """A string known to be a person's name (a store profile's): ``张*`` for Chinese (the first
+    character kept), ``A*** W***`` for names written in words."""
+    name = name.strip()
+    if not name:
+        return name
+    if " " not in name and not name.isascii():
+        return name[0] + "*" * (len(name) - 1)
+    return " ".join(f"{word[0]}***" for word in name.split())
 
 
 def _may_hold_pii(text: str) -> bool:

@@ -133,7 +133,7 @@ async def set_status(body: StatusBody, agent: DeskAgent, desk: Desk) -> dict[str
 
 @router.get("/queue")
 async def queue(agent: DeskAgent, desk: Desk) -> dict[str, Any]:
-    return {"items": await desk.queue()}
+    return {"items": await desk.queue(agent.id)}
 
 
 @router.get("/agents")
@@ -231,7 +231,7 @@ async def _push(websocket: WebSocket, desk: DeskService, agent: Agent, sub: Subs
             sub.woken.clear()
             stale, sub.stale = sub.stale, False  # a typing signal alone needs no re-read
             if stale:
-                items = await desk.queue()
+                items = await desk.queue(agent.id)
                 await websocket.send_json({"type": "queue", "items": items})
                 mine = {i["conversation_id"] for i in items if i["assigned_agent_id"] == agent.id}
             for signal in sub.take_signals():

@@ -4,6 +4,7 @@ transfer, hand-back to the bot, closing with a satisfaction survey, agent status
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -42,6 +43,7 @@ from handoff_service.desk.assignment import (
     online_agents,
     take_seat,
 )
+from kefu_privacy import mask_name, mask_pii
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,12 @@ class DeskService:
 
     # --- what agents see ------------------------------------------------------------------------
 
-    async def queue(self) -> list[dict[str, Any]]:
-        """Chats waiting for a person or with one: waiting ones first, most urgent, longest waiting."""
+    async def queue(self, viewer_id: int | None = None) -> list[dict[str, Any]]:
+        """Chats waiting for a person or with one: waiting ones first, most urgent, longest waiting.
+
+        Every agent's console gets the queue; only the chat's own agent (`viewer_id`) sees its
+        shopper's name and callback contact unmasked: claiming a chat is what opens them.
+        Without a viewer, both are masked for every chat."""
         async with self._sessions() as session:
             convs = (
                 await session.scalars(
@@ -100,13 +106,17 @@ class DeskService:
                 "lang": conv.lang,
                 "priority": conv.priority or "routine",
                 "reason": latest[conv.id][0] if conv.id in latest else None,
-                "customer_name": ((latest[conv.id][1] or {}).get("customer") or {}).get("name") if conv.id in latest else None,
+                "customer_name": _masked_unless(
+                    conv.assigned_agent_id == viewer_id,
+                    ((latest[conv.id][1] or {}).get("customer") or {}).get("name") if conv.id in latest else None,
+                    mask_name,
+                ),
                 "queued_at": iso_utc(conv.queued_at),
                 "waiting_seconds": round(lifecycle.seconds_since(conv.queued_at)) if conv.state == State.QUEUED else None,
                 "position": order[conv.id] + 1 if conv.id in order else None,
                 "assigned_agent_id": conv.assigned_agent_id,
                 "assigned_agent_name": names.get(conv.assigned_agent_id),
-                "callback_contact": conv.callback_contact,
+                "callback_contact": _masked_unless(conv.assigned_agent_id == viewer_id, conv.callback_contact, mask_pii),
             }
             for conv in convs
         ]
@@ -352,3 +362,7 @@ class DeskService:
                 .order_by(Event.id)
             )
             return list(rows)
+
+
+def _masked_unless(shown: bool, value: str | None, mask: Callable[[str], str]) -> str | None:
+    return value if shown or value is None else mask(value)

@@ -183,7 +183,7 @@ class TrainerInbox:
             except NluFileError as exc:
                 skipped.append({"text": text, "reason": str(exc), "code": "invalid_example"})
                 continue
-            written.append({"text": text, "file": self._relative(example.path), "line": example.line})
+            written.append({"text": example.text, "file": self._relative(example.path), "line": example.line})
             learned.add(normalise_text(text))
         ids = [i.id for i in group.items if normalise_text(i.text) in learned]
         labelled = await self._review.resolve(ids, LABELLED, kind, intent.strip(), by)

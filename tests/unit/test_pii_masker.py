@@ -23,6 +23,7 @@ from kefu_privacy import PiiFilter, find_pii, mask_pii
         ("my number is (415) 555-0132", "my number is ***-***-0132"),
         ("email me: alice.wong@example.com", "email me: a***@example.com"),
         ("邮箱 zhang.san+shop@qq.com 收发票", "邮箱 z***@qq.com 收发票"),
+        ("GET /api/customers?email=alice%40example.com HTTP/1.1", "GET /api/customers?email=a***%40example.com HTTP/1.1"),
         ("身份证号 11010519491231002X", "身份证号 110***********002X"),
         ("card 4111 1111 1111 1111 was charged twice", "card ************1111 was charged twice"),
         ("卡号6222021234567890128扣款了", "卡号***************0128扣款了"),

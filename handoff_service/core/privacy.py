@@ -1,0 +1,297 @@
+"""What the service holds about a shopper, for the people it belongs to (PIPL / GDPR requests) and
+for the retention period: export one customer's data, erase it, purge everything past retention.
+
+Erasing keeps the shape of the record and drops its content: a conversation keeps its states and
+timestamps (service metrics are computed from them), loses its customer id, its callback contact
+and its shopper token (the chat can no longer be opened); its events keep their kind and time and
+lose their text; escalations lose their packet (transcript and profile), ratings their comment,
+coupon requests their reason and customer id; review items (shoppers' own words kept for trainers)
+and the customer's notes are deleted, and labelled texts are blanked in retrain reports. Each
+request is written to the audit log, whoever made it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handoff_service.core.errors import BadRequest, Conflict
+from handoff_service.core.models import (
+    AuditEntry,
+    Conversation,
+    CouponRequest,
+    Csat,
+    CustomerNote,
+    Escalation,
+    Event,
+    RetrainRun,
+    ReviewItem,
+    as_utc,
+    iso_utc,
+    utcnow,
+)
+from handoff_service.core.states import State
+
+ERASED = "[erased]"
+ERASED_CUSTOMER = "erased"
+# A chat someone is still working on is not erased under them: close it first.
+LIVE = (State.QUEUED, State.AGENT, State.CALLBACK)
+# Audit details that are codes, not free text: kept when a chat is erased (amounts and ids are kept too).
+_AUDIT_CODES = frozenset({"outcome", "team", "within_limit"})
+
+
+@dataclass
+class ErasureCounts:
+    """How many records a purge or an erasure changed (or would change, on a dry run)."""
+
+    conversations: int = 0
+    events: int = 0
+    escalations: int = 0
+    csat_comments: int = 0
+    review_items: int = 0
+    coupon_requests: int = 0
+    notes: int = 0
+    retrain_reports: int = 0
+    audit_entries: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class CustomerHasLiveChat(Conflict):
+    code = "customer_has_live_chat"
+
+
+class PrivacyService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    # --- one customer -------------------------------------------------------------------------------
+
+    async def export(self, customer_id: str, by: str) -> dict[str, Any]:
+        """Everything held about `customer_id`, as JSON-ready data, unmasked: it is theirs."""
+        customer_id = _customer(customer_id)
+        async with self._sessions() as session:
+            convs = (
+                await session.scalars(
+                    select(Conversation).where(Conversation.customer_id == customer_id).order_by(Conversation.created_at)
+                )
+            ).all()
+            chats = select(Conversation.id).where(Conversation.customer_id == customer_id)
+            events = await _rows(session, Event, Event.conversation_id.in_(chats), Event.id)
+            escalations = await _rows(session, Escalation, Escalation.conversation_id.in_(chats), Escalation.id)
+            ratings = await _rows(session, Csat, Csat.conversation_id.in_(chats), Csat.created_at)
+            reviews = await _rows(session, ReviewItem, ReviewItem.conversation_id.in_(chats), ReviewItem.id)
+            audit = await _rows(session, AuditEntry, AuditEntry.conversation_id.in_(chats), AuditEntry.id)
+            notes = await _rows(session, CustomerNote, CustomerNote.customer_id == customer_id, CustomerNote.id)
+            mine = or_(CouponRequest.customer_id == customer_id, CouponRequest.conversation_id.in_(chats))
+            coupons = await _rows(session, CouponRequest, mine, CouponRequest.id)
+            requests = (
+                await session.scalars(
+                    select(AuditEntry).where(AuditEntry.action.like("privacy.%"), AuditEntry.conversation_id.is_(None))
+                    .order_by(AuditEntry.id)
+                )
+            ).all()  # fmt: skip
+            exported = {
+                "customer_id": customer_id,
+                "exported_at": iso_utc(utcnow()),
+                "conversations": [_conversation(c, events, escalations, ratings, reviews) for c in convs],
+                "notes": [
+                    {"text": n.text, "tags": n.tags, "agent_id": n.agent_id, "created_at": iso_utc(n.created_at)} for n in notes
+                ],
+                "coupons": [_coupon(r) for r in coupons],
+                "audit": [_audit(a) for a in audit]
+                + [_audit(a) for a in requests if (a.detail or {}).get("customer_id") == customer_id],
+            }
+            session.add(_audit_entry("privacy.export", by, customer_id=customer_id, conversations=len(convs)))
+            await session.commit()
+        return exported
+
+    async def delete(self, customer_id: str, by: str, dry_run: bool = False) -> ErasureCounts:
+        """Erase `customer_id` (see the module's docstring); refused while one of their chats is live."""
+        customer_id = _customer(customer_id)
+        async with self._sessions() as session:
+            live = list(await session.scalars(
+                select(Conversation.id).where(Conversation.customer_id == customer_id, Conversation.state.in_(LIVE))
+            ))  # fmt: skip
+            if live:
+                raise CustomerHasLiveChat(
+                    f"customer {customer_id} has {len(live)} chat(s) with the desk ({', '.join(live[:3])}): close them first"
+                )
+            chats = select(Conversation.id).where(Conversation.customer_id == customer_id)
+            counts = await _erase(session, chats, CouponRequest.customer_id == customer_id, None, dry_run)
+            counts.notes = await _count(session, CustomerNote, CustomerNote.customer_id == customer_id)
+            if not dry_run:
+                await session.execute(
+                    delete(CustomerNote).where(CustomerNote.customer_id == customer_id), execution_options={"synchronize_session": False}
+                )
+                session.add(_audit_entry("privacy.delete", by, customer_id=customer_id, counts=counts.as_dict()))
+                await session.commit()
+        return counts
+
+    # --- retention ----------------------------------------------------------------------------------
+
+    async def purge(self, older_than: dt.timedelta, by: str, dry_run: bool = False) -> ErasureCounts:
+        """Erase what is older than `older_than`: conversations with no activity since (live ones
+        aside), and, wherever they are, older ratings' comments, review items and retrain reports."""
+        if older_than <= dt.timedelta(0):
+            raise BadRequest("the retention period must be longer than zero")
+        cutoff = utcnow() - older_than
+        async with self._sessions() as session:
+            recent = select(Event.conversation_id).where(Event.created_at >= cutoff)
+            chats = select(Conversation.id).where(
+                Conversation.created_at < cutoff,
+                Conversation.state.not_in(LIVE),
+                Conversation.token_hash != "",
+                Conversation.id.not_in(recent),
+            )
+            counts = await _erase(session, chats, None, cutoff, dry_run)
+            if not dry_run:
+                session.add(_audit_entry(
+                    "privacy.purge", by, older_than_days=round(older_than / dt.timedelta(days=1), 2),
+                    cutoff=iso_utc(cutoff), counts=counts.as_dict(),
+                ))  # fmt: skip
+                await session.commit()
+        return counts
+
+
+# --- erasing ----------------------------------------------------------------------------------------
+
+
+async def _erase(
+    session: AsyncSession, chats: Select[Any], coupons: ColumnElement[bool] | None, older: dt.datetime | None, dry_run: bool
+) -> ErasureCounts:
+    """Erase the conversations `chats` selects, the coupon requests of theirs (or `coupons`), and
+    with `older` also ratings' comments, review items and retrain reports from before it."""
+    in_chats = Event.conversation_id.in_(chats)
+    coupon_where = or_(CouponRequest.conversation_id.in_(chats), coupons) if coupons is not None else CouponRequest.conversation_id.in_(chats)
+    coupon_where = and_(coupon_where, CouponRequest.customer_id != ERASED_CUSTOMER)
+    review_where = ReviewItem.conversation_id.in_(chats)
+    comment_where = Csat.conversation_id.in_(chats)
+    if older is not None:
+        review_where = or_(review_where, ReviewItem.created_at < older)
+        comment_where = or_(comment_where, Csat.created_at < older)
+    comment_where = and_(comment_where, Csat.comment != "")
+    texts = set(await session.scalars(select(ReviewItem.text).where(review_where)))
+    runs = [
+        run for run in await session.scalars(select(RetrainRun).where(RetrainRun.report.is_not(None)))
+        if _blank_report(run, None if older is not None and as_utc(run.started_at) < older else texts, dry_run)
+    ]  # fmt: skip
+    counts = ErasureCounts(
+        conversations=await _count(session, Conversation, Conversation.id.in_(chats)),
+        events=await _count(session, Event, in_chats),
+        escalations=await _count(session, Escalation, Escalation.conversation_id.in_(chats)),
+        csat_comments=await _count(session, Csat, comment_where),
+        review_items=await _count(session, ReviewItem, review_where),
+        coupon_requests=await _count(session, CouponRequest, coupon_where),
+        audit_entries=await _count(session, AuditEntry, AuditEntry.conversation_id.in_(chats)),
+        retrain_reports=len(runs),
+    )
+    if dry_run:
+        return counts
+    bulk = {"synchronize_session": False}  # nothing this session holds is among these rows
+    await session.execute(update(Event).where(in_chats).values(text="", client_id=None), execution_options=bulk)
+    # State events keep their payload (which state, which agent); other payloads are content.
+    await session.execute(update(Event).where(in_chats, Event.kind != "state").values(payload={}), execution_options=bulk)
+    await session.execute(update(Escalation).where(Escalation.conversation_id.in_(chats)).values(packet={}), execution_options=bulk)
+    await session.execute(update(Csat).where(comment_where).values(comment=""), execution_options=bulk)
+    await session.execute(delete(ReviewItem).where(review_where), execution_options=bulk)
+    await session.execute(
+        update(CouponRequest).where(coupon_where).values(customer_id=ERASED_CUSTOMER, reason=""), execution_options=bulk
+    )
+    for entry in await session.scalars(select(AuditEntry).where(AuditEntry.conversation_id.in_(chats))):
+        entry.detail = {k: v for k, v in (entry.detail or {}).items() if not isinstance(v, str) or k in _AUDIT_CODES}
+    # Last: `chats` may select by what this changes (customer id, token).
+    await session.execute(
+        update(Conversation).where(Conversation.id.in_(chats)).values(customer_id=None, callback_contact=None, token_hash=""),
+        execution_options=bulk,
+    )
+    return counts
+
+
+def _blank_report(run: RetrainRun, texts: set[str] | None, dry_run: bool) -> bool:
+    """Blank the report's quoted messages (those in `texts`, or all); True if it quoted any."""
+    report = run.report or {}
+    inbox = report.get("inbox") or []
+    hit = [i for i, m in enumerate(inbox) if m.get("text") not in (None, ERASED) and (texts is None or m.get("text") in texts)]
+    if hit and not dry_run:
+        run.report = {**report, "inbox": [{**m, "text": ERASED} if i in hit else m for i, m in enumerate(inbox)]}
+    return bool(hit)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+async def _rows(session: AsyncSession, model: type, where: ColumnElement[bool], order: Any) -> list[Any]:
+    return list((await session.scalars(select(model).where(where).order_by(order))).all())
+
+
+async def _count(session: AsyncSession, model: type, *where: Any) -> int:
+    return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def _conversation(
+    conv: Conversation, events: list[Event], escalations: list[Escalation], ratings: list[Csat], reviews: list[ReviewItem]
+) -> dict[str, Any]:
+    rating = next((r for r in ratings if r.conversation_id == conv.id), None)
+    return {
+        "id": conv.id,
+        "state": conv.state,
+        "lang": conv.lang,
+        "created_at": iso_utc(conv.created_at),
+        "closed_at": iso_utc(conv.closed_at),
+        "callback_contact": conv.callback_contact,
+        "events": [
+            {"kind": e.kind, "sender": e.sender, "text": e.text, "payload": e.payload, "created_at": iso_utc(e.created_at)}
+            for e in events
+            if e.conversation_id == conv.id
+        ],
+        "escalations": [
+            {"reason": e.reason, "priority": e.priority, "packet": e.packet, "created_at": iso_utc(e.created_at)}
+            for e in escalations
+            if e.conversation_id == conv.id
+        ],
+        "rating": {"score": rating.score, "comment": rating.comment, "created_at": iso_utc(rating.created_at)} if rating else None,
+        "review_items": [
+            {"text": r.text, "lang": r.lang, "reasons": r.reasons, "status": r.status, "created_at": iso_utc(r.created_at)}
+            for r in reviews
+            if r.conversation_id == conv.id
+        ],
+    }
+
+
+def _coupon(request: CouponRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "conversation_id": request.conversation_id,
+        "amount": request.amount,
+        "reason": request.reason,
+        "status": request.status,
+        "coupon_code": request.coupon_code,
+        "created_at": iso_utc(request.created_at),
+    }
+
+
+def _audit(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "action": entry.action,
+        "agent_id": entry.agent_id,
+        "conversation_id": entry.conversation_id,
+        "detail": entry.detail,
+        "created_at": iso_utc(entry.created_at),
+    }
+
+
+def _audit_entry(action: str, by: str, **detail: Any) -> AuditEntry:
+    return AuditEntry(agent_id=None, action=action, conversation_id=None, detail={"by": by, **detail})
+
+
+def _customer(customer_id: str) -> str:
+    customer_id = customer_id.strip()
+    if not customer_id or len(customer_id) > 64:
+        raise BadRequest("give a customer id (at most 64 characters)")
+    return customer_id
