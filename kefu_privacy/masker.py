@@ -70,9 +70,20 @@ LANDLINE_CN = re.compile(
 INTERNATIONAL = re.compile(r"(?<![A-Za-z0-9*])\+([1-9]\d{0,3})[\s-]?((?:\d[\s-]?){5,12}\d)(?![A-Za-z0-9*])")
 NORTH_AMERICAN = re.compile(r"(?<![A-Za-z0-9*+-])\(?(?!(?:[48]00))([2-9]\d{2})\)?[\s.-](\d{3})[.-](\d{4})(?![A-Za-z0-9*-])")
 
+# A name after a label starts with a surname (or 小/老/阿 and one): "我叫个外卖" and "收件人电话" are
+# not names. The common single-character surnames (over nine in ten people) and the compound ones.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
+    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+_COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|慕容|令狐|皇甫|尉迟|公孙|长孙|宇文|司徒|夏侯|端木|独孤|南宫|西门"
 ZH_NAME = re.compile(
     r"((?:收件人|收货人|联系人|寄件人|签收人|姓名|名字叫|名字是|我叫|本人叫|户名)\s*(?:是|为|[:：])?\s*)"
-    r"([\u4e00-\u9fa5][\u4e00-\u9fa5·]{1,4}?)(?=$|[\s，。,.!！?？;；、()（）]|电话|手机|号码|的|先生|女士|小姐)"
+    rf"((?:[小老阿])?(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])[\u4e00-\u9fa5·]{{0,3}}?)"
+    r"(?=$|[\s，。,.!！?？;；、()（）\d]|电话|手机|号码|的|先生|女士|小姐)"
 )
 EN_NAME = re.compile(
     r"((?i:my\s+name\s+is|my\s+name's|name\s*:|full\s+name\s*:|recipient\s*:|attn\.?\s*:?|addressed\s+to)\s*)"
@@ -81,9 +92,6 @@ EN_NAME = re.compile(
 
 _ORDER_LABEL = re.compile(r"(?i:订单号?|运单号?|快递单?号?|物流单?号?|单号|编号|order(?:\s*(?:no\.?|number|id|#))?|tracking(?:\s*(?:no\.?|number|#))?|waybill|parcel)\W{0,4}$")
 _PHONE_LABEL = re.compile(r"(?i:电话|手机|联系|号码|打给|致电|phone|mobile|call|tel|cell|contact)")
-_NAME_OR_ADDRESS_LABEL = re.compile(
-    r"(?i:收件人|收货人|联系人|寄件人|签收人|姓名|名字|我叫|本人叫|户名|地址|name|recipient|attn|addressed|address|ship)"
-)
 
 
 def _keep_tail(digits: str, keep: int = 4) -> str:
@@ -159,24 +167,47 @@ class _Rule:
     kind: str
     pattern: re.Pattern[str]
     replace: Callable[[re.Match[str]], str | None]
+    # A cheap test the text must pass before the pattern runs: most log lines fail all of them.
+    hint: Callable[[str], bool]
+
+
+def _contains(*words: str) -> Callable[[str], bool]:
+    return lambda text: any(word in text for word in words)
+
+
+def _search(pattern: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern)
+    return lambda text: compiled.search(text) is not None
+
+
+# What each rule's pattern cannot match without. Most rules need a number: seven digits with at
+# most one separator between each (the shortest phone); an English address needs a house number.
+_LONG_NUMBER = _search(r"\d(?:[\s().（）+-]?\d){6}")
+_AT = _contains("@", "%40")
+_ZH_NAME_HINT = _contains("收件人", "收货人", "联系人", "寄件人", "签收人", "姓名", "名字", "我叫", "本人叫", "户名")
+_EN_NAME_HINT = _contains("name", "Name", "NAME", "recipient", "Recipient", "RECIPIENT", "attn", "Attn", "ATTN", "addressed")
+_ZH_ADDRESS_HINT = _contains("地址")
+_EN_ADDRESS_HINT = _contains("address", "Address", "ADDRESS", "ship", "Ship", "SHIP")
+_ZH_PLACE_HINT = _search(r"[路街道巷弄同里区园苑厦场村心寓]")
+_EN_STREET_HINT = _search(r"\d[A-Za-z]?\s+[A-Za-z]")
 
 
 # Labelled things first (their label says what follows), then the most specific shapes: an ID
 # number before a card, a card before a phone, a mainland mobile before an international number.
 RULES: tuple[_Rule, ...] = (
-    _Rule("email", EMAIL, _mask_email),
-    _Rule("name", ZH_NAME, _mask_zh_name),
-    _Rule("name", EN_NAME, _mask_en_name),
-    _Rule("address", ZH_ADDRESS_LABELLED, lambda m: f"{m.group(1)}[地址]"),
-    _Rule("address", EN_ADDRESS_LABELLED, lambda m: f"{m.group(1)}[address]"),
-    _Rule("address", ZH_ADDRESS, lambda m: "[地址]"),
-    _Rule("address", EN_ADDRESS, lambda m: "[address]"),
-    _Rule("id_number", ID_NUMBER, lambda m: f"{m.group(0)[:3]}{'*' * 11}{m.group(0)[-4:]}"),
-    _Rule("card", CARD, _mask_card),
-    _Rule("phone", MOBILE_CN, _mask_mobile),
-    _Rule("phone", LANDLINE_CN, _mask_landline),
-    _Rule("phone", INTERNATIONAL, _mask_international),
-    _Rule("phone", NORTH_AMERICAN, _mask_north_american),
+    _Rule("email", EMAIL, _mask_email, _AT),
+    _Rule("name", ZH_NAME, _mask_zh_name, _ZH_NAME_HINT),
+    _Rule("name", EN_NAME, _mask_en_name, _EN_NAME_HINT),
+    _Rule("address", ZH_ADDRESS_LABELLED, lambda m: f"{m.group(1)}[地址]", _ZH_ADDRESS_HINT),
+    _Rule("address", EN_ADDRESS_LABELLED, lambda m: f"{m.group(1)}[address]", _EN_ADDRESS_HINT),
+    _Rule("address", ZH_ADDRESS, lambda m: "[地址]", _ZH_PLACE_HINT),
+    _Rule("address", EN_ADDRESS, lambda m: "[address]", _EN_STREET_HINT),
+    _Rule("id_number", ID_NUMBER, lambda m: f"{m.group(0)[:3]}{'*' * 11}{m.group(0)[-4:]}", _LONG_NUMBER),
+    _Rule("card", CARD, _mask_card, _LONG_NUMBER),
+    _Rule("phone", MOBILE_CN, _mask_mobile, _LONG_NUMBER),
+    _Rule("phone", LANDLINE_CN, _mask_landline, _LONG_NUMBER),
+    _Rule("phone", INTERNATIONAL, _mask_international, _LONG_NUMBER),
+    _Rule("phone", NORTH_AMERICAN, _mask_north_american, _LONG_NUMBER),
 )
 
 
@@ -191,17 +222,26 @@ def mask_name(name: str) -> str:
     return " ".join(f"{word[0]}***" for word in name.split())
 
 
-def _may_hold_pii(text: str) -> bool:
-    """Every rule needs a digit, an '@' or a label: most log lines and messages have none of them."""
-    return any(c.isdigit() for c in text) or "@" in text or _NAME_OR_ADDRESS_LABEL.search(text) is not None
+def _rules_for(text: str) -> list[_Rule]:
+    """The rules whose hint `text` passes, each distinct hint searched once (masking only ever
+    removes what a hint looks for)."""
+    if not text:
+        return []
+    passed: dict[int, bool] = {}
+    chosen = []
+    for rule in RULES:
+        key = id(rule.hint)
+        if key not in passed:
+            passed[key] = rule.hint(text)
+        if passed[key]:
+            chosen.append(rule)
+    return chosen
 
 
 def mask_pii(text: str) -> str:
     """`text` with phones, e-mail addresses, ID and card numbers, street addresses and labelled names
     masked; anything else as it was."""
-    if not text or not _may_hold_pii(text):
-        return text
-    for rule in RULES:
+    for rule in _rules_for(text):
         text = _apply(rule, text)
     return text
 
@@ -209,9 +249,7 @@ def mask_pii(text: str) -> str:
 def find_pii(text: str) -> list[str]:
     """The kinds of personal data `text` holds, in the order the masker finds them (for reports)."""
     kinds: list[str] = []
-    if not text or not _may_hold_pii(text):
-        return kinds
-    for rule in RULES:
+    for rule in _rules_for(text):
         masked = _apply(rule, text)
         if masked != text:
             kinds.append(rule.kind)

@@ -29,6 +29,8 @@ from kefu_privacy import PiiFilter, find_pii, mask_pii
         ("卡号6222021234567890128扣款了", "卡号***************0128扣款了"),
         ("收件人：张三，电话13812345678", "收件人：张*，电话138****5678"),
         ("我叫李小明，订单怎么还没到", "我叫李**，订单怎么还没到"),
+        ("联系人：小王 13900001111", "联系人：小* 139****1111"),
+        ("收件人是欧阳娜娜", "收件人是欧***"),
         ("My name is John Smith and I want a refund", "My name is J*** S*** and I want a refund"),
         ("寄到北京市朝阳区建国路88号SOHO现代城2号楼1单元1201室", "寄到[地址]"),
         ("收货地址：上海市浦东新区张江路100号", "收货地址：[地址]"),
@@ -64,6 +66,9 @@ def test_personal_data_is_masked_keeping_its_kind(text: str, masked: str):
         "卡号 6222 0212 3456 7890 123",  # fails the Luhn check: not a card
         '127.0.0.1:54321 - "GET /api/sessions/abc/events?wait=false HTTP/1.1" 200',
         "什么时候发货",
+        "帮我叫个外卖",  # "我叫" followed by no surname: not a name
+        "收件人名字写错了",
+        "能改收件人电话吗",
     ],
 )
 def test_order_numbers_prices_and_dates_stay(text: str):
