@@ -120,7 +120,7 @@ async def latency(service: Service, turns: int) -> None:
         token = agent["Authorization"].split()[1]
         ws_base = service.url.replace("http", "ws")
         seen, replies = [], []
-        async with websockets.connect(f"{ws_base}/ws/agent?token={token}", max_size=None) as console:
+        async with websockets.connect(f"{ws_base}/ws/agent", subprotocols=["kefu", f"kefu.token.{token}"], max_size=None) as console:
             for _ in range(turns):
                 cid, auth, shopper_token = await open_chat(http, service.url)
                 started = time.perf_counter()
@@ -128,7 +128,7 @@ async def latency(service: Service, turns: int) -> None:
                 await next_frame(console, lambda f: f["type"] == "queue" and any(i["conversation_id"] == cid for i in f["items"]))
                 seen.append((time.perf_counter() - started) * 1000)
                 (await http.post(f"{service.url}/api/agent/conversations/{cid}/claim", headers=agent)).raise_for_status()
-                async with websockets.connect(f"{ws_base}/ws/sessions/{cid}?token={shopper_token}") as shopper:
+                async with websockets.connect(f"{ws_base}/ws/sessions/{cid}", subprotocols=["kefu", f"kefu.token.{shopper_token}"]) as shopper:
                     await next_frame(shopper, lambda f: f["type"] == "event" and f["event"]["payload"].get("state") == "agent")
                     started = time.perf_counter()
                     await http.post(f"{service.url}/api/agent/conversations/{cid}/messages", json={"text": "您好"}, headers=agent)
@@ -156,7 +156,7 @@ async def sockets(service: Service, count: int) -> None:
     for i in range(0, count, 100):
         batch = chats[i : i + 100]
         connections += await asyncio.gather(
-            *(websockets.connect(f"{ws_base}/ws/sessions/{cid}?token={token}", ping_interval=None) for cid, _, token in batch)
+            *(websockets.connect(f"{ws_base}/ws/sessions/{cid}", subprotocols=["kefu", f"kefu.token.{token}"], ping_interval=None) for cid, _, token in batch)
         )
     opened = time.perf_counter() - started
     await asyncio.sleep(3)

@@ -32,7 +32,7 @@ import websockets
 import yaml
 
 from kefu.settings import DemoSettings
-from kefu.supervisor import Ports, Supervisor, free_port, kefu_specs, warm_up_actions
+from kefu.supervisor import Ports, ProcessSecrets, Supervisor, free_port, kefu_specs, warm_up_actions
 from bot_training.training import train
 
 HELD_OUT = [Path("tests/data/nlu/zh_test.yml"), Path("tests/data/nlu/en_test.yml")]
@@ -91,8 +91,8 @@ class Shopper:
         if self.socket is not None:
             await self.socket.close()
         session = (await self.http.post(f"{self.base}/api/sessions", json={"customer_id": "C1001"})).json()
-        url = self.base.replace("http", "ws", 1) + f"/ws/sessions/{session['conversation_id']}?token={session['token']}"
-        self.socket = await websockets.connect(url, max_queue=None)
+        url = self.base.replace("http", "ws", 1) + f"/ws/sessions/{session['conversation_id']}"
+        self.socket = await websockets.connect(url, subprotocols=["kefu", f"kefu.token.{session['token']}"], max_queue=None)
         # Four different questions per session: asking one again is (rightly) a failed turn.
         self.asked, self.first = 0, next(_sessions) * TURNS_PER_SESSION
 
@@ -250,10 +250,12 @@ async def main(turns: int, rates: list[float], seconds: float) -> None:
     work.mkdir(parents=True, exist_ok=True)
     env = {"KEFU_DATABASE_URL": f"sqlite+aiosqlite:///{work / 'bench.db'}"}
     (work / "bench.db").unlink(missing_ok=True)
-    supervisor = Supervisor(kefu_specs("127.0.0.1", ports, model, settings.rasa_venv, work / "logs", env), 180)
+    process_secrets = ProcessSecrets()
+    specs = kefu_specs("127.0.0.1", ports, model, settings.rasa_venv, work / "logs", env, process_secrets=process_secrets)
+    supervisor = Supervisor(specs, 180)
     await supervisor.start()
     try:
-        await warm_up_actions(ports.action)
+        await warm_up_actions(ports.action, process_secrets.action_token)
         base, rasa = f"http://127.0.0.1:{ports.handoff}", f"http://127.0.0.1:{ports.rasa}"
         async with httpx.AsyncClient(timeout=60) as http:
             QUESTIONS.extend(await answered_from_kb(http, rasa, held_out_questions()))

@@ -6,12 +6,15 @@ import uvicorn
 
 from handoff_service.app import create_app
 from handoff_service.core.logs import log_config
-from handoff_service.settings import Settings
+from handoff_service.settings import Settings, UnsafeSettings
 
 
 def main() -> None:
     settings = Settings()
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except UnsafeSettings as exc:
+        raise SystemExit(f"kefu handoff service refuses to start: {exc}") from None
     # What the imports and the app allocated lives as long as the process: frozen, the garbage
     # collector's full passes (≈ 0.1 s, stalling every chat) walk only what chats allocate.
     gc.collect()

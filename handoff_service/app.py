@@ -18,6 +18,7 @@ from handoff_service import pages
 from handoff_service.chat import escalation_routes
 from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
+from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
@@ -35,7 +36,7 @@ from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
 from handoff_service.pages import STATIC
-from handoff_service.settings import Settings
+from handoff_service.settings import Settings, UnsafeSettings
 from handoff_service.training import inbox_routes, retrain_routes
 from handoff_service.training.inbox import TrainerInbox
 from handoff_service.training.retraining import RetrainService
@@ -51,12 +52,16 @@ def create_app(
     rasa_transport: httpx.AsyncBaseTransport | None = None,
     kb_settings: KbSettings | None = None,
 ) -> FastAPI:
-    """`rasa_transport` lets unit tests put a fake Rasa at the HTTP seam."""
+    """`rasa_transport` lets unit tests put a fake Rasa at the HTTP seam. Settings that are unsafe
+    to serve with (settings.refusals()) raise UnsafeSettings before anything starts."""
     settings = settings or Settings()
+    if problems := settings.refusals():
+        raise UnsafeSettings("; ".join(problems))
     kb_settings = kb_settings or KbSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        show_url_secrets = hide_url_secrets()
         engine = make_engine(settings.database_url)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
@@ -64,7 +69,9 @@ def create_app(
         hub = make_hub(settings.redis_url)
         await hub.start()
         metrics = Metrics()
-        rasa = RasaClient(settings.rasa_urls, http)
+        rasa = RasaClient(
+            settings.rasa_urls, http, settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        )
         review = ReviewService(sessions, settings.review_confidence_below)
         conversations = ConversationService(
             sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review
@@ -86,13 +93,13 @@ def create_app(
         app.state.customers = CustomerDirectory(sessions, store)
         app.state.remedies = Remedies(sessions, hub, store, settings)
         app.state.suggester = Suggester(kb_settings, settings.canned_replies_path)
-        if settings.demo_agent_username:
+        if settings.wants_demo_accounts and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,
                 settings.demo_agent_password.get_secret_value(),
                 settings.demo_agent_name,
             )
-        if settings.demo_trainer_username and settings.demo_agent_username:
+        if settings.wants_demo_accounts and settings.demo_trainer_username and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_trainer_username,
                 settings.demo_agent_password.get_secret_value(),
@@ -118,6 +125,7 @@ def create_app(
             await http.aclose()
             await app.state.limits.aclose()
             await engine.dispose()
+            show_url_secrets()
 
     app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
     app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origin_list)

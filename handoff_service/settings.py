@@ -12,7 +12,9 @@ DEV_SECRET = "kefu-dev-secret-change-me"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
 
-    environment: Literal["development", "production"] = "development"
+    # Production unless told otherwise (`kefu demo` and the tests say development): a forgotten
+    # setting then refuses to start (refusals()) instead of serving with a published secret.
+    environment: Literal["development", "production"] = "production"
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "sqlite+aiosqlite:///var/kefu.db"
@@ -21,11 +23,16 @@ class Settings(BaseSettings):
     # One Rasa server, or several comma-separated: each conversation always goes to the same one.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 30.0
+    # Rasa's HTTP API token (`rasa run --auth-token`), sent as its `?token=`; `kefu demo` makes one per start.
+    rasa_token: SecretStr | None = None
     # Shared with the action server: escalations are HMAC-signed with it.
     handoff_secret: SecretStr = SecretStr(DEV_SECRET)
     escalation_max_age_seconds: int = 300
     long_poll_seconds: float = 25.0
     agent_session_hours: int = 12
+    # How often an open staff socket checks that its session still holds (expired, logged out, disabled);
+    # with Redis, a logout or `kefu agents disable` closes it at once on every replica.
+    socket_check_seconds: float = 5.0
 
     # Abuse limits (limits' notation, several separated by ";"), counted in Redis when redis_url is
     # set so every replica sees the same counts, in-process otherwise. Over a limit: 429 + Retry-After.
@@ -77,13 +84,6 @@ class Settings(BaseSettings):
     # put together share an intent, and five ways of asking for an invoice are one group.
     review_group_similarity: float = 0.65
 
-    # Retention (SECURITY.md, "Privacy"): `kefu privacy purge` with no --older-than erases what is
-    # older than this many days: conversations with no activity since (their messages, escalation
-    # packets with transcript and profile, callback contacts, customer ids), ratings' comments,
-    # review items and the labelled messages quoted in retrain reports. Agents' customer notes and
-    # the audit log are kept. Nothing runs by itself: schedule the command (cron, a systemd timer).
-    retention_days: int = Field(default=180, ge=1)
-
     # Shopper identity (SECURITY.md, "Shopper identity"): a customer id counts only when the store's
     # server signed it with this secret; otherwise the chat is a guest chat. Off only for development.
     identity_secret: SecretStr | None = None
@@ -92,8 +92,18 @@ class Settings(BaseSettings):
     demo_customer_id: str | None = None
     # Storefront origins (comma-separated, or *) that may embed the widget: CORS for the shopper's API
     # and the widget's scripts. This service's own pages need none.
+    # Retention (SECURITY.md, "Privacy"): `kefu privacy purge` with no --older-than erases what is
+    # older than this many days: conversations with no activity since (their messages, escalation
+    # packets with transcript and profile, callback contacts, customer ids), ratings' comments,
+    # review items and the labelled messages quoted in retrain reports. Agents' customer notes and
+    # the audit log are kept. Nothing runs by itself: schedule the command (cron, a systemd timer).
+    retention_days: int = Field(default=180, ge=1)
+
     allowed_origins: str = ""
 
+    # The demo's accounts (below) are created at start-up only when asked: by default in development
+    # (`kefu demo`), never in production, where the first admin comes from `kefu agents add NAME --role admin`.
+    demo_accounts: bool | None = None
     # Created at start-up when no agent exists yet, so a fresh demo can log in.
     demo_agent_username: str | None = "agent"
     demo_agent_password: SecretStr = SecretStr("kefu-demo")
@@ -135,8 +145,26 @@ class Settings(BaseSettings):
             raise ValueError("KEFU_IDENTITY_SECRET must be at least 16 characters (a random value, e.g. 32 bytes)")
         return self
 
-    @model_validator(mode="after")
-    def _no_default_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and self.handoff_secret.get_secret_value() == DEV_SECRET:
-            raise ValueError("KEFU_HANDOFF_SECRET must be set to a private value in production")
-        return self
+    @property
+    def wants_demo_accounts(self) -> bool:
+        return self.environment == "development" if self.demo_accounts is None else self.demo_accounts
+
+    def refusals(self) -> list[str]:
+        """Why this service must not start with these settings (empty: it may).
+
+        Checked when the service starts, not when settings are read: `kefu agents add` reads the
+        same settings for the database alone and needs none of the secrets."""
+        if self.environment != "production":
+            return []
+        problems = []
+        if self.handoff_secret.get_secret_value() == DEV_SECRET:
+            problems.append("KEFU_HANDOFF_SECRET must be set to a private value in production")
+        if self.rasa_token is None or not self.rasa_token.get_secret_value():
+            problems.append("KEFU_RASA_TOKEN must be set in production (the token Rasa was started with: --auth-token)")
+        if self.demo_accounts:
+            problems.append("KEFU_DEMO_ACCOUNTS creates accounts with a published password; it is refused in production")
+        return problems
+
+
+class UnsafeSettings(ValueError):
+    """Settings the service refuses to start with; the message names each variable to set."""

@@ -18,6 +18,7 @@ from kefu.settings import DemoSettings
 from kefu.supervisor import (
     Ports,
     StartFailed,
+    ProcessSecrets,
     Supervisor,
     kefu_specs,
     port_in_use,
@@ -84,18 +85,23 @@ def demo() -> None:
 
     build_index(force=False)
     model = _train(settings)
-    specs = kefu_specs(settings.host, ports, model, settings.rasa_venv, settings.var_dir / "logs")
+    process_secrets = ProcessSecrets()
+    specs = kefu_specs(
+        settings.host, ports, model, settings.rasa_venv, settings.var_dir / "logs", process_secrets=process_secrets
+    )
     try:
-        asyncio.run(_run_demo(Supervisor(specs, settings.start_timeout_seconds), settings, ports))
+        asyncio.run(
+            _run_demo(Supervisor(specs, settings.start_timeout_seconds), settings, ports, process_secrets.action_token)
+        )
     except StartFailed as exc:
         raise fail(str(exc)) from exc
 
 
-async def _run_demo(supervisor: Supervisor, settings: DemoSettings, ports: Ports) -> None:
+async def _run_demo(supervisor: Supervisor, settings: DemoSettings, ports: Ports, action_token: str) -> None:
     started = time.perf_counter()
     with console.status("Starting the handoff service, the Rasa server and the action server…"):
         await supervisor.start()
-        await warm_up_actions(ports.action, settings.host)
+        await warm_up_actions(ports.action, action_token, settings.host)
     base = f"http://{settings.host}:{ports.handoff}"
     console.print(f"[green]✓[/green] kefu is up in {time.perf_counter() - started:.0f}s (logs: {settings.var_dir}/logs)")
     console.print(f"  storefront with the chat widget: [bold]{base}/[/bold]")

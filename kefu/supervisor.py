@@ -37,6 +37,16 @@ class ProcessSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProcessSecrets:
+    """What the processes prove to each other, made fresh for each start and handed to them in
+    their environment (never in a file): Rasa's HTTP API token, which the handoff service sends,
+    and the action server's secret, which Rasa sends."""
+
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+
 @dataclass
 class Ports:
     handoff: int
@@ -74,12 +84,19 @@ def kefu_specs(
     handoff_env: dict[str, str] | None = None,
     project_dir: Path = Path("."),
     models_dir: Path | None = None,
+    process_secrets: ProcessSecrets | None = None,
+    development: bool = True,
 ) -> list[ProcessSpec]:
     """The handoff service, the Rasa server and the action server, wired to each other.
+
+    `development` (the demo, the tests) lets the services start with the demo's accounts and
+    secrets; without it they refuse to start unless real ones are set (SECURITY.md).
 
     The handoff service's trainer page writes into `project_dir` and retrains it with `rasa_venv`
     into `models_dir` (default: the model's folder), so the demo retrains what it runs."""
     base = f"http://{host}"
+    process_secrets = process_secrets or ProcessSecrets()
+    environment = {"KEFU_ENVIRONMENT": "development"} if development else {}
     trainer_env = {
         "KEFU_PROJECT_DIR": str(project_dir.absolute()),
         "KEFU_RASA_VENV": str(rasa_venv.absolute()),
@@ -88,11 +105,13 @@ def kefu_specs(
     return [
         ProcessSpec(
             name="actions",
-            command=[sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(ports.action)],
+            command=[sys.executable, "-m", "bot.action_server", "--actions", "bot.actions", "--port", str(ports.action)],
             health_url=f"{base}:{ports.action}/health",
             log_file=logs / "actions.log",
             env={
-                "SANIC_HOST": host,
+                **environment,
+                "KEFU_ACTION_HOST": host,
+                "KEFU_ACTION_SERVER_TOKEN": process_secrets.action_token,
                 "KEFU_HANDOFF_URL": f"{base}:{ports.handoff}",
                 **(handoff_env or {}),
             },
@@ -102,12 +121,17 @@ def kefu_specs(
                 name=rasa_process_name(n),
                 command=[
                     str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", "--enable-api",
+                    "--auth-token", process_secrets.rasa_token,
                     "--model", str(model), "--interface", host, "--port", str(port),
                     "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
                 ],  # fmt: skip
-                health_url=f"{base}:{port}/status",
+                # Rasa answers nothing before its model is loaded; /version needs no token.
+                health_url=f"{base}:{port}/version",
                 log_file=logs / f"{rasa_process_name(n)}.log",
-                env={"KEFU_ACTION_SERVER_URL": f"{base}:{ports.action}/webhook"},
+                env={
+                    "KEFU_ACTION_SERVER_URL": f"{base}:{ports.action}/webhook",
+                    "KEFU_ACTION_SERVER_TOKEN": process_secrets.action_token,
+                },
             )
             for n, port in enumerate(ports.all_rasa())
         ),
@@ -117,6 +141,8 @@ def kefu_specs(
             health_url=f"{base}:{ports.handoff}/healthz",
             log_file=logs / "handoff.log",
             env={
+                **environment,
+                "KEFU_RASA_TOKEN": process_secrets.rasa_token,
                 "KEFU_HOST": host,
                 "KEFU_PORT": str(ports.handoff),
                 "KEFU_RASA_URL": ",".join(f"{base}:{port}" for port in ports.all_rasa()),
@@ -209,7 +235,7 @@ def last_line(path: Path) -> str:
     return lines[-1].strip()[:300] if lines else "(empty log)"
 
 
-async def warm_up_actions(action_port: int, host: str = "127.0.0.1") -> None:
+async def warm_up_actions(action_port: int, token: str, host: str = "127.0.0.1") -> None:
     """Make the action server load its encoder and index now, not on the first shopper's question."""
     body = {
         "next_action": "action_answer_from_kb",
@@ -224,6 +250,8 @@ async def warm_up_actions(action_port: int, host: str = "127.0.0.1") -> None:
         "version": "3.6.21",
     }
     async with httpx.AsyncClient(timeout=120) as http:
-        response = await http.post(f"http://{host}:{action_port}/webhook", json=body)
+        response = await http.post(
+            f"http://{host}:{action_port}/webhook", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
         if response.status_code != 200:
             raise StartFailed(f"the action server failed its first answer ({response.status_code}): {response.text[:200]}")

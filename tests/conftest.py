@@ -38,9 +38,9 @@ def run_in_rasa_env(probe: str, *args: str, env: dict[str, str] | None = None, t
 class ServerThread:
     """A real uvicorn server in a thread (the httpx way), for testing one app over real HTTP."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, log_level: str = "warning") -> None:
         self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level=log_level))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

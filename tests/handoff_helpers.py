@@ -72,6 +72,11 @@ def open_chat(http: httpx.Client, base: str, customer_id: str | None = "C1001", 
     return created.json()["conversation_id"], {"Authorization": f"Bearer {created.json()['token']}"}
 
 
+def socket_auth(token: str) -> list[str]:
+    """The subprotocols a WebSocket carries its token in (never the URL): `connect(url, subprotocols=…)`."""
+    return ["kefu", f"kefu.token.{token}"]
+
+
 def events(http: httpx.Client, base: str, cid: str, auth: dict[str, str]) -> list[dict[str, Any]]:
     return http.get(f"{base}/api/sessions/{cid}/events", params={"wait": "false"}, headers=auth).json()["events"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu.supervisor import Ports, Supervisor, free_port, kefu_specs, warm_up_actions
+from kefu.supervisor import Ports, ProcessSecrets, Supervisor, free_port, kefu_specs, warm_up_actions
 from bot_training.training import train
 from tests.conftest import ROOT
 from tests.handoff_helpers import IDENTITY_SECRET
@@ -32,6 +32,7 @@ class RunningKefu:
     project_dir: Path  # the copy of the project the system runs and the trainer's page writes into
     models_dir: Path  # where a retrain puts its models (the test model is linked in)
     rasa_urls: list[str]  # every Rasa server; rasa_url is the first
+    rasa_token: str  # Rasa's HTTP API wants it as ?token= (its REST channel does not)
 
 
 def copy_project(destination: Path) -> Path:
@@ -72,15 +73,16 @@ def running_kefu(test_model: Path, work: Path, rasa_servers: int = 1) -> Iterato
         "KEFU_HANDOFF_SECRET": "integration-test-secret",
         "KEFU_IDENTITY_SECRET": IDENTITY_SECRET,  # so tests sign their shoppers as a store would
     }
+    process_secrets = ProcessSecrets()
     specs = kefu_specs(
         "127.0.0.1", ports, model, ROOT / ".venv-rasa", work / "logs", handoff_env=shared_env,
-        project_dir=project, models_dir=models,
+        project_dir=project, models_dir=models, process_secrets=process_secrets,
     )  # fmt: skip
     supervisor = Supervisor(specs, start_timeout=180)
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(supervisor.start())
-        loop.run_until_complete(warm_up_actions(ports.action))
+        loop.run_until_complete(warm_up_actions(ports.action, process_secrets.action_token))
         yield RunningKefu(
             handoff_url=f"http://127.0.0.1:{ports.handoff}",
             rasa_url=f"http://127.0.0.1:{ports.rasa}",
@@ -89,6 +91,7 @@ def running_kefu(test_model: Path, work: Path, rasa_servers: int = 1) -> Iterato
             project_dir=project,
             models_dir=models,
             rasa_urls=[f"http://127.0.0.1:{port}" for port in ports.all_rasa()],
+            rasa_token=process_secrets.rasa_token,
         )
     finally:
         loop.run_until_complete(supervisor.stop())

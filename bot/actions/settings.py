@@ -1,16 +1,22 @@
 """The action server's settings, from KEFU_* environment variables (or .env)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kefu_contract.secrets import DEV_SECRET
+from kefu_contract.secrets import DEV_SECRET, is_dev_secret
 
 
 class ActionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
 
+    # Production unless told otherwise (`kefu demo` and the tests say development): see refusals().
+    environment: Literal["development", "production"] = "production"
+    action_host: str = "127.0.0.1"
+    # Rasa sends it with every call (bot/endpoints.yml); other callers get 401. `kefu demo` makes one per start.
+    action_server_token: SecretStr | None = None
     handoff_url: str = "http://127.0.0.1:8000"
     handoff_secret: SecretStr = SecretStr(DEV_SECRET)
     handoff_retries: int = 3
@@ -33,3 +39,14 @@ class ActionSettings(BaseSettings):
     exchange_ship_hours: int = 48
     keep_coupon_rate: float = 0.1  # keep the item: a coupon worth this share of the order
     keep_coupon_min: float = 5.0
+
+    def refusals(self) -> list[str]:
+        """Why the action server must not start with these settings (empty: it may)."""
+        if self.environment != "production":
+            return []
+        problems = []
+        if self.action_server_token is None or not self.action_server_token.get_secret_value():
+            problems.append("KEFU_ACTION_SERVER_TOKEN must be set in production (Rasa sends it: bot/endpoints.yml)")
+        if is_dev_secret(self.handoff_secret.get_secret_value()):
+            problems.append("KEFU_HANDOFF_SECRET must be set to a private value in production")
+        return problems

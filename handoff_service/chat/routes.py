@@ -27,7 +27,7 @@ from handoff_service.chat.identity import (
     Status,
     verify_customer,
 )
-from handoff_service.core.deps import get_hub, get_settings
+from handoff_service.core.deps import get_hub, get_settings, socket_protocol, socket_token
 from handoff_service.core.errors import Conflict, Forbidden, KefuError, NotFound, TooManyRequests, error_responses
 from handoff_service.core.events import event_public
 from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation_channel
@@ -176,17 +176,18 @@ async def feedback(
 
 
 @router.websocket("/ws/sessions/{conversation_id}")
-async def shopper_socket(websocket: WebSocket, conversation_id: str, token: str = "", after: int = 0) -> None:
+async def shopper_socket(websocket: WebSocket, conversation_id: str, after: int = 0) -> None:
     """Pushes every event after `after`, the live queue position, and typing of whoever owns the
-    chat; accepts `{"type": "message", "text", "client_id"}` and `{"type": "typing", "typing"}` frames."""
+    chat; accepts `{"type": "message", "text", "client_id"}` and `{"type": "typing", "typing"}` frames.
+    The chat's token comes as the subprotocol `kefu.token.<token>`, never in the URL."""
     service: ConversationService = websocket.app.state.conversations
     hub: EventHub = websocket.app.state.hub
     try:
-        conv = await open_conversation(service, conversation_id, token)
+        conv = await open_conversation(service, conversation_id, socket_token(websocket))
     except KefuError as exc:
         await websocket.close(code=4403, reason=exc.message)
         return
-    await websocket.accept()
+    await websocket.accept(subprotocol=socket_protocol(websocket))
     async with hub.subscribe(conversation_channel(conv.id), QUEUE) as sub:
         sender = asyncio.create_task(_push_events(websocket, service, conv, after, sub))
         try:

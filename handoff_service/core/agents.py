@@ -24,6 +24,8 @@ from handoff_service.core.models import Agent, AgentSession
 
 ROLES = ("agent", "supervisor", "trainer", "admin")
 T = TypeVar("T")
+# Who answers shoppers; a trainer's account teaches the bot and holds no chats.
+DESK_ROLES = ("agent", "supervisor", "admin")
 
 
 class AgentDirectory:
@@ -87,8 +89,9 @@ class AgentDirectory:
         async with self._sessions() as session:
             return list((await session.scalars(select(Agent).order_by(Agent.id))).all())
 
-    async def disable(self, username: str) -> None:
-        """A disabled account cannot log in, and its open sessions stop working."""
+    async def disable(self, username: str) -> int:
+        """A disabled account cannot log in, and its open sessions stop working; returns its id,
+        for the caller to close its open sockets (hub.sessions_ended)."""
         async with self._sessions() as session:
             agent = await session.scalar(select(Agent).where(Agent.username == username))
             if agent is None:
@@ -97,6 +100,20 @@ class AgentDirectory:
             agent.status = "offline"
             await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
             await session.commit()
+            return agent.id
+
+    async def logout(self, token: str | None) -> int:
+        """Ends this one session (others of the same account stay); returns the account's id."""
+        if not token:
+            raise Unauthorized("log in first")
+        async with self._sessions() as session:
+            login = await session.get(AgentSession, token_digest(token))
+            if login is None:
+                raise Unauthorized("session expired; log in again")
+            agent_id = login.agent_id
+            await session.delete(login)
+            await session.commit()
+            return agent_id
 
     async def ensure_demo_agent(
         self, username: str, password: str, display_name: str, role: str = "supervisor", beside: str | None = None

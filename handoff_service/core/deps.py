@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request
+from fastapi import Request, WebSocket
 
+from handoff_service.core.agents import DESK_ROLES as DESK_ROLES  # re-exported for the rooms' routes
 from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.errors import Forbidden
 from handoff_service.core.hub import EventHub
 from handoff_service.core.models import Agent
 from handoff_service.settings import Settings
 
-DESK_ROLES = ("agent", "supervisor", "admin")
 SUPERVISOR_ROLES = ("supervisor", "admin")
+# Browsers cannot set headers on a WebSocket: the token travels as a subprotocol
+# (`new WebSocket(url, ["kefu", "kefu.token." + token])`), never in the URL an access log keeps.
+SOCKET_PROTOCOL = "kefu"
+SOCKET_TOKEN_PREFIX = "kefu.token."
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,11 +33,24 @@ def get_hub(request: Request) -> EventHub:
 
 
 def bearer_token(request: Request) -> str | None:
-    """From `Authorization: Bearer …`, or `?token=` for clients that cannot set headers (EventSource)."""
+    """From `Authorization: Bearer …` only: a token in the URL would land in access logs."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.query_params.get("token")
+    return None
+
+
+def socket_token(websocket: WebSocket) -> str | None:
+    """The token a client offered as the subprotocol `kefu.token.<token>`."""
+    for offered in websocket.scope.get("subprotocols", []):
+        if offered.startswith(SOCKET_TOKEN_PREFIX):
+            return offered[len(SOCKET_TOKEN_PREFIX):]
+    return None
+
+
+def socket_protocol(websocket: WebSocket) -> str | None:
+    """The subprotocol to accept with: a browser that offered some fails a socket accepted with none."""
+    return SOCKET_PROTOCOL if SOCKET_PROTOCOL in websocket.scope.get("subprotocols", []) else None
 
 
 async def current_agent(request: Request) -> Agent:

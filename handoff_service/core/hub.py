@@ -91,6 +91,7 @@ class RedisHub(EventHub):
         self._url = url
         self._redis: Any = None
         self._listener: asyncio.Task[None] | None = None
+        self._publishing: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         import redis.asyncio as redis
@@ -130,6 +131,8 @@ class RedisHub(EventHub):
     def _send(self, channels: list[str], payload: dict[str, Any] | None) -> None:
         message = json.dumps({"channels": channels, "payload": payload})
         task = asyncio.get_running_loop().create_task(self._redis.publish(REDIS_CHANNEL, message))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
         task.add_done_callback(lambda done: self._published(done, channels, payload))
 
     def _published(self, task: asyncio.Task[Any], channels: list[str], payload: dict[str, Any] | None) -> None:
@@ -141,6 +144,10 @@ class RedisHub(EventHub):
         self._deliver(channels, payload)
 
     async def aclose(self) -> None:
+        """What was published still goes out: a command that publishes and exits (kefu agents
+        disable) closes the hub right after."""
+        if self._publishing:
+            await asyncio.gather(*self._publishing, return_exceptions=True)
         if self._listener:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -158,6 +165,12 @@ def notify(hub: EventHub, conversation_id: str, queue_changed: bool = False, age
     if queue_changed:
         channels.append(QUEUE)
     hub.publish(*channels)
+
+
+def sessions_ended(hub: EventHub, agent_id: int) -> None:
+    """An agent's sessions ended (logout, account disabled): their open sockets, on every replica,
+    check their session at once and close if it no longer holds."""
+    hub.signal(AGENTS, {"type": "session_ended", "agent_id": agent_id})
 
 
 def make_hub(redis_url: str | None) -> EventHub:

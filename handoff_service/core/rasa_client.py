@@ -19,8 +19,10 @@ class RasaClient:
     its id, the same in every handoff replica), so each server's in-memory tracker and lock store
     stay right without Redis."""
 
-    def __init__(self, base_urls: list[str], http: httpx.AsyncClient) -> None:
+    def __init__(self, base_urls: list[str], http: httpx.AsyncClient, token: str | None = None) -> None:
+        """`token`: Rasa's `--auth-token`, which its HTTP API (not the REST channel) reads from `?token=`."""
         self._bases = list(base_urls)
+        self._auth = {"token": token} if token else {}
         if not self._bases:
             raise ValueError("no Rasa server URL given (KEFU_RASA_URL)")
         self._http = http
@@ -47,16 +49,18 @@ class RasaClient:
         event = {"event": "slot", "name": name, "value": value}
         try:
             url = f"{self._bases[self.shard(sender)]}/conversations/{sender}/tracker/events"
-            response = await self._http.post(url, json=event, params={"include_events": "NONE"})
-            response.raise_for_status()
+            response = await self._http.post(url, json=event, params={"include_events": "NONE", **self._auth})
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"rasa tracker update failed: {exc!r}") from exc
+        if response.status_code >= 300:  # said without the URL: it carries the token
+            raise RasaUnavailable(f"rasa tracker update failed ({response.status_code}): {response.text[:300]}")
 
     async def status(self) -> dict[str, Any]:
         """Rasa's `GET /status` from the first server: which model it runs (`model_file`), and its id."""
         try:
-            response = await self._http.get(f"{self._bases[0]}/status", timeout=10)
-            response.raise_for_status()
+            response = await self._http.get(f"{self._bases[0]}/status", params=self._auth, timeout=10)
+            if response.status_code >= 300:
+                raise RasaUnavailable(f"rasa did not say which model it runs ({response.status_code}): {response.text[:300]}")
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(f"rasa did not say which model it runs: {exc!r}") from exc
@@ -75,7 +79,9 @@ class RasaClient:
 
     async def _load_model(self, base: str, model_file: str, timeout: float) -> None:
         try:
-            response = await self._http.put(f"{base}/model", json={"model_file": model_file}, timeout=timeout)
+            response = await self._http.put(
+                f"{base}/model", json={"model_file": model_file}, params=self._auth, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"rasa at {base} did not load {model_file}: {exc!r}") from exc
         if response.status_code >= 300:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
@@ -12,8 +14,12 @@ from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.deps import (
     DESK_ROLES,
     SUPERVISOR_ROLES,
+    bearer_token,
     get_agents,
+    get_hub,
     require_role,
+    socket_protocol,
+    socket_token,
 )
 from handoff_service.core.errors import (
     Conflict,
@@ -25,7 +31,7 @@ from handoff_service.core.errors import (
     error_responses,
 )
 from handoff_service.core.events import event_public
-from handoff_service.core.hub import AGENTS, EventHub, Subscription
+from handoff_service.core.hub import AGENTS, EventHub, Subscription, sessions_ended
 from handoff_service.core.inputs import Input
 from handoff_service.core.limits import Rule, client_ip, get_limits
 from handoff_service.core.models import Agent
@@ -101,6 +107,13 @@ async def login(
         await limits.hit(Rule.LOGIN_FAILURES_PER_USERNAME, body.username)
         raise
     return {"token": token, "agent": agent_public(agent)}
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, agents: Annotated[AgentDirectory, Depends(get_agents)]) -> None:
+    """Ends this session; its open sockets close at once, on every replica."""
+    agent_id = await agents.logout(bearer_token(request))
+    sessions_ended(get_hub(request), agent_id)
 
 
 @router.get("/me")
@@ -191,28 +204,47 @@ async def close(conversation_id: str, agent: DeskAgent, desk: Desk) -> dict[str,
 
 
 @socket_router.websocket("/ws/agent")
-async def agent_socket(websocket: WebSocket, token: str = "") -> None:
+async def agent_socket(websocket: WebSocket) -> None:
     """Pushes the queue whenever it changes, every new event of the agent's own chats, typing of
-    their shoppers, new assignments, and (to supervisors) first-response alerts."""
+    their shoppers, new assignments, and (to supervisors) first-response alerts.
+
+    The token comes as the subprotocol `kefu.token.<token>` (never in the URL). The session is
+    checked again every `socket_check_seconds` and at once when it ends (logout, account disabled:
+    a hub signal, on every replica); a session that no longer holds closes the socket with 4401."""
     desk: DeskService = websocket.app.state.desk
     hub: EventHub = websocket.app.state.hub
+    agents: AgentDirectory = websocket.app.state.agents
+    token = socket_token(websocket)
     try:
-        agent = await websocket.app.state.agents.authenticate(token)
-        if agent.role not in DESK_ROLES:
-            raise KefuError("this needs a desk role")
+        agent = await _desk_session(agents, token)
     except KefuError as exc:
         await websocket.close(code=4401, reason=exc.message)
         return
-    await websocket.accept()
+    await websocket.accept(subprotocol=socket_protocol(websocket))
+    check_seconds = websocket.app.state.settings.socket_check_seconds
     async with hub.subscribe(AGENTS) as sub:
-        pusher = asyncio.create_task(_push(websocket, desk, agent, sub))
-        try:
-            while True:
-                await websocket.receive_text()  # the console only listens; frames are ignored
-        except WebSocketDisconnect:
-            pass
-        finally:
-            pusher.cancel()
+        pusher = asyncio.create_task(_push(websocket, desk, agents, token, agent, sub, check_seconds))
+        listener = asyncio.create_task(_listen(websocket))
+        await asyncio.wait({pusher, listener}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (pusher, listener):
+            task.cancel()
+        if pusher.done() and not pusher.cancelled() and pusher.exception() is None and (ended := pusher.result()):
+            with contextlib.suppress(RuntimeError):  # the browser left at the same moment
+                await websocket.close(code=4401, reason=ended)
+
+
+async def _desk_session(agents: AgentDirectory, token: str | None) -> Agent:
+    agent = await agents.authenticate(token)
+    if agent.role not in DESK_ROLES:
+        raise Forbidden("this needs a desk role")
+    return agent
+
+
+async def _listen(websocket: WebSocket) -> None:
+    """The console only listens; frames are ignored until it leaves."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()
 
 
 def _for_agent(signal: dict[str, Any], agent: Agent, mine: set[str]) -> bool:
@@ -223,27 +255,46 @@ def _for_agent(signal: dict[str, Any], agent: Agent, mine: set[str]) -> bool:
     return signal.get("conversation_id") in mine
 
 
-async def _push(websocket: WebSocket, desk: DeskService, agent: Agent, sub: Subscription) -> None:
+async def _push(
+    websocket: WebSocket,
+    desk: DeskService,
+    agents: AgentDirectory,
+    token: str | None,
+    agent: Agent,
+    sub: Subscription,
+    check_seconds: float,
+) -> str | None:
+    """Returns why the session ended (the socket is then closed), or None when the agent left."""
     cursor = await desk.last_event_id()
     mine: set[str] = set()
+    checked = time.monotonic()
     try:
         while True:
             sub.woken.clear()
             stale, sub.stale = sub.stale, False  # a typing signal alone needs no re-read
+            signals = sub.take_signals()
+            ended = any(s.get("type") == "session_ended" and s.get("agent_id") == agent.id for s in signals)
+            if ended or time.monotonic() - checked >= check_seconds:
+                try:
+                    agent = await _desk_session(agents, token)
+                except KefuError as exc:
+                    return exc.message
+                checked = time.monotonic()
             if stale:
                 items = await desk.queue(agent.id)
                 await websocket.send_json({"type": "queue", "items": items})
                 mine = {i["conversation_id"] for i in items if i["assigned_agent_id"] == agent.id}
-            for signal in sub.take_signals():
+            for signal in signals:
                 if _for_agent(signal, agent, mine):
                     await websocket.send_json(signal)
             if stale:
                 for event in await desk.events_for_agent(agent.id, cursor):
                     await websocket.send_json({"type": "event", "event": event_public(event)})
                     cursor = event.id
+            next_check = max(0.0, check_seconds - (time.monotonic() - checked))
             try:
-                await asyncio.wait_for(sub.woken.wait(), timeout=20)
+                await asyncio.wait_for(sub.woken.wait(), timeout=min(20.0, next_check))
             except TimeoutError:
                 pass
     except WebSocketDisconnect:
-        return  # the agent left; the receiving side ends the socket
+        return None  # the agent left; the receiving side ends the socket

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -95,8 +95,16 @@ class Remedies:
                 raise Conflict(f"this request is already {request.status}")
             if approve and request.amount > coupon_limit(self._settings, supervisor.role):
                 raise Forbidden(f"{request.amount:g} is above your limit too; an admin must approve it")
-            request.status = "issuing" if approve else "rejected"
-            request.decided_by = supervisor.id
+            # Decided once: of two supervisors deciding at the same moment, only one changes the row.
+            decided = await session.execute(
+                update(CouponRequest)
+                .where(CouponRequest.id == request_id, CouponRequest.status == "pending")
+                .values(status="issuing" if approve else "rejected", decided_by=supervisor.id)
+                .execution_options(synchronize_session=False)
+            )
+            if decided.rowcount != 1:
+                await session.rollback()
+                raise Conflict("another supervisor decided this request meanwhile")
             session.add(AuditEntry(agent_id=supervisor.id, action="coupon.approved" if approve else "coupon.rejected",
                                    conversation_id=request.conversation_id, detail={"request_id": request_id, "amount": request.amount}))
             await session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core import lifecycle
+from handoff_service.core.agents import DESK_ROLES
 from handoff_service.core.errors import (
     BadRequest,
     Conflict,
@@ -298,6 +299,8 @@ class DeskService:
                 target = await session.get(Agent, to_agent_id)
                 if target is None or not target.active or target.id == agent.id:
                     raise BadRequest("choose another active agent")
+                if target.role not in DESK_ROLES:
+                    raise Conflict(f"{target.display_name} is a {target.role} account and answers no chats")
                 if conv.lang not in (target.languages or []):
                     raise Conflict(f"{target.display_name} does not speak this shopper's language")
                 if not await take_seat(session, target.id):

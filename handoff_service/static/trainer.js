@@ -159,6 +159,8 @@ import { TEXT } from "./trainer-texts.js";
     },
   });
   $("logout").addEventListener("click", function () {
+    // Ends the session on the server too (a copied token stops working); the form shows at once.
+    if (token) api("POST", "/api/agent/logout").catch(function () {});
     logout();
   });
   desk.onLangButtons(function () {

@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from handoff_service.chat.identity import sign_customer
 from tests.conftest import wait_until
-from tests.handoff_helpers import IDENTITY_SECRET
+from tests.handoff_helpers import IDENTITY_SECRET, socket_auth
 from tests.integration.conftest import RunningKefu
 
 pytestmark = pytest.mark.slow
@@ -98,7 +98,7 @@ def test_bot_answers_from_the_knowledge_base_in_chinese_and_english(kefu_system:
 def test_escalation_agent_reply_and_hand_back(kefu_system: RunningKefu, http: httpx.Client):
     base = kefu_system.handoff_url
     shopper = Shopper(http, base, "C1001", "zh")
-    ws = connect(f"{base.replace('http', 'ws')}/ws/sessions/{shopper.conversation_id}?token={shopper.token}")
+    ws = connect(f"{base.replace('http', 'ws')}/ws/sessions/{shopper.conversation_id}", subprotocols=socket_auth(shopper.token))
     with ws:
         shopper.say("转人工")
         queued = ws_next(ws, lambda e: e["kind"] == "state")
@@ -137,7 +137,7 @@ def test_escalation_agent_reply_and_hand_back(kefu_system: RunningKefu, http: ht
         got = ws_next(ws, lambda e: e["sender"] == "agent")
         assert got["text"] == "亲，我是小美，您的羽绒服已经在路上了~"
 
-        tracker = http.get(f"{kefu_system.rasa_url}/conversations/{shopper.conversation_id}/tracker").json()
+        tracker = http.get(f"{kefu_system.rasa_url}/conversations/{shopper.conversation_id}/tracker", params={"token": kefu_system.rasa_token}).json()
         said_to_bot = [e["text"] for e in tracker["events"] if e["event"] == "user"]
         assert said_to_bot == ["转人工"]
 
@@ -148,7 +148,7 @@ def test_escalation_agent_reply_and_hand_back(kefu_system: RunningKefu, http: ht
         )
         assert back.status_code == 200
         assert ws_next(ws, lambda e: e["kind"] == "state")["payload"]["state"] == "bot"
-        tracker = http.get(f"{kefu_system.rasa_url}/conversations/{shopper.conversation_id}/tracker").json()
+        tracker = http.get(f"{kefu_system.rasa_url}/conversations/{shopper.conversation_id}/tracker", params={"token": kefu_system.rasa_token}).json()
         assert tracker["slots"]["handoff_outcome"] == "resolved"
 
         shopper.say("有优惠券吗")

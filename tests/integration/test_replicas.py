@@ -22,7 +22,7 @@ from handoff_service.app import create_app
 from handoff_service.settings import Settings
 from kefu.supervisor import free_port
 from tests.conftest import ROOT, ServerThread, wait_until
-from tests.handoff_helpers import IDENTITY_SECRET, REDIS_URL, SECRET, FakeRasa, add_agent, escalate, events, login, open_chat, postgres_database
+from tests.handoff_helpers import IDENTITY_SECRET, REDIS_URL, SECRET, FakeRasa, add_agent, escalate, events, login, open_chat, postgres_database, socket_auth
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def replicas() -> Iterator[tuple[str, str, str]]:
             add_agent(url, name, max_concurrent=1)
         servers = []
         for _ in range(2):
-            config = Settings(database_url=url, redis_url=REDIS_URL, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False, demo_agent_username=None)
+            config = Settings(environment="development", database_url=url, redis_url=REDIS_URL, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False, demo_agent_username=None)
             servers.append(ServerThread(create_app(config, rasa_transport=httpx.MockTransport(FakeRasa().handler))))
         with servers[0] as a, servers[1] as b:
             yield a.url, b.url, url
@@ -56,8 +56,8 @@ def test_shopper_on_one_replica_and_agent_on_the_other_talk_normally(replicas: t
     shopper_token = auth["Authorization"].split()[1]
     ann = login(http, b, "ann", "password-123")
     ann_token = ann["Authorization"].split()[1]
-    with connect(f"{a.replace('http', 'ws')}/ws/sessions/{cid}?token={shopper_token}") as shopper, connect(
-        f"{b.replace('http', 'ws')}/ws/agent?token={ann_token}"
+    with connect(f"{a.replace('http', 'ws')}/ws/sessions/{cid}", subprotocols=socket_auth(shopper_token)) as shopper, connect(
+        f"{b.replace('http', 'ws')}/ws/agent", subprotocols=socket_auth(ann_token)
     ) as console:
         escalate(http, a, cid)
         frames_until(console, lambda f: f["type"] == "queue" and any(i["conversation_id"] == cid for i in f["items"]))
@@ -102,7 +102,7 @@ def test_auto_assignment_on_both_replicas_respects_the_cap(http: httpx.Client):
         add_agent(url, "ann", max_concurrent=2)
         servers = [
             ServerThread(create_app(
-                Settings(database_url=url, redis_url=REDIS_URL, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, demo_agent_username=None, sweep_interval_seconds=0.1),
+                Settings(environment="development", database_url=url, redis_url=REDIS_URL, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, demo_agent_username=None, sweep_interval_seconds=0.1),
                 rasa_transport=httpx.MockTransport(FakeRasa().handler),
             ))
             for _ in range(2)

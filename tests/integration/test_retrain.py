@@ -75,7 +75,7 @@ def test_a_drafted_knowledge_entry_goes_live_with_a_retrain(kefu_system: Running
     assert report["per_intent"] and {"intent", "before", "after", "changed"} <= set(report["per_intent"][0])
     steps = [p["step"] for p in run["progress"]]
     assert steps[0] == "started" and steps[-1] == "switched" and "knowledge" in steps
-    status = http.get(f"{kefu_system.rasa_url}/status").json()
+    status = http.get(f"{kefu_system.rasa_url}/status", params={"token": kefu_system.rasa_token}).json()
     assert status["model_file"].endswith(report["model_after"])
     assert (kefu_system.models_dir / report["model_after"]).exists()
 

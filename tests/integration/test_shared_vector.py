@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_rasa_sends_the_vector_the_knowledge_encoder_computes(
     kefu_system: RunningKefu, http: httpx.Client, encoder: object, text: str
 ) -> None:
-    parsed = http.post(f"{kefu_system.rasa_url}/model/parse", json={"text": text}).json()
+    parsed = http.post(f"{kefu_system.rasa_url}/model/parse", json={"text": text}, params={"token": kefu_system.rasa_token}).json()
     sent = unpack(parsed[KEY])
     assert sent is not None
     np.testing.assert_allclose(sent, encoder.encode([text])[0], atol=1e-6)

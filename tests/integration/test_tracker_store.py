@@ -74,7 +74,7 @@ print(json.dumps({"type": type(kept).__module__ + "." + type(kept).__name__,
 
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
-    return run_in_rasa_env(PROBE, env={"KEFU_ACTION_SERVER_URL": "http://127.0.0.1:1/webhook"})
+    return run_in_rasa_env(PROBE, env={"KEFU_ACTION_SERVER_URL": "http://127.0.0.1:1/webhook", "KEFU_ACTION_SERVER_TOKEN": "unused"})
 
 
 def test_the_endpoints_file_names_the_kept_store(result: dict[str, Any]) -> None:

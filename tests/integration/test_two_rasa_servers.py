@@ -34,7 +34,7 @@ def test_conversations_spread_over_both_servers_and_each_stays_on_one(two_rasa: 
     for shopper in shoppers:
         holders = []
         for url in two_rasa.rasa_urls:
-            tracker = http.get(f"{url}/conversations/{shopper.conversation_id}/tracker").json()
+            tracker = http.get(f"{url}/conversations/{shopper.conversation_id}/tracker", params={"token": two_rasa.rasa_token}).json()
             said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
             if said:
                 holders.append(url)

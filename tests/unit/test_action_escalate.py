@@ -43,7 +43,7 @@ def action_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pyte
 
 @pytest.fixture
 def handoff_url(serve, tmp_path: Path, action_env: pytest.MonkeyPatch) -> Iterator[str]:  # noqa: ANN001
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", handoff_secret=SECRET, identity_secret=IDENTITY_SECRET)
+    settings = Settings(environment="development", database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", handoff_secret=SECRET, identity_secret=IDENTITY_SECRET)
     with serve(create_app(settings)) as server:
         action_env.setenv("KEFU_HANDOFF_URL", server.url)
         yield server.url

@@ -29,7 +29,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     url = f"sqlite+aiosqlite:///{tmp / 'h.db'}"
     add_agent(url, "ann", max_concurrent=50)
     add_agent(url, "sue", role="supervisor")
-    settings = Settings(database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False, demo_agent_username=None, store_path=tmp / "store.db")
+    settings = Settings(environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False, demo_agent_username=None, store_path=tmp / "store.db")
     kb = KbSettings(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "kb")
     app = create_app(settings, rasa_transport=httpx.MockTransport(FakeRasa().handler), kb_settings=kb)
     with ServerThread(app) as server, httpx.Client(timeout=60) as http:

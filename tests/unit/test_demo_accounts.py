@@ -17,7 +17,7 @@ from tests.handoff_helpers import SECRET, FakeRasa, add_agent
 
 
 def service(tmp_path: Path, database: str) -> ServerThread:
-    settings = Settings(database_url=database, handoff_secret=SECRET, store_path=tmp_path / "store.db")
+    settings = Settings(environment="development", database_url=database, handoff_secret=SECRET, store_path=tmp_path / "store.db")
     return ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(FakeRasa().handler)))
 
 

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 from handoff_service.app import create_app
 from handoff_service.settings import Settings
 from tests.conftest import ServerThread, wait_until
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, database, escalate, events, login, open_chat
+from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, database, escalate, events, login, open_chat, socket_auth
 
 
 @dataclass
@@ -37,7 +37,8 @@ def start_desk(tmp_path: Path, kind: str, agents: dict[str, dict[str, Any]], **s
         for username, fields in agents.items():
             add_agent(url, username, **fields)
         config = Settings(
-            database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, demo_agent_username=None, sweep_interval_seconds=0.2, **settings
+            environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, demo_agent_username=None,
+            sweep_interval_seconds=0.2, **settings,
         )
         with ServerThread(create_app(config, rasa_transport=httpx.MockTransport(FakeRasa().handler))) as server:
             yield Desk(server.url, url)
@@ -215,7 +216,7 @@ def test_a_late_first_response_alerts_supervisors(impatient_desk: Desk, http: ht
     sue = login(http, desk.url, "sue", "password-123")
     token = sue["Authorization"].split()[1]
     cid, _ = open_chat(http, desk.url)
-    with connect(f"{desk.url.replace('http', 'ws')}/ws/agent?token={token}") as ws:
+    with connect(f"{desk.url.replace('http', 'ws')}/ws/agent", subprotocols=socket_auth(token)) as ws:
         escalate(http, desk.url, cid)
         alert = wait_until(lambda: _next_of_type(ws, "sla_alert"), timeout=10)
     assert alert["conversation_id"] == cid
@@ -249,7 +250,7 @@ def test_a_waiting_shopper_sees_the_queue_move_live(desk: Desk, http: httpx.Clie
     escalate(http, desk.url, first)
     escalate(http, desk.url, second)
     token = second_auth["Authorization"].split()[1]
-    with connect(f"{desk.url.replace('http', 'ws')}/ws/sessions/{second}?token={token}") as ws:
+    with connect(f"{desk.url.replace('http', 'ws')}/ws/sessions/{second}", subprotocols=socket_auth(token)) as ws:
         assert wait_until(lambda: _queue_frame(ws, 2), timeout=10)
         http.post(f"{desk.url}/api/sessions/{first}/leave", headers=first_auth)
         moved = wait_until(lambda: _queue_frame(ws, 1), timeout=10)

@@ -14,7 +14,7 @@ import pytest
 from handoff_service.app import create_app
 from handoff_service.settings import Settings
 from tests.conftest import ServerThread, wait_until
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, database, escalate, events, login, open_chat
+from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, database, escalate, events, login, open_chat, socket_auth
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def rasa() -> FakeRasa:
 def service(request: pytest.FixtureRequest, tmp_path: Path, rasa: FakeRasa) -> Iterator[str]:
     """The service on a real SQLite file, then on a real PostgreSQL database."""
     with database(request.param, tmp_path) as url:
-        settings = Settings(database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False)
+        settings = Settings(environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET, auto_assign=False)
         with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(rasa.handler))) as server:
             yield server.url
 
@@ -146,7 +146,7 @@ def test_websocket_sends_messages_and_answers_bad_frames_with_an_error(service: 
 
     cid, auth = open_chat(http, service)
     token = auth["Authorization"].split()[1]
-    with connect(f"{service.replace('http', 'ws')}/ws/sessions/{cid}?token={token}") as ws:
+    with connect(f"{service.replace('http', 'ws')}/ws/sessions/{cid}", subprotocols=socket_auth(token)) as ws:
         ws.send("not json")
         assert json.loads(ws.recv(timeout=10))["type"] == "error"
         ws.send(json.dumps({"type": "message", "text": "你好", "client_id": "m1"}))
@@ -164,7 +164,7 @@ def test_websocket_with_a_wrong_token_is_refused(service: str, http: httpx.Clien
 
     cid, _ = open_chat(http, service)
     with pytest.raises(InvalidStatus) as refused:
-        connect(f"{service.replace('http', 'ws')}/ws/sessions/{cid}?token=forged")
+        connect(f"{service.replace('http', 'ws')}/ws/sessions/{cid}", subprotocols=socket_auth("forged"))
     assert refused.value.response.status_code == 403
 
 

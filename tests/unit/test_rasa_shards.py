@@ -126,6 +126,6 @@ def test_the_demo_starts_one_rasa_server_per_port_and_tells_the_handoff_service_
     ports = Ports(handoff=8000, rasa=5005, action=5055, more_rasa=(5006,))
     specs = {spec.name: spec for spec in kefu_specs("127.0.0.1", ports, Path("m.tar.gz"), Path(".venv-rasa"), Path("logs"))}
     assert sorted(specs) == ["actions", "handoff", "rasa", "rasa-2"]
-    assert specs["rasa-2"].health_url == "http://127.0.0.1:5006/status"
+    assert specs["rasa-2"].health_url == "http://127.0.0.1:5006/version"
     assert specs["rasa-2"].log_file == Path("logs/rasa-2.log")
     assert specs["handoff"].env["KEFU_RASA_URL"] == "http://127.0.0.1:5005,http://127.0.0.1:5006"

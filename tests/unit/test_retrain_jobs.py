@@ -59,7 +59,8 @@ class Trainer:
 
 def running(tmp: Path, rasa: FakeRasaApi, project: Path, rasa_venv: Path, database: str) -> ServerThread:
     settings = Settings(
-        database_url=database, handoff_secret=SECRET, demo_agent_username=None, demo_trainer_username=None,
+        environment="development", database_url=database, handoff_secret=SECRET, demo_agent_username=None,
+        demo_trainer_username=None,
         store_path=tmp / "store.db", project_dir=project, rasa_venv=rasa_venv, models_dir=tmp / "models",
     )  # fmt: skip
     kb = KbSettings(knowledge_dir=project / "knowledge", index_dir=tmp / "kb")

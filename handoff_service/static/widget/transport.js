@@ -72,13 +72,12 @@ function openSocket() {
     config.wsBase +
     "/ws/sessions/" +
     encodeURIComponent(state.session.conversation_id) +
-    "?token=" +
-    encodeURIComponent(state.session.token) +
-    "&after=" +
+    "?after=" +
     state.lastSeq;
   var ws;
   try {
-    ws = new WebSocket(url);
+    // The token rides as a subprotocol, never in the URL (which access logs keep).
+    ws = new WebSocket(url, ["kefu", "kefu.token." + state.session.token]);
   } catch (e) {
     socketFailures += 1;
     return scheduleReconnect(gen);
