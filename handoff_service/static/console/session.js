@@ -102,6 +102,8 @@ export function bindSession() {
     },
   });
   $("logout").addEventListener("click", function () {
+    // Ends the session on the server too (a copied token stops working); the form shows at once.
+    if (state.token) api("POST", "/api/agent/logout").catch(function () {});
     logout();
   });
 }
