@@ -33,6 +33,7 @@ class RunningKefu:
     models_dir: Path  # where a retrain puts its models (the test model is linked in)
     rasa_urls: list[str]  # every Rasa server; rasa_url is the first
     rasa_token: str  # Rasa's HTTP API wants it as ?token= (its REST channel does not)
+    action_url: str  # the action server; it answers only Rasa (Authorization: Bearer <secret>)
 
 
 def copy_project(destination: Path) -> Path:
@@ -92,6 +93,7 @@ def running_kefu(test_model: Path, work: Path, rasa_servers: int = 1) -> Iterato
             models_dir=models,
             rasa_urls=[f"http://127.0.0.1:{port}" for port in ports.all_rasa()],
             rasa_token=process_secrets.rasa_token,
+            action_url=f"http://127.0.0.1:{ports.action}",
         )
     finally:
         loop.run_until_complete(supervisor.stop())
