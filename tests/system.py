@@ -22,6 +22,9 @@ from bot_training.training import train
 from tests.conftest import ROOT
 from tests.handoff_helpers import IDENTITY_SECRET
 
+# A storefront on another origin than kefu's that may embed the widget (Playwright answers for it).
+ALLOWED_ORIGIN = "http://shop.example"
+
 
 @dataclass
 class RunningKefu:
@@ -73,6 +76,7 @@ def running_kefu(test_model: Path, work: Path, rasa_servers: int = 1) -> Iterato
         "KEFU_KB_KNOWLEDGE_DIR": str(project / "knowledge"),
         "KEFU_HANDOFF_SECRET": "integration-test-secret",
         "KEFU_IDENTITY_SECRET": IDENTITY_SECRET,  # so tests sign their shoppers as a store would
+        "KEFU_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
     }
     process_secrets = ProcessSecrets()
     specs = kefu_specs(
