@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +20,6 @@ from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
-from handoff_service.core.background import Background
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
 from handoff_service.core.hub import make_hub
@@ -44,7 +45,6 @@ from kb_index.settings import KbSettings
 from store import open_store
 
 log = logging.getLogger(__name__)
-SWEEPER, RELAY_WORKER = "sweeper", "relay_worker"  # their names in /healthz
 
 
 def create_app(
@@ -66,24 +66,21 @@ def create_app(
         await migrate(engine)
         sessions = make_sessionmaker(engine)
         http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
-        metrics = Metrics()
-        background = Background(metrics)
         hub = make_hub(settings.redis_url)
-        await hub.start(background)
+        await hub.start()
+        metrics = Metrics()
         rasa = RasaClient(
             settings.rasa_urls, http, settings.rasa_token.get_secret_value() if settings.rasa_token else None
         )
         review = ReviewService(sessions, settings.review_confidence_below)
         conversations = ConversationService(
-            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review,
-            relay_lease_seconds=settings.relay_lease_seconds,
-        )  # fmt: skip
+            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review
+        )
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
             conversations.after_queue_change = desk.assign_waiting
         app.state.settings = settings
         app.state.hub = hub
-        app.state.background = background
         app.state.metrics = metrics
         app.state.conversations = conversations
         app.state.review = review
@@ -112,15 +109,17 @@ def create_app(
             )
         app.state.retraining = RetrainService(sessions, rasa, settings, kb_settings, review.labelled)
         await app.state.retraining.recover()
-        # The first pass of the relay worker, at once, takes what a stopped replica left due.
-        background.every(RELAY_WORKER, settings.relay_poll_seconds, conversations.relayer.work)
-        background.every(SWEEPER, settings.sweep_interval_seconds, Sweeper(sessions, hub, desk, metrics, settings).sweep)
+        sweeper = asyncio.get_running_loop().create_task(
+            Sweeper(sessions, hub, desk, metrics, settings).run_forever()
+        )
         try:
             yield
         finally:
-            await background.stop(SWEEPER, RELAY_WORKER)
+            sweeper.cancel()
             await app.state.retraining.aclose()
-            await conversations.aclose(settings.shutdown_grace_seconds)
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await conversations.aclose()
             store.close()
             await hub.aclose()
             await http.aclose()
