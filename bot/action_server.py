@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
 from bot.actions.settings import ActionSettings
+from kefu_privacy import mask_root_logging
 
 OPEN_PATHS = frozenset({"/health"})
 
@@ -48,7 +49,9 @@ def require_secret(secret: str | None) -> Callable[[Request], Awaitable[HTTPResp
 
 
 def create_action_app(executor: ActionExecutor, secret: str | None, endpoints: str) -> Sanic:
-    """Module-level, so Sanic's worker can rebuild the app from a pickled loader (as rasa-sdk's)."""
+    """Module-level, so Sanic's worker can rebuild the app from a pickled loader (as rasa-sdk's).
+    Each worker is a spawned process whose logging starts empty: it masks personal data too."""
+    mask_root_logging()
     app = create_app_for_serve(executor, cors_origins=None, endpoints=endpoints)
     app.register_middleware(require_secret(secret), "request")
     return app
@@ -64,6 +67,7 @@ def main() -> None:
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
     )
     utils.update_sanic_log_level()
+    mask_root_logging()
     executor = ActionExecutor()
     executor.register_package(args.actions_module or args.actions)
     secret = settings.action_server_token.get_secret_value() if settings.action_server_token else None

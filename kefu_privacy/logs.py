@@ -52,8 +52,8 @@ class PiiFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, _MASKED, False):
             return True
-        if isinstance(record.msg, str):
-            record.msg = mask_pii(record.msg)
+        # Not always a string: `log.error(exc)` logs the exception, which getMessage() makes one.
+        record.msg = mask_pii(record.msg if isinstance(record.msg, str) else str(record.msg))
         if isinstance(record.args, Mapping):
             record.args = {key: _masked_arg(arg) for key, arg in record.args.items()}
         elif isinstance(record.args, tuple):
@@ -69,6 +69,19 @@ class PiiFilter(logging.Filter):
             record.stack_info = mask_pii(record.stack_info)
         setattr(record, _MASKED, True)
         return True
+
+
+def mask_root_logging(fmt: str = "%(asctime)s %(levelname)-8s %(name)s  - %(message)s") -> None:
+    """Put the filter on every handler of the root logger. A process whose logging nobody set up
+    (a worker a server spawned) first gets one to stderr in `fmt`, at logging's default level
+    (warnings and errors): without it, those went out through Python's last-resort handler,
+    which takes no filters."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(fmt))
+        root.addHandler(handler)
+    install(root.handlers)
 
 
 def install(handlers: list[logging.Handler]) -> None:

@@ -1,10 +1,14 @@
 """Personal data masked where text leaves the chat, each on its real path: the service's log (its
-own logging configuration, a real uvicorn), the NLU and knowledge files the trainer's inbox writes,
-and the queue every agent's console receives."""
+own logging configuration, a real uvicorn), the action server's log (the real server and worker),
+the NLU and knowledge files the trainer's inbox writes, and the queue every agent's console receives."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +20,8 @@ import uvicorn
 from handoff_service.app import create_app
 from handoff_service.core.logs import log_config
 from handoff_service.settings import Settings
-from tests.conftest import ServerThread, wait_until
+from kefu.supervisor import free_port
+from tests.conftest import ROOT, ServerThread, wait_until
 from tests.handoff_helpers import SECRET, escalate, open_chat
 from tests.unit.test_desk import Desk, start_desk
 from tests.unit.test_review import ABSTAINED, running
@@ -88,6 +93,39 @@ def test_labelling_inbox_messages_writes_them_masked_to_nlu_data_and_knowledge(t
     assert PHONE not in nlu and "中关村大街27号" not in nlu
     assert drafted.status_code == 200, drafted.text
     assert "my email is a***@example.com, where is your shop" in knowledge and "alice.wong" not in knowledge
+
+
+def test_the_action_server_log_masks_phones_in_its_workers(tmp_path: Path, http: httpx.Client):
+    """Sanic spawns the workers that run actions; their logging starts empty (it used to go out
+    through Python's last-resort handler, unfiltered)."""
+    port, log = free_port(), tmp_path / "actions.log"
+    env = {**os.environ, "KEFU_ENVIRONMENT": "development", "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.action_server", "--actions", "bot.actions", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_until(lambda: _healthy(base) or process.poll() is not None, timeout=120) and process.poll() is None
+        call = {"next_action": f"action_{PHONE}", "tracker": {"sender_id": "x"}, "domain": {}, "version": "3.6.21"}
+        assert http.post(f"{base}/webhook", json=call).status_code == 404  # rasa-sdk logs the unknown name
+        assert wait_until(lambda: f"action_{MASKED}" in log.read_text(errors="replace"), timeout=20)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the server and the workers it spawned
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    assert PHONE not in log.read_text(errors="replace")
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @pytest.fixture
