@@ -163,6 +163,8 @@ class Settings(BaseSettings):
             problems.append("KEFU_RASA_TOKEN must be set in production (the token Rasa was started with: --auth-token)")
         if self.demo_accounts:
             problems.append("KEFU_DEMO_ACCOUNTS creates accounts with a published password; it is refused in production")
+        if not self.identity_required:
+            problems.append("KEFU_IDENTITY_REQUIRED=false trusts any customer id a browser sends; it is refused in production")
         return problems
 
 

@@ -21,7 +21,7 @@ from handoff_service.app import create_app
 from handoff_service.chat.identity import sign_customer, verify_customer
 from handoff_service.core.texts import TEXTS
 from handoff_service.pages import DEMO_IDENTITY_SECONDS, storefront_html
-from handoff_service.settings import Settings
+from handoff_service.settings import Settings, UnsafeSettings
 from tests.conftest import ROOT, ServerThread, wait_until
 from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, events, login
 
@@ -213,3 +213,13 @@ def test_the_documented_one_liners_sign_as_the_service_verifies() -> None:
     script = f"const KEFU_IDENTITY_SECRET = {IDENTITY_SECRET!r}, customerId = 'C1001', expires = 1767225600;\n{node_line}\nconsole.log(signature);"
     ran = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30, check=True)
     assert ran.stdout.strip() == expected
+
+
+def test_production_refuses_to_trust_unsigned_customer_ids() -> None:
+    safe = {"environment": "production", "handoff_secret": "a-private-handoff-secret", "rasa_token": "a-rasa-token"}
+
+    assert Settings(**safe).refusals() == []
+    refusals = Settings(**safe, identity_required=False).refusals()
+    assert any("KEFU_IDENTITY_REQUIRED" in problem for problem in refusals)
+    with pytest.raises(UnsafeSettings, match="KEFU_IDENTITY_REQUIRED"):
+        create_app(Settings(**safe, identity_required=False))
