@@ -29,6 +29,12 @@ from kefu_contract.packet import HandoffPacket, sign
 from kefu.supervisor import free_port
 
 SECRET = "bench-secret"
+# All simulated shoppers and agents come from 127.0.0.1: the abuse limits per address and per chat
+# (handoff_service/core/limits.py) would stop the load they make.
+UNLIMITED = {
+    f"KEFU_LIMIT_{rule}": "1000000/minute"
+    for rule in ("LOGINS_PER_IP", "LOGIN_FAILURES_PER_USERNAME", "SESSIONS_PER_IP", "MESSAGES_PER_SESSION", "TYPING_PER_SESSION")
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,7 +52,7 @@ class Service:
         self.env = {
             **os.environ, "KEFU_PORT": str(self.port), "KEFU_DATABASE_URL": database_url,
             "KEFU_HANDOFF_SECRET": SECRET, "KEFU_RASA_URL": f"http://127.0.0.1:{free_port()}",
-            "KEFU_DEMO_AGENT_USERNAME": "", **env,
+            "KEFU_DEMO_AGENT_USERNAME": "", **UNLIMITED, **env,
         }
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None

@@ -7,12 +7,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from handoff_service import pages
 from handoff_service.chat import escalation_routes
@@ -23,7 +26,7 @@ from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
 from handoff_service.core.hub import make_hub
-from handoff_service.core.inputs import CONTROL_CHARACTER
+from handoff_service.core.inputs import CONTROL_CHARACTER, document_plain_text
 from handoff_service.core.limits import RateLimits
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.rasa_client import RasaClient
@@ -45,6 +48,17 @@ from kb_index.settings import KbSettings
 from store import open_store
 
 log = logging.getLogger(__name__)
+HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers, for a 405's `Allow`."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": ""})
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def create_app(
@@ -135,6 +149,15 @@ def create_app(
     async def _kefu_error(request: Request, exc: KefuError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        """Starlette's own refusals (no such route, wrong method, unreadable body) in the same body."""
+        code = HTTP_ERROR_CODES.get(exc.status_code, "error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route of the path; all of them
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
@@ -153,4 +176,9 @@ def create_app(
     app.include_router(retrain_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    def openapi() -> dict[str, Any]:
+        return document_plain_text(FastAPI.openapi(app))
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -69,7 +69,7 @@ class MessageCreate(Input):
     client_id: str | None = Field(default=None, max_length=64)
 
 
-class TypingBody(BaseModel):
+class TypingBody(Input):
     typing: bool
 
 
@@ -82,7 +82,7 @@ class CsatBody(Input):
     comment: str = Field(default="", max_length=1000)
 
 
-class FeedbackBody(BaseModel):
+class FeedbackBody(Input):
     helpful: bool
 
 

@@ -114,7 +114,8 @@ def event_public(event: Any) -> dict[str, Any]:
 
 # C0 controls but tab and line breaks, DEL, C1 controls, the bidi embeddings/overrides/isolates that
 # make text read differently than it is stored, and lone surrogates (no database stores them).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CLASS}\ud800-\udfff]")
 
 
 def control_character(text: str) -> str | None:

@@ -61,11 +61,11 @@ class ReplyBody(Input):
     client_id: str | None = Field(default=None, max_length=64)
 
 
-class HandBackBody(BaseModel):
+class HandBackBody(Input):
     outcome: Literal["resolved", "unresolved"] = "resolved"
 
 
-class StatusBody(BaseModel):
+class StatusBody(Input):
     status: Literal["online", "away", "offline"]
 
 
@@ -74,7 +74,7 @@ class TransferBody(Input):
     team: str | None = Field(default=None, min_length=1, max_length=32)
 
 
-class TypingBody(BaseModel):
+class TypingBody(Input):
     typing: bool
 
 

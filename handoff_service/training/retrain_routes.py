@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 
 from handoff_service.core.deps import require_role
 from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
 from handoff_service.training.deps import get_retraining
 from handoff_service.training.retraining import RetrainService
@@ -26,7 +26,7 @@ TrainerAccount = Annotated[Agent, Depends(require_role("trainer"))]
 Retraining = Annotated[RetrainService, Depends(get_retraining)]
 
 
-class SwitchBody(BaseModel):
+class SwitchBody(Input):
     confirm: bool = False
 
 

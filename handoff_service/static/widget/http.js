@@ -2,10 +2,11 @@
 
 import { config } from "./config.js";
 
-function ApiError(status, code, message) {
+function ApiError(status, code, message, retryAfter) {
   this.status = status;
   this.code = code;
   this.message = message;
+  this.retryAfter = retryAfter; // seconds, when over an abuse limit (429)
 }
 
 /** api("POST", "/api/sessions", body, token) → a promise of the JSON answer, or an ApiError. */
@@ -27,7 +28,10 @@ export function api(method, path, body, token, signal) {
         return null;
       })
       .then(function (data) {
-        if (!res.ok) throw new ApiError(res.status, data && data.error, (data && data.message) || res.statusText);
+        if (!res.ok) {
+          const retryAfter = (data && data.retry_after) || Number(res.headers.get("Retry-After")) || 0;
+          throw new ApiError(res.status, data && data.error, (data && data.message) || res.statusText, retryAfter);
+        }
         return data;
       });
   });

@@ -31,6 +31,11 @@ export function submit(text) {
   deliver(item);
 }
 
+function showHint(text) {
+  ui.hint.textContent = text;
+  ui.hint.hidden = false;
+}
+
 function setItemStatus(item, status) {
   item.el.setAttribute("data-status", status);
   renderShopperMeta(item.el);
@@ -63,7 +68,23 @@ export function deliver(item) {
           dropSession(status === 403);
           return tryOnce();
         }
-        var retriable = !status || status >= 500 || status === 408 || status === 429;
+        if (status === 429 && attempt < 4) {
+          // over the service's limit: say so, wait the seconds it asked for, send again
+          attempt += 1;
+          var seconds = Math.max(1, err.retryAfter || 1);
+          showHint(t("rateLimited", { seconds: seconds }));
+          return sleep(seconds * 1000).then(function () {
+            ui.hint.hidden = true;
+            return tryOnce();
+          });
+        }
+        if (status === 400 && err.code === "bad_request") {
+          item.busy = false;
+          showHint(t("badText"));
+          setItemStatus(item, "failed");
+          return;
+        }
+        var retriable = !status || status >= 500 || status === 408;
         if (retriable && attempt < 4) {
           attempt += 1;
           return sleep(600 * Math.pow(2, attempt - 1)).then(tryOnce);
