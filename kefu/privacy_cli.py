@@ -25,7 +25,8 @@ from handoff_service.core.privacy import ErasureCounts, PrivacyService
 from handoff_service.settings import Settings
 
 app = typer.Typer(help="Privacy: retention purge, one customer's export or erasure.", no_args_is_help=True)
-console = Console(soft_wrap=True, stderr=True)
+console = Console(soft_wrap=True, stderr=True)  # notes and errors; the counts and the export go to stdout
+stdout = Console(soft_wrap=True)
 T = TypeVar("T")
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dwh]?)\s*$")
 _UNITS = {"": "days", "d": "days", "w": "weeks", "h": "hours"}
@@ -71,7 +72,7 @@ def _show(counts: ErasureCounts, title: str) -> None:
     table = Table("records", "count", title=title, title_justify="left")
     for name, count in counts.as_dict().items():
         table.add_row(name.replace("_", " "), str(count))
-    console.print(table)
+    stdout.print(table)
 
 
 @app.command()
