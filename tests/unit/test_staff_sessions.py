@@ -82,8 +82,8 @@ def test_logout_ends_the_session_and_closes_its_console(desk: Desk, http: httpx.
         assert ws.subprotocol == "kefu"
         assert http.post(f"{desk.url}/api/agent/logout", headers=ann).status_code == 204
         started = time.monotonic()
-        assert closed_with(ws, timeout=3) == 4401
-        assert time.monotonic() - started < 2  # at once (a hub signal), not at the 5 s check
+        assert closed_with(ws, timeout=4) == 4401
+        assert time.monotonic() - started < 3.5  # at once (a hub signal), not at the 5 s check
 
     assert http.get(f"{desk.url}/api/agent/me", headers=ann).status_code == 401
     assert http.post(f"{desk.url}/api/agent/logout", headers=ann).status_code == 401
@@ -138,7 +138,7 @@ def test_kefu_agents_disable_closes_the_agent_s_console_at_once_over_redis(
             assert result.exit_code == 0, result.output
             started = time.monotonic()
             assert closed_with(ws, timeout=4) == 4401
-            assert time.monotonic() - started < 2  # not the 5 s check: the hub's signal
+            assert time.monotonic() - started < 3.5  # not the 5 s check: the hub's signal
 
 
 def test_a_token_in_the_url_opens_no_socket(desk: Desk, http: httpx.Client) -> None:
