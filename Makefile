@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -43,6 +43,9 @@ bench-desk: setup
 # PostgreSQL and Redis, two replicas behind nginx), 100 shoppers, each process killed in turn
 # (~10 min); tests/integration/test_faults.py is its shortened form. The soak: 500 shoppers and
 # 20 agents for 10 minutes, memory and bot-turn latency.
+bench-bot-memory: setup
+	.venv/bin/python -m benchmarks.bot_memory --chats 20 --turns 10
+
 bench-faults: setup
 	.venv/bin/python -m benchmarks.faults --shoppers 100
 

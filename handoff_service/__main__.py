@@ -23,6 +23,10 @@ def main() -> None:
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_level="info", log_config=log_config(), ws_per_message_deflate=False,
         ws_max_size=settings.max_body_bytes,  # a bigger frame closes its socket (1009) unread
+        # SIGTERM: uvicorn stops listening and closes sockets with 1012 ("service restart"), on
+        # which the widget and the console reconnect; requests get this long, then the lifespan's
+        # end gives running relays as long again and hands back the rest (chat/relayer.py).
+        timeout_graceful_shutdown=max(int(settings.shutdown_grace_seconds), 1),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +21,7 @@ from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
+from handoff_service.core.background import Background
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
 from handoff_service.core.hub import make_hub
@@ -49,6 +48,8 @@ from store import open_store
 
 log = logging.getLogger(__name__)
 HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+SWEEPER, RELAY_WORKER = "sweeper", "relay_worker"  # their names in /healthz
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -80,21 +81,24 @@ def create_app(
         await migrate(engine)
         sessions = make_sessionmaker(engine)
         http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
-        hub = make_hub(settings.redis_url)
-        await hub.start()
         metrics = Metrics()
+        background = Background(metrics)
+        hub = make_hub(settings.redis_url)
+        await hub.start(background)
         rasa = RasaClient(
             settings.rasa_urls, http, settings.rasa_token.get_secret_value() if settings.rasa_token else None
         )
         review = ReviewService(sessions, settings.review_confidence_below)
         conversations = ConversationService(
-            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review
-        )
+            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review,
+            relay_lease_seconds=settings.relay_lease_seconds,
+        )  # fmt: skip
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
             conversations.after_queue_change = desk.assign_waiting
         app.state.settings = settings
         app.state.hub = hub
+        app.state.background = background
         app.state.metrics = metrics
         app.state.conversations = conversations
         app.state.review = review
@@ -123,17 +127,15 @@ def create_app(
             )
         app.state.retraining = RetrainService(sessions, rasa, settings, kb_settings, review.labelled)
         await app.state.retraining.recover()
-        sweeper = asyncio.get_running_loop().create_task(
-            Sweeper(sessions, hub, desk, metrics, settings).run_forever()
-        )
+        # The first pass of the relay worker, at once, takes what a stopped replica left due.
+        background.every(RELAY_WORKER, settings.relay_poll_seconds, conversations.relayer.work)
+        background.every(SWEEPER, settings.sweep_interval_seconds, Sweeper(sessions, hub, desk, metrics, settings).sweep)
         try:
             yield
         finally:
-            sweeper.cancel()
+            await background.stop(SWEEPER, RELAY_WORKER)
             await app.state.retraining.aclose()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-            await conversations.aclose()
+            await conversations.aclose(settings.shutdown_grace_seconds)
             store.close()
             await hub.aclose()
             await http.aclose()

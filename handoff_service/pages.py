@@ -80,6 +80,11 @@ async def metrics(request: Request, desk: Annotated[DeskService, Depends(get_des
 
 
 @router.get("/healthz")
-async def health(service: Annotated[ConversationService, Depends(get_conversations)]) -> dict[str, Any]:
+async def health(
+    request: Request, service: Annotated[ConversationService, Depends(get_conversations)]
+) -> dict[str, Any]:
+    """The database answers (else an error), and each background loop's last good run: a loop that
+    keeps failing says "degraded" (the replica still serves chats; its timers or relays lag)."""
     await service.ping()
-    return {"status": "ok"}
+    loops = request.app.state.background.public()
+    return {"status": "ok" if all(loop["ok"] for loop in loops.values()) else "degraded", "loops": loops}

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     handoff_secret: SecretStr = SecretStr(DEV_SECRET)
     escalation_max_age_seconds: int = 300
     long_poll_seconds: float = 25.0
+    # The relay to the bot (chat/outbox.py): a replica holds a message it relays for this long and
+    # renews the hold every relay_poll_seconds, when it also takes relays whose holder went away.
+    # A replica that dies leaves its relays to the others (or to itself restarted) within the lease.
+    relay_lease_seconds: float = Field(default=5.0, gt=0)
+    relay_poll_seconds: float = Field(default=1.0, gt=0)
+    # On SIGTERM: the socket and requests are closed, relays running get this long to finish,
+    # and the rest are handed back to the other replicas (or the next start).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     agent_session_hours: int = 12
     # How often an open staff socket checks that its session still holds (expired, logged out, disabled);
     # with Redis, a logout or `kefu agents disable` closes it at once on every replica.

@@ -12,6 +12,7 @@ from rich.console import Console
 from bot_training.training import TrainingFailed, train
 from kb_index.cli import app as kb_app
 from kefu.agents_cli import app as agents_app
+from kefu.bot_memory import BotMemoryError, bot_memory
 from kefu.nlu_cli import nlu_app, settings_or_exit
 from kefu.privacy_cli import app as privacy_app
 from kefu.settings import DemoSettings
@@ -86,9 +87,14 @@ def demo() -> None:
     build_index(force=False)
     model = _train(settings)
     process_secrets = ProcessSecrets()
+    try:
+        memory = bot_memory(settings.database_url, settings.redis_url, settings.bot_memory, settings.var_dir / "rasa-endpoints")
+    except BotMemoryError as exc:
+        raise fail(str(exc)) from exc
     specs = kefu_specs(
-        settings.host, ports, model, settings.rasa_venv, settings.var_dir / "logs", process_secrets=process_secrets
-    )
+        settings.host, ports, model, settings.rasa_venv, settings.var_dir / "logs", process_secrets=process_secrets,
+        memory=memory,
+    )  # fmt: skip
     try:
         asyncio.run(
             _run_demo(Supervisor(specs, settings.start_timeout_seconds), settings, ports, process_secrets.action_token)

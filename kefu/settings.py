@@ -20,6 +20,11 @@ class DemoSettings(BaseSettings):
     rasa_venv: Path = Path(".venv-rasa")
     bot_config: Path = Path("bot/config.yml")
     start_timeout_seconds: float = 180.0
+    # The same database and Redis as the handoff service's: where the Rasa servers keep their
+    # conversations follows from them (kefu/bot_memory.py), or KEFU_BOT_MEMORY=memory|sql|redis.
+    database_url: str | None = None
+    redis_url: str | None = None
+    bot_memory: str = "auto"
 
 
 class SettingsError(Exception):

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from bot_training.settings import child_environment
+from kefu.bot_memory import BotMemory, bot_memory
 
 # The demo storefront's signed-in shopper (the demo store's first customer).
 DEMO_CUSTOMER_ID = "C1001"
@@ -86,6 +87,7 @@ def kefu_specs(
     models_dir: Path | None = None,
     process_secrets: ProcessSecrets | None = None,
     development: bool = True,
+    memory: BotMemory | None = None,
 ) -> list[ProcessSpec]:
     """The handoff service, the Rasa server and the action server, wired to each other.
 
@@ -93,8 +95,17 @@ def kefu_specs(
     secrets; without it they refuse to start unless real ones are set (SECURITY.md).
 
     The handoff service's trainer page writes into `project_dir` and retrains it with `rasa_venv`
-    into `models_dir` (default: the model's folder), so the demo retrains what it runs."""
+    into `models_dir` (default: the model's folder), so the demo retrains what it runs.
+
+    `memory`: where the Rasa servers keep conversations (kefu/bot_memory.py); by default what
+    `handoff_env`'s database and Redis give (in memory for SQLite without Redis)."""
     base = f"http://{host}"
+    if memory is None:
+        given = handoff_env or {}
+        memory = bot_memory(
+            given.get("KEFU_DATABASE_URL"), given.get("KEFU_REDIS_URL"), given.get("KEFU_BOT_MEMORY", "auto"),
+            logs.parent / "rasa-endpoints",
+        )
     process_secrets = process_secrets or ProcessSecrets()
     environment = {"KEFU_ENVIRONMENT": "development"} if development else {}
     trainer_env = {
@@ -123,7 +134,7 @@ def kefu_specs(
                     str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", "--enable-api",
                     "--auth-token", process_secrets.rasa_token,
                     "--model", str(model), "--interface", host, "--port", str(port),
-                    "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                    "--endpoints", str(memory.endpoints), "--credentials", "bot/credentials.yml",
                 ],  # fmt: skip
                 # Rasa answers nothing before its model is loaded; /version needs no token.
                 health_url=f"{base}:{port}/version",
@@ -131,6 +142,7 @@ def kefu_specs(
                 env={
                     "KEFU_ACTION_SERVER_URL": f"{base}:{ports.action}/webhook",
                     "KEFU_ACTION_SERVER_TOKEN": process_secrets.action_token,
+                    **memory.env,
                 },
             )
             for n, port in enumerate(ports.all_rasa())

@@ -16,6 +16,17 @@ class HandoffFailed(Exception):
     """The handoff service did not accept the escalation; the shopper must be told so."""
 
 
+ALREADY_RECEIVED = "already_received"  # the handoff service's error code for the same packet again
+
+
+def _already_received(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error") == ALREADY_RECEIVED
+
+
 class HandoffClient:
     def __init__(
         self, base_url: str, secret: str, retries: int = 3, transport: httpx.AsyncBaseTransport | None = None
@@ -40,6 +51,10 @@ class HandoffClient:
                 else:
                     if response.status_code < 300:
                         return response.json()
+                    if response.status_code == 409 and _already_received(response):
+                        # An earlier attempt got through although its answer was lost (a slow
+                        # escalation, a timeout): the chat is queued, which is what we asked.
+                        return {"conversation_id": packet.conversation_id, "state": "queued", "already_received": True}
                     last_error = f"{response.status_code} {response.text[:200]}"
                     if response.status_code < 500:
                         break

@@ -3,24 +3,25 @@ callbacks and satisfaction answers."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from handoff_service.chat import transcript
+from handoff_service.chat import outbox, transcript
+from handoff_service.chat.outbox import DueRelay
+from handoff_service.chat.relayer import Relayer
 from handoff_service.core import events, lifecycle
 from handoff_service.core.auth import new_token, token_digest
-from handoff_service.core.errors import BadRequest, Conflict, NotFound, RasaUnavailable
+from handoff_service.core.errors import AlreadyReceived, BadRequest, Conflict, NotFound
 from handoff_service.core.events import Chat, StoredEvent, clean_text, find_by_client_id
-from handoff_service.core.hub import AGENTS, EventHub, conversation_channel, notify
+from handoff_service.core.hub import AGENTS, EventHub, notify
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.models import (
     Conversation,
@@ -36,8 +37,6 @@ from handoff_service.core.rasa_client import RasaClient
 from handoff_service.core.states import State, bot_owns
 from handoff_service.core.texts import say
 from kb_index.language import detect_language
-from kefu_contract import turn_report
-from kefu_contract.metadata import MessageMetadata, is_language
 from kefu_contract.packet import HandoffPacket
 from kefu_contract.turn_report import TurnReport
 
@@ -54,23 +53,6 @@ class TurnReview(Protocol):
     ) -> ReviewItem | None: ...
 
     async def feedback(self, conversation_id: str, seq: int, helpful: bool) -> ReviewItem | None: ...
-
-
-def split_turns(replies: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[TurnReport]]:
-    """The replies the shopper should see (without the bot's turn report), and the turn reports
-    this service can read (kefu_contract.turn_report); a reply that only carried a report is dropped."""
-    visible: list[dict[str, Any]] = []
-    turns: list[TurnReport] = []
-    for reply in replies:
-        reply = dict(reply)
-        custom = dict(reply["custom"]) if isinstance(reply.get("custom"), dict) else reply.get("custom")
-        if isinstance(custom, dict):
-            if (turn := TurnReport.from_wire(custom.pop(turn_report.KEY, None))) is not None:
-                turns.append(turn)
-            reply["custom"] = custom
-        if any(reply.get(key) for key in ("text", "buttons", "custom", "image")):
-            visible.append(reply)
-    return visible, turns
 
 
 class _NotStored(Exception):
@@ -91,6 +73,7 @@ class ConversationService:
         default_handle_seconds: float,
         timezone: str = "Asia/Shanghai",
         review: TurnReview | None = None,
+        relay_lease_seconds: float = 5.0,
     ) -> None:
         self._sessions = sessions
         # A shopper turn's statements run on a bare connection: a session's unit of work cost
@@ -102,8 +85,9 @@ class ConversationService:
         self._metrics = metrics
         self._default_handle = default_handle_seconds
         self._timezone = timezone
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.relayer = Relayer(
+            self._engine, hub, rasa, metrics, self._fallback_to_queue, review, relay_lease_seconds
+        )
         # Set by the app: runs auto-assignment whenever the queue changes.
         self.after_queue_change: Callable[[], Awaitable[None]] | None = None
 
@@ -148,6 +132,9 @@ class ConversationService:
     ) -> Event | StoredEvent:
         """Store first, then acknowledge; a retry with the same client id returns the same event."""
         text = clean_text(text)
+        relayer = self.relayer
+        # A stopping replica still stores and acknowledges, and leaves the relay due to any replica.
+        owner = relayer.owner if relayer.accepting else None
 
         def store(connection: Connection) -> tuple[StoredEvent, Chat]:
             # Read before the insert, which may wait for a hand-over's write to finish: a message sent
@@ -167,6 +154,9 @@ class ConversationService:
                 event, _ = events.append(
                     connection, conversation_id, "message", "shopper", text, {"lang": chat.lang}, client_id
                 )
+                if bot_owns(chat.state):
+                    # Owed an answer from now on, whatever happens to this process (chat/outbox.py).
+                    outbox.add(connection, event.id, conversation_id, owner, relayer.lease_seconds)
                 connection.commit()
             except IntegrityError:
                 connection.rollback()
@@ -180,8 +170,8 @@ class ConversationService:
         to_bot, customer_id, lang = bot_owns(chat.state), chat.customer_id, chat.lang
         self._metrics.messages.labels("shopper").inc()
         notify(self._hub, conversation_id, agents=not to_bot)
-        if to_bot:
-            self._spawn(self._relay(conversation_id, event.id, text, customer_id, lang))
+        if to_bot and owner is not None:
+            relayer.start(DueRelay(event.id, conversation_id, text, lang, customer_id, chat.state))
         return event
 
     async def _earlier(self, conversation_id: str, client_id: str | None, refusal: str) -> Event:
@@ -194,56 +184,6 @@ class ConversationService:
     def shopper_typing(self, conversation_id: str, typing: bool) -> None:
         """Only the agent who owns the chat sees the shopper typing (the console filters by owner)."""
         self._hub.signal(AGENTS, {"type": "typing", "conversation_id": conversation_id, "who": "shopper", "typing": typing})
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _relay(self, conversation_id: str, seq: int, text: str, customer_id: str | None, lang: str) -> None:
-        """Pass one shopper message (event `seq`) to Rasa and store its replies, one message at a time
-        per chat; the bot's report of how it understood the turn goes to the review inbox, not the shopper."""
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        channel = conversation_channel(conversation_id)
-        async with lock:
-            self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": True})
-            try:
-                replies, turns = split_turns(
-                    await self._rasa.send(conversation_id, text, self._metadata(seq, customer_id, lang))
-                )
-                if not replies and bot_owns((await self.get(conversation_id)).state):
-                    # Rasa answers [] when its action server is down: silence would be a dead end.
-                    raise RasaUnavailable("rasa returned no reply")
-            except RasaUnavailable as exc:
-                log.warning("handoff.rasa.unavailable", extra={"conversation_id": conversation_id, "error": str(exc)})
-                await self._fallback_to_queue(conversation_id, lang)
-                return
-            finally:
-                self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": False})
-
-            def store(connection: Connection) -> Chat | None:
-                chat = None if replies else transcript.chat_state(connection, conversation_id)
-                for reply in replies:
-                    payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
-                    answer = str(reply.get("text") or "")
-                    # The chat as it stands after the insert: the bot may have handed over meanwhile.
-                    _, chat = events.append(connection, conversation_id, "message", "bot", answer, payload)
-                connection.commit()
-                return chat
-
-            chat = await transcript.run(self._engine, store)
-            self._metrics.messages.labels("bot").inc(len(replies))
-            notify(self._hub, conversation_id, agents=chat is None or not bot_owns(chat.state))
-            if self._review and turns:
-                await self._review.record_turn(conversation_id, seq, text, lang, turns[-1])
-        if not lock.locked() and self._locks.get(conversation_id) is lock:
-            del self._locks[conversation_id]
-
-    @staticmethod
-    def _metadata(seq: int, customer_id: str | None, lang: str) -> dict[str, Any]:
-        """What Rasa passes on to the action server with the message (kefu_contract.metadata)."""
-        carried = MessageMetadata(language=lang if is_language(lang) else None, message_id=str(seq))
-        return {"customer_id": customer_id, "lang": lang, **carried.to_metadata()}
 
     async def _fallback_to_queue(self, conversation_id: str, lang: str) -> None:
         """Rasa is down: never a dead end; queue the chat for a person with what we know."""
@@ -264,6 +204,11 @@ class ConversationService:
             if packet.customer and packet.customer.customer_id != conv.customer_id:
                 # The console shows only the customer the chat was verified as.
                 packet = packet.model_copy(update={"customer": None})
+            latest = await session.scalar(
+                select(Escalation.packet).where(Escalation.conversation_id == conv.id).order_by(Escalation.id.desc()).limit(1)
+            )
+            if conv.state != State.BOT and latest == packet.model_dump(mode="json"):
+                raise AlreadyReceived("this escalation was already received; the chat is queued")
             skill = packet.slots.get("skill") if isinstance(packet.slots.get("skill"), str) else None
             if packet.holding_message:
                 await events.record(session, conv.id, "message", "bot", packet.holding_message, {"holding": True})
@@ -285,7 +230,7 @@ class ConversationService:
                 await session.flush()
             except IntegrityError as exc:
                 await session.rollback()
-                raise Conflict("this escalation was already received (replayed post)") from exc
+                raise AlreadyReceived("this escalation was already received (replayed post)") from exc
             await session.commit()
         log.info("handoff.escalation.created", extra={"conversation_id": conv.id, "reason": packet.reason})
         self._metrics.escalations.labels(packet.reason).inc()
@@ -355,10 +300,8 @@ class ConversationService:
         self._metrics.csat.labels(str(score)).inc()
         notify(self._hub, conversation_id)
 
-    async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def aclose(self, deadline: float = 0.0) -> None:
+        """Stop relaying: what runs gets up to `deadline` seconds, the rest is handed back."""
+        await self.relayer.stop(deadline)
 
 

@@ -10,9 +10,15 @@ from pydantic import ValidationError
 from handoff_service.chat.conversations import ConversationService
 from handoff_service.chat.deps import get_conversations
 from handoff_service.core.deps import get_settings
-from handoff_service.core.errors import BadRequest, Conflict, NotFound, Unauthorized, error_responses
-from handoff_service.packet import HandoffPacket, SignatureError, verify
+from handoff_service.core.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    Unauthorized,
+    error_responses,
+)
 from handoff_service.settings import Settings
+from kefu_contract.packet import HandoffPacket, SignatureError, verify
 
 router = APIRouter(tags=["escalations"], responses=error_responses(Unauthorized, NotFound, Conflict))
 

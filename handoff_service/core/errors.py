@@ -62,6 +62,13 @@ class Conflict(KefuError):
     description = "the chat or record is not in a state that allows this"
 
 
+class AlreadyReceived(Conflict):
+    """The same handoff packet again (the sender retried after its answer was lost): it was queued."""
+
+    code = "already_received"
+    description = "this escalation was already received; the chat is queued"
+
+
 class PayloadTooLarge(KefuError):
     status_code = 413
     code = "too_large"

@@ -12,10 +12,12 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from handoff_service.core.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ AGENTS = "agents"
 # Woken when the queue's order changes, so waiting shoppers see their new position.
 QUEUE = "queue"
 REDIS_CHANNEL = "kefu:hub"
+LISTENER = "redis_listener"  # its name in /healthz
 
 
 def conversation_channel(conversation_id: str) -> str:
@@ -76,7 +79,7 @@ class EventHub:
                 if not self._subs[channel]:
                     del self._subs[channel]
 
-    async def start(self) -> None:
+    async def start(self, background: Background | None = None) -> None:
         """Nothing to connect in-process."""
 
     async def aclose(self) -> None:
@@ -90,37 +93,36 @@ class RedisHub(EventHub):
         super().__init__()
         self._url = url
         self._redis: Any = None
-        self._listener: asyncio.Task[None] | None = None
+        self._background: Background | None = None
         self._publishing: set[asyncio.Task[Any]] = set()
 
-    async def start(self) -> None:
+    async def start(self, background: Background | None = None) -> None:
+        """Connect, and listen under `background` (the app's, whose health /healthz shows)."""
         import redis.asyncio as redis
 
         self._redis = redis.from_url(self._url)
+        self._background = background or Background()
+        self._background.forever(LISTENER, 0.5, self._listen, max_backoff=5.0)
+
+    async def _listen(self, beat: Callable[[], None]) -> None:
+        """Deliver what Redis brings; a lost connection raises, and core.background starts this again."""
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(REDIS_CHANNEL)
-        self._listener = asyncio.get_running_loop().create_task(self._listen(pubsub))
-
-    async def _listen(self, pubsub: Any) -> None:
-        from redis.exceptions import RedisError
-
-        while True:
-            try:
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    data = json.loads(message["data"])
-                    self._deliver(data["channels"], data.get("payload"))
-            except asyncio.CancelledError:
+        try:
+            await pubsub.subscribe(REDIS_CHANNEL)
+            # Wake-ups may have been published while we were away: everyone re-reads.
+            self._deliver(list(self._subs), None)
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is not None and message.get("type") == "message":
+                    try:
+                        data = json.loads(message["data"])
+                        self._deliver(data["channels"], data.get("payload"))
+                    except (ValueError, KeyError, TypeError) as exc:
+                        log.warning("hub.redis.bad_message", extra={"error": repr(exc)})
+                beat()
+        finally:
+            with contextlib.suppress(Exception):
                 await pubsub.aclose()
-                raise
-            except (RedisError, OSError, ValueError, KeyError) as exc:
-                log.warning("hub.redis.listen_failed", extra={"error": repr(exc)})
-                await asyncio.sleep(1)
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.subscribe(REDIS_CHANNEL)
-                # Wake-ups may have been published while we were away: everyone re-reads.
-                self._deliver(list(self._subs), None)
 
     def publish(self, *channels: str) -> None:
         self._send(list(channels), None)
@@ -148,10 +150,8 @@ class RedisHub(EventHub):
         disable) closes the hub right after."""
         if self._publishing:
             await asyncio.gather(*self._publishing, return_exceptions=True)
-        if self._listener:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        if self._background:
+            await self._background.stop(LISTENER)
         if self._redis is not None:
             await self._redis.aclose()
 

@@ -31,3 +31,13 @@ class Metrics:
             "kefu_first_response_sla_breaches", "Chats whose first response missed the target.", registry=self.registry
         )
         self.messages = Counter("kefu_messages", "Messages stored, by sender.", ["sender"], registry=self.registry)
+        self.loop_last_success = Gauge(
+            "kefu_background_last_success_timestamp_seconds",
+            "When each background loop (sweeper, relay worker, Redis listener) last ran without error.",
+            ["loop"], registry=self.registry,
+        )  # fmt: skip
+        self.loop_failures = Counter(
+            "kefu_background_failures", "Errors a background loop caught and survived, by loop.", ["loop"],
+            registry=self.registry,
+        )
+        self.relays = Counter("kefu_relays", "Relays to the bot finished, by outcome.", ["outcome"], registry=self.registry)

@@ -208,3 +208,23 @@ class ReviewItem(Base):
     # {"kind": intent | new_intent | knowledge | dismissed, "value": …, "by": username, "at": iso time}
     resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Relay(Base):
+    """A shopper message the bot owes an answer (the outbox of the relay to Rasa), written in the
+    same transaction as the message: a process that stops between the acknowledgement and the
+    answer leaves it here for the next replica (or the next start) to relay.
+
+    `outcome` is None while the relay is due; a replica holds it while `lease_until` is ahead."""
+
+    __tablename__ = "relays"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # answered | queued | failed
+    reason: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,9 +1,8 @@
-"""Timers of the desk, run every few seconds: first-response alerts, callbacks instead of
+"""Timers of the desk, run every few seconds (under core/background.py): first-response alerts, callbacks instead of
 endless waiting, and a safety net for auto-assignment. Safe with several replicas running it."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
@@ -42,15 +41,8 @@ class Sweeper:
         self._metrics = metrics
         self._settings = settings
 
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except (OSError, Conflict) as exc:  # a database hiccup must not stop the timers
-                log.warning("handoff.sweep.failed", extra={"error": repr(exc)})
-            await asyncio.sleep(self._settings.sweep_interval_seconds)
-
     async def sweep(self) -> None:
+        """One pass, run every sweep_interval_seconds under core.background (which survives its errors)."""
         await self._recount_seats()
         await self._alert_late_first_responses()
         await self._offer_callbacks()
