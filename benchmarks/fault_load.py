@@ -2,7 +2,7 @@
 
 A shopper opens a chat (signed in, as the store's page does), listens on the chat's WebSocket and
 sends messages over HTTP with a client id, resending the same client id until the service
-acknowledges it (202), as the widget does (static/widget/sending.js); a socket that closes is
+acknowledges it (202), as the widget does (static/widget/sending.js, `Load._retry`); a socket that closes is
 opened again with `?after=` the last event seen, after a backoff that doubles from 1 s (the
 widget's; capped here at 8 s instead of 30 s, so a test waits less). Bot shoppers ask the bot
 knowledge-base questions, four per chat, and start a new chat when the bot handed theirs to a
@@ -38,6 +38,7 @@ QUESTIONS = [
 ]  # fmt: skip
 TURNS_PER_CHAT = 4
 BACKOFF_CAP = 8.0
+RESEND_SCHEDULE = (0.6, 1.2, 2.4, 4.8, 2.0)
 
 
 @dataclass
@@ -127,14 +128,17 @@ class Load:
         self.think = think
         self.ledger = Ledger()
         self.lost_examples: list[str] = []  # filled by report()
-        self.slowest: dict[str, str] = {}  # window: the message that waited longest
+        self.slowest: dict[str, Message] = {}  # window: the message that waited longest
+        self.unseen: list[Message] = []  # answered or queued, but the shopper's socket never showed it
         self.stopping = asyncio.Event()
         self._ids = itertools.count()
         self.http = httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200))
 
     async def _retry(self, what: str, call: Any, ok: tuple[int, ...], deadline: float = 120) -> httpx.Response:
-        """Call until a status in `ok`, as the widget and the console retry; network errors and 5xx wait and retry."""
-        delay, end = 0.5, time.monotonic() + deadline
+        """Call until a status in `ok`; network errors, 5xx, 408 and 429 wait and retry as the widget
+        does (static/widget/sending.js: after 0.6, 1.2, 2.4, 4.8 s, then the message shows "failed"
+        with a retry button: here the shopper taps it 2 s later and the same schedule starts again)."""
+        schedule, end = itertools.cycle(RESEND_SCHEDULE), time.monotonic() + deadline
         while True:
             try:
                 response = await call()
@@ -147,8 +151,7 @@ class Load:
                 self.ledger.errors[f"{what}:{type(exc).__name__}"] += 1
             if time.monotonic() > end:
                 raise TimeoutError(f"{what}: no answer in {deadline:.0f} s")
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, BACKOFF_CAP)
+            await asyncio.sleep(next(schedule))
 
     async def log_in_agents(self) -> None:
         for name in self.agent_names:
@@ -219,7 +222,11 @@ class Load:
         assert chat.agent is not None
         url = f"{self.base}/api/agent/conversations/{chat.id}/messages"
         body = {"text": f"收到：{message.text}", "client_id": f"r-{message.client_id}"}
-        await self._retry("agent-reply", lambda: self.http.post(url, json=body, headers=chat.agent), (202,), deadline=600)
+        try:
+            await self._retry("agent-reply", lambda: self.http.post(url, json=body, headers=chat.agent), (202,), deadline=30)
+        except TimeoutError:
+            # The console would show the reply as failed; whether it was stored, the transcript says.
+            self.ledger.errors["agent-reply:unacknowledged after 30 s"] += 1
 
     async def _await_reaction(self, message: Message, timeout: float) -> None:
         end = time.monotonic() + timeout
@@ -295,6 +302,7 @@ class Load:
         duplicates = _duplicates(transcripts, {m.client_id: m.window for m in self.ledger.messages})
         self.lost_examples.clear()
         self.slowest.clear()
+        self.unseen.clear()
         for message in self.ledger.messages:
             row = rows[message.window]
             row["sent"] += 1
@@ -313,9 +321,10 @@ class Load:
             seen, _ = reaction(message.chat, message, owner == "bot")
             if seen is None:
                 row["not_seen_live"] += 1
+                self.unseen.append(message)
                 continue
             if seen - message.sent_at > row["max_wait_s"]:
-                self.slowest[message.window] = f"chat {message.chat.id} seq {message.seq} ({outcome}, {message.attempts} sends)"
+                self.slowest[message.window] = message
             row["max_wait_s"] = round(max(row["max_wait_s"], seen - message.sent_at), 3)
             back = recovered.get(message.window) or message.sent_at
             row["max_wait_after_recovery_s"] = round(max(row["max_wait_after_recovery_s"], seen - max(message.sent_at, back)), 3)

@@ -97,12 +97,39 @@ async def run_faults(work: Path, model: Path, plan: FaultRun, say: Callable[[str
         say(f"# {len(load.ledger.chats)} chats, {reconnects} socket reconnects; client-side errors retried: {dict(load.ledger.errors)}")
         for example in load.lost_examples[:10]:
             say(f"# lost: {example}")
-        for window, slowest in load.slowest.items():
-            say(f"# longest wait in {window}: {slowest}")
+        for line in await relay_notes(rig, load):
+            say(line)
         await load.close()
         return rows
     finally:
         rig.stop()
+
+
+async def relay_notes(rig: Rig, load: Load) -> list[str]:
+    """What the outbox (handoff_service/chat/outbox.py) says of the relays: outcomes overall, and
+    of each window's longest-waiting message: to tell where a wait was spent."""
+    import asyncpg
+
+    conn = await asyncpg.connect(rig.database_url.replace("+asyncpg", ""))
+    try:
+        counts = await conn.fetch("SELECT coalesce(outcome, 'still due') AS outcome, count(*) AS n FROM relays GROUP BY 1")
+        outcomes = {r["outcome"]: r["n"] for r in counts}
+        notes = [f"# relays: {outcomes}"]
+        for window, message in load.slowest.items():
+            relay = await conn.fetchrow(
+                "SELECT attempts, outcome, reason, finished_at - due_at AS took FROM relays WHERE event_id = $1", message.seq
+            )
+            about = dict(relay) if relay else "no relay (not the bot's)"
+            notes.append(f"# longest wait in {window}: chat {message.chat.id} seq {message.seq}, {message.attempts} send(s); relay {about}")
+        for message in load.unseen[:8]:
+            kind = "agent" if message.chat.agent else "bot"
+            notes.append(
+                f"# not seen live ({message.window}, {kind} chat {message.chat.id} seq {message.seq}): "
+                f"socket reconnects {message.chat.reconnects}, last seq seen {message.chat.last_seq}"
+            )
+        return notes
+    finally:
+        await conn.close()
 
 
 def main() -> None:
