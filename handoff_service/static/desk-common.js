@@ -110,10 +110,11 @@ export function dayTime(iso, lang) {
 }
 
 // ------------------------------------------------------------------ API
-export function ApiError(status, code, message) {
+export function ApiError(status, code, message, retryAfter) {
   this.status = status;
   this.code = code;
   this.message = message;
+  this.retryAfter = retryAfter; // seconds, when over an abuse limit (429)
 }
 /**
  * api(method, path, body) → a promise of the JSON answer, or an ApiError (status 0 when offline).
@@ -136,7 +137,7 @@ export function apiClient(options) {
           .then(function (data) {
             if (!res.ok) {
               var message = (data && data.message) || (data && data.detail && JSON.stringify(data.detail)) || res.statusText;
-              var err = new ApiError(res.status, data && data.error, message);
+              var err = new ApiError(res.status, data && data.error, message, (data && data.retry_after) || 0);
               if (res.status === 401 && path.indexOf("/api/agent/login") !== 0) options.unauthorized();
               throw err;
             }
@@ -229,7 +230,14 @@ export function bindLogin(options) {
         options.loggedIn(res);
       })
       .catch(function (e2) {
-        err.textContent = e2.status === 401 ? t("loginFailed") : e2.status === 0 ? t("networkError") : e2.message || t("loginFailed");
+        err.textContent =
+          e2.status === 401
+            ? t("loginFailed")
+            : e2.status === 429
+              ? t("loginThrottled", { seconds: e2.retryAfter || 1 })
+              : e2.status === 0
+                ? t("networkError")
+                : e2.message || t("loginFailed");
         err.hidden = false;
         $("login-password").select();
       })
