@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import websockets
 
+from benchmarks.handoff_databases import AGENT_PASSWORD
 from handoff_service.chat.identity import sign_customer
 from kefu_contract.packet import HandoffPacket, sign
 
@@ -155,7 +156,7 @@ class Load:
 
     async def log_in_agents(self) -> None:
         for name in self.agent_names:
-            body = {"username": name, "password": "password-123"}
+            body = {"username": name, "password": AGENT_PASSWORD}
             response = await self._retry("login", lambda b=body: self.http.post(f"{self.base}/api/agent/login", json=b), (200,))
             self.agent_auth.append({"Authorization": f"Bearer {response.json()['token']}"})
 

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.handoff_databases import add_agent
+from benchmarks.handoff_databases import AGENT_PASSWORD
 from bot_training.settings import child_environment
+from handoff_service.core.agents import AgentDirectory
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from kefu.supervisor import (
     Ports,
     ProcessSecrets,
@@ -41,7 +43,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NGINX_CONF = ROOT / "deploy/nginx/kefu.conf"
 HANDOFF_SECRET = "fault-suite-handoff-secret"
 IDENTITY_SECRET = "fault-suite-identity-secret"
-AGENT_PASSWORD = "password-123"  # benchmarks.handoff_databases.AGENT_PASSWORD
 
 
 class RigUnavailable(Exception):
@@ -308,8 +309,7 @@ class Rig:
             part.start()
         await asyncio.gather(*(self.processes[n].wait_ready(30) for n in ("postgres", "redis")))
         await self._create_database()
-        for n in range(self.agents):  # also migrates: the replicas then start on a migrated database
-            await asyncio.to_thread(add_agent, self.database_url, f"agent{n}", max_concurrent=50)
+        await self._add_agents()
         parts = self._kefu() + [self._nginx()]
         for part in parts:
             self.processes[part.name] = part
@@ -325,6 +325,18 @@ class Rig:
             await conn.execute("CREATE DATABASE kefu")
         finally:
             await conn.close()
+
+    async def _add_agents(self) -> None:
+        """Migrate (the replicas then start on a migrated database) and create the agents' accounts
+        as `kefu agents add` does, with one engine for all (each account's password hash takes a while)."""
+        engine = make_engine(self.database_url)
+        try:
+            await migrate(engine)
+            directory = AgentDirectory(make_sessionmaker(engine), 12)
+            for n in range(self.agents):
+                await directory.add(f"agent{n}", AGENT_PASSWORD, f"Agent {n}", max_concurrent=50)
+        finally:
+            await engine.dispose()
 
     async def restart(self, name: str, down_for: float = 0.0, timeout: float = 300) -> float:
         """SIGKILL `name`, keep it down `down_for` seconds, start it again; returns when it is

@@ -21,6 +21,8 @@ from benchmarks.fault_rig import (
 from bot.actions.settings import ActionSettings
 from handoff_service.settings import Settings
 from kb_index.settings import KbSettings
+from kefu.bot_memory import bot_memory
+from kefu.settings import DemoSettings
 from tests.conftest import ROOT
 
 UNITS = ROOT / "deploy/systemd"
@@ -59,11 +61,17 @@ def test_every_unit_starts_a_module_of_this_project() -> None:
     assert (ROOT / "bot/server.py").exists()
 
 
-def test_the_settings_example_names_only_settings_a_process_reads() -> None:
+def test_the_settings_example_names_only_settings_a_process_reads(tmp_path: Path) -> None:
     read = {f"KEFU_{name.upper()}" for name in Settings.model_fields}
     read |= {f"KEFU_{name.upper()}" for name in ActionSettings.model_fields}
     read |= {f"KEFU_KB_{name.upper()}" for name in KbSettings.model_fields}
     read |= set(re.findall(r"\$\{(KEFU_\w+)\}", (ROOT / "bot/endpoints.yml").read_text()))
+    read |= {f"KEFU_{name.upper()}" for name in DemoSettings.model_fields}
+    # What the Rasa units' endpoints file names (kefu/bot_memory.py), for the deployment of the example.
+    memory = bot_memory("postgresql+asyncpg://kefu:pw@127.0.0.1:5432/kefu", "redis://127.0.0.1:6379/0", "auto", tmp_path)
+    read |= set(memory.env)
+    unit = (UNITS / "kefu-rasa@.service").read_text()
+    assert f"--endpoints var/rasa-endpoints/{memory.endpoints.name}" in unit
     named = set(re.findall(r"^(KEFU_\w+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
     assert named - read == set()
     # What production cannot do without is in it.
