@@ -16,7 +16,20 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core.errors import BadRequest, Conflict
@@ -42,6 +55,7 @@ ERASED_CUSTOMER = "erased"
 LIVE = (State.QUEUED, State.AGENT, State.CALLBACK)
 # Audit details that are codes, not free text: kept when a chat is erased (amounts and ids are kept too).
 _AUDIT_CODES = frozenset({"outcome", "team", "within_limit"})
+PURGE_BATCH = 500
 
 
 @dataclass
@@ -60,6 +74,10 @@ class ErasureCounts:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+    def add(self, other: ErasureCounts) -> None:
+        for name, count in other.as_dict().items():
+            setattr(self, name, getattr(self, name) + count)
 
 
 class CustomerHasLiveChat(Conflict):
@@ -141,21 +159,33 @@ class PrivacyService:
         if older_than <= dt.timedelta(0):
             raise BadRequest("the retention period must be longer than zero")
         cutoff = utcnow() - older_than
-        async with self._sessions() as session:
-            recent = select(Event.conversation_id).where(Event.created_at >= cutoff)
-            chats = select(Conversation.id).where(
-                Conversation.created_at < cutoff,
-                Conversation.state.not_in(LIVE),
-                Conversation.token_hash != "",
-                Conversation.id.not_in(recent),
-            )
-            counts = await _erase(session, chats, None, cutoff, dry_run)
-            if not dry_run:
-                session.add(_audit_entry(
-                    "privacy.purge", by, older_than_days=round(older_than / dt.timedelta(days=1), 2),
-                    cutoff=iso_utc(cutoff), counts=counts.as_dict(),
-                ))  # fmt: skip
+        active_since = exists().where(Event.conversation_id == Conversation.id, Event.created_at >= cutoff)
+        chats = select(Conversation.id).where(
+            Conversation.created_at < cutoff,
+            Conversation.state.not_in(LIVE),
+            Conversation.token_hash != "",
+            ~active_since,
+        )
+        if dry_run:
+            async with self._sessions() as session:
+                return await _erase(session, chats, None, cutoff, dry_run=True)
+        # In batches, each its own transaction: on SQLite a write holds the whole database, and
+        # the service's chats must not wait for a year of history to be erased.
+        counts = ErasureCounts()
+        while True:
+            async with self._sessions() as session:
+                batch = list(await session.scalars(chats.limit(PURGE_BATCH)))
+                if not batch:
+                    break
+                counts.add(await _erase(session, batch, None, None, dry_run=False))
                 await session.commit()
+        async with self._sessions() as session:
+            counts.add(await _erase(session, [], None, cutoff, dry_run=False))
+            session.add(_audit_entry(
+                "privacy.purge", by, older_than_days=round(older_than / dt.timedelta(days=1), 2),
+                cutoff=iso_utc(cutoff), counts=counts.as_dict(),
+            ))  # fmt: skip
+            await session.commit()
         return counts
 
 
@@ -163,10 +193,15 @@ class PrivacyService:
 
 
 async def _erase(
-    session: AsyncSession, chats: Select[Any], coupons: ColumnElement[bool] | None, older: dt.datetime | None, dry_run: bool
+    session: AsyncSession,
+    chats: Select[Any] | list[str],
+    coupons: ColumnElement[bool] | None,
+    older: dt.datetime | None,
+    dry_run: bool,
 ) -> ErasureCounts:
-    """Erase the conversations `chats` selects, the coupon requests of theirs (or `coupons`), and
-    with `older` also ratings' comments, review items and retrain reports from before it."""
+    """Erase the conversations `chats` selects (or lists), the coupon requests of theirs (or
+    `coupons`), and with `older` also ratings' comments, review items and retrain reports from
+    before it."""
     in_chats = Event.conversation_id.in_(chats)
     coupon_where = or_(CouponRequest.conversation_id.in_(chats), coupons) if coupons is not None else CouponRequest.conversation_id.in_(chats)
     coupon_where = and_(coupon_where, CouponRequest.customer_id != ERASED_CUSTOMER)
@@ -181,35 +216,38 @@ async def _erase(
         run for run in await session.scalars(select(RetrainRun).where(RetrainRun.report.is_not(None)))
         if _blank_report(run, None if older is not None and as_utc(run.started_at) < older else texts, dry_run)
     ]  # fmt: skip
-    counts = ErasureCounts(
-        conversations=await _count(session, Conversation, Conversation.id.in_(chats)),
-        events=await _count(session, Event, in_chats),
-        escalations=await _count(session, Escalation, Escalation.conversation_id.in_(chats)),
-        csat_comments=await _count(session, Csat, comment_where),
-        review_items=await _count(session, ReviewItem, review_where),
-        coupon_requests=await _count(session, CouponRequest, coupon_where),
-        audit_entries=await _count(session, AuditEntry, AuditEntry.conversation_id.in_(chats)),
-        retrain_reports=len(runs),
-    )
+    audit = AuditEntry.conversation_id.in_(chats)
+    # What each kind of record loses, and which of them: counted on a dry run, changed otherwise
+    # (the statement's row count is the count). Conversations last: `chats` may select by what
+    # erasing changes (customer id, token).
+    changes: list[tuple[str, type, ColumnElement[bool], Any]] = [
+        # One statement, and no indexed column touched (PostgreSQL then updates in place): state
+        # events keep their payload (which state, which agent), other payloads are content.
+        ("events", Event, in_chats, update(Event).where(in_chats).values(
+            text="", payload=case((Event.kind == "state", Event.payload), else_=literal({}, JSON)),
+        )),
+        ("escalations", Escalation, Escalation.conversation_id.in_(chats),
+         update(Escalation).where(Escalation.conversation_id.in_(chats)).values(packet={})),
+        ("csat_comments", Csat, comment_where, update(Csat).where(comment_where).values(comment="")),
+        ("review_items", ReviewItem, review_where, delete(ReviewItem).where(review_where)),
+        ("coupon_requests", CouponRequest, coupon_where,
+         update(CouponRequest).where(coupon_where).values(customer_id=ERASED_CUSTOMER, reason="")),
+        ("conversations", Conversation, Conversation.id.in_(chats),
+         update(Conversation).where(Conversation.id.in_(chats)).values(customer_id=None, callback_contact=None, token_hash="")),
+    ]  # fmt: skip
+    counts = ErasureCounts(retrain_reports=len(runs))
     if dry_run:
+        for name, model, where, _ in changes:
+            setattr(counts, name, await _count(session, model, where))
+        counts.audit_entries = await _count(session, AuditEntry, audit)
         return counts
     bulk = {"synchronize_session": False}  # nothing this session holds is among these rows
-    await session.execute(update(Event).where(in_chats).values(text="", client_id=None), execution_options=bulk)
-    # State events keep their payload (which state, which agent); other payloads are content.
-    await session.execute(update(Event).where(in_chats, Event.kind != "state").values(payload={}), execution_options=bulk)
-    await session.execute(update(Escalation).where(Escalation.conversation_id.in_(chats)).values(packet={}), execution_options=bulk)
-    await session.execute(update(Csat).where(comment_where).values(comment=""), execution_options=bulk)
-    await session.execute(delete(ReviewItem).where(review_where), execution_options=bulk)
-    await session.execute(
-        update(CouponRequest).where(coupon_where).values(customer_id=ERASED_CUSTOMER, reason=""), execution_options=bulk
-    )
-    for entry in await session.scalars(select(AuditEntry).where(AuditEntry.conversation_id.in_(chats))):
+    for entry in await session.scalars(select(AuditEntry).where(audit)):
         entry.detail = {k: v for k, v in (entry.detail or {}).items() if not isinstance(v, str) or k in _AUDIT_CODES}
-    # Last: `chats` may select by what this changes (customer id, token).
-    await session.execute(
-        update(Conversation).where(Conversation.id.in_(chats)).values(customer_id=None, callback_contact=None, token_hash=""),
-        execution_options=bulk,
-    )
+        counts.audit_entries += 1
+    await session.flush()
+    for name, _, _, statement in changes:
+        setattr(counts, name, (await session.execute(statement, execution_options=bulk)).rowcount)
     return counts
 
 

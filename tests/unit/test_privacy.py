@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from typer.testing import CliRunner
 
+from handoff_service.core import privacy
 from handoff_service.core.db import make_engine, make_sessionmaker
 from handoff_service.core.models import (
     AuditEntry,
@@ -136,8 +137,12 @@ def test_export_holds_everything_about_the_customer_then_delete_erases_them_and_
     assert again["conversations"] == [] and again["notes"] == [] and again["coupons"] == []
 
 
-def test_purge_erases_what_is_past_retention_and_a_dry_run_changes_nothing(desk: Desk, kefu: CliRunner, http: httpx.Client):
+def test_purge_erases_what_is_past_retention_and_a_dry_run_changes_nothing(
+    desk: Desk, kefu: CliRunner, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(privacy, "PURGE_BATCH", 1)  # a batch per conversation: the loop is tried too
     old, _ = a_served_chat(desk, http, "C1001")
+    guest, _ = open_chat(http, desk.url, None)
     recent, recent_auth = open_chat(http, desk.url, "C1002")
     http.post(f"{desk.url}/api/sessions/{recent}/messages", json={"text": "13912345678 还没发货"}, headers=recent_auth)
     wait_until(lambda: len(events(http, desk.url, recent, recent_auth)) >= 2)
@@ -146,7 +151,7 @@ def test_purge_erases_what_is_past_retention_and_a_dry_run_changes_nothing(desk:
         (Conversation, Conversation.created_at, Conversation.id), (Event, Event.created_at, Event.conversation_id),
         (ReviewItem, ReviewItem.created_at, ReviewItem.conversation_id), (Csat, Csat.created_at, Csat.conversation_id),
     ):  # fmt: skip
-        query(desk.database_url, update(table).where(key == old).values({column: long_ago}), fetch=False)
+        query(desk.database_url, update(table).where(key.in_([old, guest])).values({column: long_ago}), fetch=False)
     report = {"inbox": [{"text": SAID, "expected": "ask_order_status", "outcome": "fixed"}]}
     query(desk.database_url, insert(RetrainRun).values(id="r-old", status="switched", started_at=long_ago, report=report), fetch=False)
 
@@ -166,7 +171,7 @@ def test_purge_erases_what_is_past_retention_and_a_dry_run_changes_nothing(desk:
     assert query(url, select(Conversation.customer_id).where(Conversation.id == recent)) == [("C1002",)]
     assert "13912345678 还没发货" in [row[0] for row in query(url, select(Event.text).where(Event.conversation_id == recent))]
     purges = [row[0] for row in query(url, select(AuditEntry.detail).where(AuditEntry.action == "privacy.purge"))]
-    assert len(purges) == 2 and purges[0]["by"] == "cron" and purges[0]["counts"]["conversations"] == 1
+    assert len(purges) == 2 and purges[0]["by"] == "cron" and purges[0]["counts"]["conversations"] == 2
     assert purges[1]["counts"]["conversations"] == 0  # nothing left to erase the second time
     assert repeat.exit_code == 0
 
