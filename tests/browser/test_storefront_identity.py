@@ -1,7 +1,8 @@
 """Shopper identity in real Chromium: the demo storefront's signed customer gets order answers under
 the page's CSP without one violation (a `securitypolicyviolation` listener records any); the same
 page with the customer id swapped gets a guest chat; a store on another origin, listed in
-KEFU_ALLOWED_ORIGINS, embeds the widget (modules and API over CORS) with the customer it signed."""
+KEFU_ALLOWED_ORIGINS, embeds the widget (modules and API over CORS) with the customer it signed; the
+console and the trainer's page log in under their CSP without a violation."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from handoff_service.chat.identity import sign_customer
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Browsing
-from tests.browser.pages import Storefront
+from tests.browser.pages import Console, Storefront, TrainerPage
 from tests.handoff_helpers import IDENTITY_SECRET
 from tests.system import ALLOWED_ORIGIN as STORE_ORIGIN
 from tests.system import RunningKefu
@@ -106,3 +107,17 @@ def test_a_store_on_another_origin_embeds_the_widget_with_its_signed_customer(
 
     expect(replies.filter(has_text="想查哪一个")).to_have_count(1)
     shot(page, "01-foreign-origin-signed-customer")
+
+
+def test_the_console_and_the_trainers_page_run_under_their_csp(kefu_system: RunningKefu, browsing: Browsing, shot: Shot):
+    base = kefu_system.handoff_url
+    console_page = browsing.new_page(locale="zh-CN")
+    console_page.add_init_script(RECORD_CSP_VIOLATIONS)
+    Console(console_page, base).open().log_in()
+    trainer_page = browsing.new_page(locale="zh-CN")
+    trainer_page.add_init_script(RECORD_CSP_VIOLATIONS)
+    TrainerPage(trainer_page, base).open().log_in()
+
+    assert console_page.evaluate("window.cspViolations") == []
+    assert trainer_page.evaluate("window.cspViolations") == []
+    shot(console_page, "01-console-under-csp")
