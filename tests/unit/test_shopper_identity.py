@@ -23,7 +23,15 @@ from handoff_service.core.texts import TEXTS
 from handoff_service.pages import DEMO_IDENTITY_SECONDS, storefront_html
 from handoff_service.settings import Settings, UnsafeSettings
 from tests.conftest import ROOT, ServerThread, wait_until
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, events, login
+from tests.handoff_helpers import (
+    IDENTITY_SECRET,
+    SECRET,
+    FakeRasa,
+    add_agent,
+    escalate,
+    events,
+    login,
+)
 
 C1004_ORDERS = ("O20260903007", "O20260921008", "O20261012009")
 
@@ -200,8 +208,8 @@ def test_a_short_identity_secret_is_refused() -> None:
 def test_the_documented_one_liners_sign_as_the_service_verifies() -> None:
     """SECURITY.md's Python and Node lines, run as a store's server would run them."""
     doc = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
-    python_line = re.search(r"```python\n(.+?)\n```", doc, re.S).group(1)
-    node_line = re.search(r"```js\n(.+?)\n```", doc, re.S).group(1)
+    python_line = re.search(r"```python\n(.+?)\n```", doc, re.DOTALL).group(1)
+    node_line = re.search(r"```js\n(.+?)\n```", doc, re.DOTALL).group(1)
     expected = sign_customer("C1001", IDENTITY_SECRET, 1767225600)
 
     scope = {"hmac": hmac, "hashlib": hashlib, "KEFU_IDENTITY_SECRET": IDENTITY_SECRET, "customer_id": "C1001", "expires": 1767225600}
