@@ -37,9 +37,13 @@ def test_shopper_message_is_relayed_to_rasa_with_customer_metadata(service: str,
     assert sent.status_code == 202
     reply = wait_until(lambda: [e for e in events(http, service, cid, auth) if e["sender"] == "bot"])
     assert reply[0]["text"] == "bot: 什么时候发货"
-    assert rasa.received == [
-        {"sender": cid, "message": "什么时候发货", "metadata": {"customer_id": "C1001", "lang": "zh"}}
-    ]
+    [received] = rasa.received
+    assert (received["sender"], received["message"]) == (cid, "什么时候发货")
+    # The language detected on arrival and the message's id travel with it (kefu_contract.metadata).
+    shopper_seq = next(e["seq"] for e in events(http, service, cid, auth) if e["sender"] == "shopper")
+    assert received["metadata"] == {
+        "customer_id": "C1001", "lang": "zh", "kefu": {"language": "zh", "message_id": str(shopper_seq)},
+    }  # fmt: skip
 
 
 def test_retried_message_with_same_client_id_is_stored_once(service: str, http: httpx.Client, rasa: FakeRasa):
