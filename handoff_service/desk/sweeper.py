@@ -43,11 +43,14 @@ class Sweeper:
 
     async def sweep(self) -> None:
         """One pass, run every sweep_interval_seconds under core.background (which survives its errors)."""
-        await self._recount_seats()
-        await self._alert_late_first_responses()
-        await self._offer_callbacks()
-        if self._settings.auto_assign:
-            await self._desk.assign_waiting()
+        try:
+            await self._recount_seats()
+            await self._alert_late_first_responses()
+            await self._offer_callbacks()
+            if self._settings.auto_assign:
+                await self._desk.assign_waiting()
+        except Conflict as exc:  # another replica moved the chat first: the next pass sees it
+            log.info("handoff.sweep.conflict", extra={"error": str(exc)})
 
     async def _recount_seats(self) -> None:
         """Seats are counted atomically on every claim and release; this re-derives them from the
