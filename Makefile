@@ -47,7 +47,7 @@ bench-bot-memory: setup
 	.venv/bin/python -m benchmarks.bot_memory --chats 20 --turns 10
 
 bench-faults: setup
-	.venv/bin/python -m benchmarks.faults --shoppers 100
+	.venv/bin/python -m benchmarks.faults --shoppers 100 --think 5,10
 
 bench-soak: setup
 	.venv/bin/python -m benchmarks.soak --shoppers 500 --agents 20 --minutes 10

@@ -47,7 +47,7 @@ FAULTS: dict[str, tuple[str, float]] = {  # name: (process, seconds kept down)
 class FaultRun:
     shoppers: int = 100
     agent_share: float = 0.2
-    think: tuple[float, float] = (3.0, 6.0)
+    think: tuple[float, float] = (5.0, 10.0)
     warm_up: float = 20.0
     settle: float = 20.0
     rasa_servers: int = 2
@@ -136,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shoppers", type=int, default=100)
     parser.add_argument("--agent-share", type=float, default=0.2, help="share of shoppers whose chat an agent owns")
-    parser.add_argument("--think", default="3,6", help="seconds a shopper waits between messages: min,max")
+    parser.add_argument("--think", default="5,10", help="seconds a shopper waits between messages: min,max")
     parser.add_argument("--warm-up", type=float, default=20)
     parser.add_argument("--settle", type=float, default=20, help="seconds the load runs after each process is back")
     parser.add_argument("--rasa-servers", type=int, default=2)

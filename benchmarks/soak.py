@@ -6,7 +6,7 @@ Each shopper behaves as in the fault suite (benchmarks/fault_load.py): bot shopp
 knowledge-base questions, four a chat; agent shoppers' chats are claimed by one of the agents,
 who answers each message. The offered rate is set by the shoppers' think time.
 
-Printed: the resident memory of every process (its process group: PostgreSQL's backends, nginx's
+Printed: the resident memory of every process (with its children: PostgreSQL's backends, nginx's
 worker) at the start of the measured part, its middle and its end, and the growth over the last
 half; the bot turn's latency (sent → answer on the shopper's socket) p50/p90/p99 and the rate it
 was served at; sent / acknowledged / answered or queued / lost / duplicated.
@@ -31,17 +31,26 @@ from benchmarks.faults import test_model
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def group_rss_mb(pgid: int) -> float:
-    """Resident memory of every process in the group `pgid` (shared pages counted in each)."""
-    total = 0
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and every process below it (shared pages counted in each):
+    PostgreSQL's backends, nginx's worker."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    total = 0
+    for pid in tree:
         try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[2]) == pgid:  # pgrp
-                total += int((entry / "statm").read_text().split()[1]) * PAGE
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         except (OSError, ValueError, IndexError):
             continue
     return round(total / 2**20, 1)
@@ -66,9 +75,9 @@ async def soak(work: Path, shoppers: int, agents: int, minutes: float, think: tu
         samples: list[tuple[float, dict[str, float]]] = []
         end = window.started + minutes * 60
         while time.monotonic() < end:
-            samples.append((time.monotonic() - window.started, {name: group_rss_mb(pid) for name, pid in rig.pids().items()}))
+            samples.append((time.monotonic() - window.started, {name: tree_rss_mb(pid) for name, pid in rig.pids().items()}))
             await asyncio.sleep(min(15.0, max(0.0, end - time.monotonic())))
-        samples.append((time.monotonic() - window.started, {name: group_rss_mb(pid) for name, pid in rig.pids().items()}))
+        samples.append((time.monotonic() - window.started, {name: tree_rss_mb(pid) for name, pid in rig.pids().items()}))
         load.stopping.set()
         done, _ = await asyncio.wait({running}, timeout=90)
         if not done:
