@@ -357,9 +357,3 @@ class Rig:
         for name in reversed(list(self.processes)):
             self.processes[name].stop()
         shutil.rmtree(self.pg_dir, ignore_errors=True)
-
-    def log_tail(self, name: str, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.processes[name].log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
