@@ -245,14 +245,23 @@ def bot_answers(http: httpx.Client, base: str, cid: str, auth: dict[str, str]) -
     return [e for e in events(http, base, cid, auth) if e["sender"] == "bot"]
 
 
-@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("stop", "kind"),
+    # Two process starts each (≈ 15-40 s here): a crash on PostgreSQL, a SIGTERM on SQLite. The
+    # relays a dead replica left are taken on both databases in test_two_replicas_… (in-process).
+    [("SIGKILL", "postgresql"), ("SIGTERM", "sqlite")],
+)
 def test_a_message_acknowledged_before_the_service_stopped_is_answered_after_restart(
-    stop: str, tmp_path: Path, http: httpx.Client
+    stop: str, kind: str, tmp_path: Path, http: httpx.Client
 ):
+    with database(kind, tmp_path) as db_url:
+        stop_mid_relay(stop, db_url, tmp_path, http)
+
+
+def stop_mid_relay(stop: str, db_url: str, tmp_path: Path, http: httpx.Client) -> None:
     rasa = HeldRasa()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'handoff.db'}"
     log = tmp_path / "handoff.log"
     with ServerThread(rasa.app) as rasa_server:
         process = start_process(port, db_url, rasa_server.url, log, KEFU_SHUTDOWN_GRACE_SECONDS="1")
