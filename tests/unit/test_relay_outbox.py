@@ -194,7 +194,9 @@ async def test_a_supervised_loop_backs_off_and_goes_on_after_any_error() -> None
         await asyncio.sleep(0.01)
     await background.stop()
     gaps = [b - a for a, b in itertools.pairwise(calls)]
-    assert gaps[1] > gaps[0] * 1.5  # backed off: 0.02, 0.04, 0.08 s
+    # Backed off after each failure (0.02, 0.04, 0.08 s: lower bounds, a loaded machine only adds),
+    # then back to the interval once a run succeeded.
+    assert gaps[0] >= 0.019 and gaps[1] >= 0.039 and gaps[2] >= 0.079
     assert background.health["flaky"].failures == 0 and background.health["flaky"].last_success
 
 
