@@ -8,7 +8,7 @@ import json
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
 from handoff_service.chat.conversations import ConversationService, TurnReview
@@ -31,7 +31,7 @@ from handoff_service.core.deps import get_hub, get_settings, socket_protocol, so
 from handoff_service.core.errors import Conflict, Forbidden, KefuError, NotFound, TooManyRequests, error_responses
 from handoff_service.core.events import event_public
 from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation_channel
-from handoff_service.core.inputs import CONTROL_CHARACTER, Input
+from handoff_service.core.inputs import CONTROL_CHARACTER, MAX_ROW_ID, Input
 from handoff_service.core.limits import Rule, get_limits
 from handoff_service.core.models import Conversation
 from handoff_service.core.texts import say
@@ -125,7 +125,7 @@ async def poll_events(
     hub: Annotated[EventHub, Depends(get_hub)],
     settings: Annotated[Settings, Depends(get_settings)],
     conv: Shopper,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     wait: bool = True,
 ) -> dict[str, Any]:
     """Events after `after`; with `wait`, hold the request until there are some (long-poll)."""
@@ -168,7 +168,7 @@ async def rate(body: CsatBody, service: Conversations, conv: Shopper) -> dict[st
 
 @router.post("/api/sessions/{conversation_id}/events/{seq}/feedback")
 async def feedback(
-    seq: int, body: FeedbackBody, review: Annotated[TurnReview, Depends(get_review)], conv: Shopper
+    seq: Annotated[int, Path(ge=0, le=MAX_ROW_ID)], body: FeedbackBody, review: Annotated[TurnReview, Depends(get_review)], conv: Shopper
 ) -> dict[str, Any]:
     """👍/👎 under a bot answer; 👎 sends the shopper's question to the trainers' review inbox."""
     item = await review.feedback(conv.id, seq, body.helpful)
@@ -176,7 +176,9 @@ async def feedback(
 
 
 @router.websocket("/ws/sessions/{conversation_id}")
-async def shopper_socket(websocket: WebSocket, conversation_id: str, after: int = 0) -> None:
+async def shopper_socket(
+    websocket: WebSocket, conversation_id: str, after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0
+) -> None:
     """Pushes every event after `after`, the live queue position, and typing of whoever owns the
     chat; accepts `{"type": "message", "text", "client_id"}` and `{"type": "typing", "typing"}` frames.
     The chat's token comes as the subprotocol `kefu.token.<token>`, never in the URL."""

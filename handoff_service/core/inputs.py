@@ -15,6 +15,9 @@ from pydantic_core import PydanticCustomError
 from handoff_service.core.events import CONTROL_CLASS, control_character
 
 CONTROL_CHARACTER = "control_character"
+# The largest id or sequence number a request may name: PostgreSQL's `integer` (a bigger one would
+# fail in the driver, a 500, instead of finding nothing).
+MAX_ROW_ID = 2**31 - 1
 # JSON Schema (ECMA-262) for "a string with none of them", for the documentation.
 PLAIN_TEXT = f"^[^{CONTROL_CLASS}]*$"
 

@@ -32,7 +32,7 @@ from handoff_service.core.errors import (
 )
 from handoff_service.core.events import event_public
 from handoff_service.core.hub import AGENTS, EventHub, Subscription, sessions_ended
-from handoff_service.core.inputs import Input
+from handoff_service.core.inputs import MAX_ROW_ID, Input
 from handoff_service.core.limits import Rule, client_ip, get_limits
 from handoff_service.core.models import Agent
 from handoff_service.desk.deps import get_desk
@@ -70,7 +70,7 @@ class StatusBody(Input):
 
 
 class TransferBody(Input):
-    to_agent_id: int | None = None
+    to_agent_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     team: str | None = Field(default=None, min_length=1, max_length=32)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
 from handoff_service.core.deps import DESK_ROLES, SUPERVISOR_ROLES, require_role
 from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
-from handoff_service.core.inputs import Input
+from handoff_service.core.inputs import MAX_ROW_ID, Input
 from handoff_service.core.models import Agent
 from handoff_service.core.texts import say
 from handoff_service.desk.customers import CustomerDirectory
@@ -114,7 +114,7 @@ async def approvals(agent: Supervisor, remedies: RemedyDesk) -> dict[str, Any]:
 
 
 @router.post("/approvals/{request_id}")
-async def decide(request_id: int, body: DecisionBody, agent: Supervisor, remedies: RemedyDesk) -> dict[str, Any]:
+async def decide(request_id: Annotated[int, Path(ge=0, le=MAX_ROW_ID)], body: DecisionBody, agent: Supervisor, remedies: RemedyDesk) -> dict[str, Any]:
     return await remedies.decide(agent, request_id, body.approve)
 
 
