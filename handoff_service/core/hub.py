@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -100,7 +101,8 @@ class RedisHub(EventHub):
         """Connect, and listen under `background` (the app's, whose health /healthz shows)."""
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(self._url)
+        # Named, so an operator (or a test) tells this process's connections apart in CLIENT LIST.
+        self._redis = redis.from_url(self._url, client_name=f"kefu-hub-{os.getpid()}")
         self._background = background or Background()
         self._background.forever(LISTENER, 0.5, self._listen, max_backoff=5.0)
 

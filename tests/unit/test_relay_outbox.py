@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import itertools
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -303,3 +304,29 @@ def stop_mid_relay(stop: str, db_url: str, tmp_path: Path, http: httpx.Client) -
             rasa.hold.clear()
             process.kill()
             process.wait(timeout=10)
+
+
+def test_the_redis_listener_survives_a_lost_connection_and_healthz_shows_it(tmp_path: Path, http: httpx.Client):
+    import redis
+
+    from tests.handoff_helpers import REDIS_URL
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    with ServerThread(create_app(settings_for(url, redis_url=REDIS_URL))) as server:
+        first = wait_until(lambda: http.get(f"{server.url}/healthz").json()["loops"]["redis_listener"]["last_success"])
+        admin = redis.Redis.from_url(REDIS_URL)
+        try:
+            ours = [c["id"] for c in admin.client_list() if c.get("name") == f"kefu-hub-{os.getpid()}"]
+            assert ours
+            for client_id in ours:
+                admin.client_kill_filter(_id=client_id)
+        finally:
+            admin.close()
+        failures = re.compile(r'kefu_background_failures_total\{loop="redis_listener"\} ([0-9.]+)')
+        wait_until(lambda: (m := failures.search(http.get(f"{server.url}/metrics").text)) and float(m.group(1)) >= 1, timeout=15)
+        back = wait_until(
+            lambda: (h := http.get(f"{server.url}/healthz").json()["loops"]["redis_listener"])["ok"]
+            and h["last_success"] > first and h,
+            timeout=15,
+        )
+        assert back["failures_in_a_row"] == 0
