@@ -28,15 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # Chinese characters that can be part of a place name: CJK minus the words that lead into an address
-# ("寄到", "送往", "我在", "改为") and the label itself, so "寄到北京市" keeps "寄到".
-_PLACE_CHAR = r"[^\W\d_A-Za-z寄送到在是的往从我你他她改为至址收货：:，,。.！!？?、；;\s]"
-_UNIT_NUMBER = r"[A-Za-z0-9一二三四五六七八九十零〇-]+"
+# ("寄到", "送往", "我在", "改为"), the label itself and numerals (a building's number is not its
+# name), so "寄到北京市" keeps "寄到".
+_PLACE_CHAR = r"[^\W\d_A-Za-z一二三四五六七八九十零〇寄送到在是的往从我你他她改为至址收货：:，,。.！!？?、；;\s]"
+_UNIT_NUMBER = r"[A-Za-z]?[0-9一二三四五六七八九十零〇]+(?:-[0-9]+)?"
 _UNIT = r"(?:号楼|栋|幢|座|单元|楼|层|室|号|户)"
-_DIVISION = rf"(?:{_PLACE_CHAR}{{2,6}}?(?:省|自治区|特别行政区|市|自治州|州|盟|区|县|旗|镇|乡|街道))"
-_ROAD = rf"(?:{_PLACE_CHAR}{{1,10}}?(?:大道|大街|路|街|道|巷|弄|胡同|里))\s*\d+(?:-\d+)?\s*(?:号|號)"
-_ESTATE = rf"(?:{_PLACE_CHAR}{{2,10}}?(?:小区|花园|公寓|大厦|广场|家园|新村|苑|园区|中心))"
-_TAIL = rf"(?:\s*(?:{_PLACE_CHAR}|[A-Za-z]){{0,10}}?{_UNIT_NUMBER}{_UNIT})"
-ZH_ADDRESS = re.compile(rf"{_DIVISION}*(?:{_ROAD}{_TAIL}*|{_ESTATE}{_TAIL}+)(?:-?\d{{1,5}}(?![\d.]))?")
+# Every repetition bounded and every split between neighbours unique enough that a long text of
+# place characters cannot make the search backtrack without end ("区" × 1,000 took minutes once):
+# province, city and district run into the road's name as one lazy stretch of place characters.
+_ROAD = rf"{_PLACE_CHAR}{{1,24}}?(?:大道|大街|路|街|道|巷|弄|胡同|里)\s*\d{{1,6}}(?:-\d{{1,6}})?\s*(?:号|號)"
+_ESTATE = rf"{_PLACE_CHAR}{{2,24}}?(?:小区|花园|公寓|大厦|广场|家园|新村|苑|园区|中心)"
+_TAIL = rf"(?:\s?(?:{_PLACE_CHAR}|[A-Za-z]){{0,10}}?{_UNIT_NUMBER}{_UNIT})"
+ZH_ADDRESS = re.compile(rf"(?:{_ROAD}{_TAIL}{{0,4}}|{_ESTATE}{_TAIL}{{1,4}})(?:-?\d{{1,5}}(?![\d.]))?")
 ZH_ADDRESS_LABELLED = re.compile(r"((?:收货|收件|送货|寄件|家庭|详细|新的?)?地址\s*(?:是|为|改为|改成|[:：])\s*)([^，,。;；!！?？\n]{4,80})")
 
 _EN_STREET = (
@@ -55,7 +58,7 @@ EN_ADDRESS_LABELLED = re.compile(
 )
 
 # "%40" is how "@" reaches an access log inside a query string.
-EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64}?)(@|%40)([A-Za-z0-9.-]+\.[A-Za-z]{2,24})(?![\w-])")
+EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64}?)(@|%40)([A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})(?![\w-])")
 ID_NUMBER = re.compile(
     r"(?<![A-Za-z0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![A-Za-z0-9])"
 )

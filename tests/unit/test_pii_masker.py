@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -104,3 +105,15 @@ def test_the_log_filter_masks_message_arguments_extras_and_tracebacks():
     assert record.contact == {"phone": "138****5678", "orders": ["E1001"]}
     assert "a***@example.com" in logging.Formatter().format(record)
     assert "alice@example.com" not in logging.Formatter().format(record)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["区" * 2000, "路" * 2000 + "号", "小区" * 1000, "北京市朝阳区" * 300, "1" * 2000, "my name is " * 200, "a@" * 1000],
+)
+def test_long_hostile_texts_are_masked_in_bounded_time(text: str):
+    """Every repetition in the patterns is bounded: "区" × 1,000 once made the search backtrack for minutes.
+    A message is at most 2,000 characters; 2 s leaves room for a busy machine (≈ 0.2 s at worst here)."""
+    started = time.perf_counter()
+    mask_pii(text)
+    assert time.perf_counter() - started < 2
