@@ -7,17 +7,21 @@ deployments sharing a Redis stay apart: their keys carry a digest of the databas
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from fastapi import Request, WebSocket
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from handoff_service.core.errors import TooManyRequests
 from handoff_service.settings import Settings
 
+log = logging.getLogger(__name__)
 
 class Rule(StrEnum):
     """What is counted, and per what; each names its setting `limit_<rule>`."""
@@ -33,7 +37,10 @@ def make_storage(settings: Settings) -> Storage:
     if not settings.redis_url:
         return MemoryStorage()
     deployment = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
-    return RedisStorage(f"async+{settings.redis_url}", implementation="redispy", key_prefix=f"kefu-limits-{deployment}")
+    return RedisStorage(
+        f"async+{settings.redis_url}", implementation="redispy", key_prefix=f"kefu-limits-{deployment}",
+        wrap_exceptions=True, socket_timeout=2, socket_connect_timeout=2,
+    )  # fmt: skip
 
 
 class RateLimits:
@@ -48,16 +55,22 @@ class RateLimits:
 
     async def hit(self, rule: Rule, key: str) -> None:
         """Count one attempt; raise TooManyRequests (nothing counted beyond the limit) when over."""
-        for item in self._rules[rule]:
-            if not await self._limiter.hit(item, rule.value, key):
-                raise TooManyRequests(await self._retry_after(item, rule, key))
+        await self._within(rule, key, self._limiter.hit)
 
     async def check(self, rule: Rule, key: str) -> None:
         """Raise TooManyRequests if one more attempt would be over, without counting one (a login
         counts only its failures per username, so the account's owner is not locked out by success)."""
-        for item in self._rules[rule]:
-            if not await self._limiter.test(item, rule.value, key):
-                raise TooManyRequests(await self._retry_after(item, rule, key))
+        await self._within(rule, key, self._limiter.test)
+
+    async def _within(self, rule: Rule, key: str, step: Callable[..., Awaitable[bool]]) -> None:
+        """With Redis unreachable nothing is counted and everything passes: a Redis outage must not
+        stop every chat (the service logs it, and the hub's own errors say the same)."""
+        try:
+            for item in self._rules[rule]:
+                if not await step(item, rule.value, key):
+                    raise TooManyRequests(await self._retry_after(item, rule, key))
+        except StorageError as exc:
+            log.warning("handoff.limits.unavailable", extra={"rule": rule.value, "error": str(exc)})
 
     async def _retry_after(self, item: RateLimitItem, rule: Rule, key: str) -> float:
         stats = await self._limiter.get_window_stats(item, rule.value, key)

@@ -17,7 +17,10 @@ import pytest
 from websockets.sync.client import connect
 
 from handoff_service.app import create_app
+from handoff_service.core.errors import TooManyRequests
+from handoff_service.core.limits import RateLimits, Rule
 from handoff_service.settings import Settings
+from kefu.supervisor import free_port
 from tests.conftest import ServerThread
 from tests.handoff_helpers import (
     REDIS_URL,
@@ -233,3 +236,23 @@ def test_limits_of_other_deployments_on_the_same_redis_stay_apart(tmp_path: Path
             open_chat(http, first.url, customer_id=None)
         assert_rate_limited(http.post(f"{first.url}/api/sessions", json={"lang": "zh"}))
         open_chat(http, second.url, customer_id=None)
+
+
+async def test_an_unreachable_redis_lets_requests_through_instead_of_failing_them():
+    """A Redis outage must not stop every chat: nothing is counted, nothing refused, a warning logged.
+    The same limit over the real Redis refuses the second attempt."""
+    def limits(redis_url: str) -> RateLimits:
+        return RateLimits(
+            Settings(environment="development", redis_url=redis_url, limit_sessions_per_ip="1/minute",
+                     database_url=f"sqlite+aiosqlite:///{uuid.uuid4().hex}.db")
+        )  # fmt: skip
+
+    down = limits(f"redis://127.0.0.1:{free_port()}/0")
+    for _ in range(3):
+        await down.hit(Rule.SESSIONS_PER_IP, "203.0.113.7")
+    await down.aclose()
+    up = limits(REDIS_URL)
+    await up.hit(Rule.SESSIONS_PER_IP, "203.0.113.7")
+    with pytest.raises(TooManyRequests):
+        await up.hit(Rule.SESSIONS_PER_IP, "203.0.113.7")
+    await up.aclose()
