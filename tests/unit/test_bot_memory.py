@@ -47,7 +47,10 @@ def test_the_sql_memory_names_its_secrets_as_variables_and_keeps_the_action_endp
     assert memory.kind == "sql" and memory.lock_on_redis
     assert "s3cret" not in text and "r3dis" not in text  # passwords only in the Rasa process's environment
     # Unquoted: Rasa expands ${VAR} only in plain YAML scalars.
-    for line in ("url: ${KEFU_ACTION_SERVER_URL}", "type: SQL", "db: ${KEFU_RASA_DB_NAME}", "lock_store:", "type: redis"):
+    for line in (
+        "url: ${KEFU_ACTION_SERVER_URL}", "type: SQL", "db: ${KEFU_RASA_DB_NAME}", "lock_store:", "type: redis",
+        "options: -csynchronous_commit=off",
+    ):
         assert line in text, line
     assert memory.env["KEFU_RASA_DB_NAME"] == "shop_rasa" and memory.env["KEFU_RASA_DB_LOGIN"] == "shop"
     assert memory.env["KEFU_RASA_DB_HOST"] == "db.internal" and memory.env["KEFU_RASA_DB_PORT"] == "5433"
