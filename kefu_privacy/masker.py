@@ -57,6 +57,9 @@ EN_ADDRESS_LABELLED = re.compile(
     r"(?=[^.;\n!?]*\d)([^;\n!?]{4,80}?)(?=$|[;\n!?]|\.(?:\s|$))"
 )
 
+# A password inside a URL (`redis://:secret@host`, `postgresql://kefu:secret@db/kefu`): errors quote
+# their connection's URL, and the log prints errors.
+URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@]{0,64}:)([^\s@/]{1,128})(@)")
 # "%40" is how "@" reaches an access log inside a query string.
 EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64}?)(@|%40)([A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24})(?![\w-])")
 ID_NUMBER = re.compile(
@@ -198,6 +201,7 @@ _EN_STREET_HINT = _search(r"\d[A-Za-z]?\s+[A-Za-z]")
 # Labelled things first (their label says what follows), then the most specific shapes: an ID
 # number before a card, a card before a phone, a mainland mobile before an international number.
 RULES: tuple[_Rule, ...] = (
+    _Rule("password", URL_PASSWORD, lambda m: f"{m.group(1)}***{m.group(3)}", _contains("://")),
     _Rule("email", EMAIL, _mask_email, _AT),
     _Rule("name", ZH_NAME, _mask_zh_name, _ZH_NAME_HINT),
     _Rule("name", EN_NAME, _mask_en_name, _EN_NAME_HINT),

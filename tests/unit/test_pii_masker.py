@@ -41,6 +41,8 @@ from kefu_privacy import PiiFilter, find_pii, mask_pii
         ("Please ship to 221B Baker Street, London", "Please ship to [address]"),
         ("Order E1001 ships to 350 Fifth Avenue, New York, NY 10118", "Order E1001 ships to [address]"),
         ("I live at 42 main st apt 5", "I live at [address]"),
+        ("Error 111 connecting to redis://:s3cret@127.0.0.1:6379/0", "Error 111 connecting to redis://:***@127.0.0.1:6379/0"),
+        ("postgresql+asyncpg://kefu:pa55@db.internal/kefu refused", "postgresql+asyncpg://kefu:***@db.internal/kefu refused"),
     ],
 )
 def test_personal_data_is_masked_keeping_its_kind(text: str, masked: str):
