@@ -19,6 +19,7 @@ from handoff_service import pages
 from handoff_service.chat import escalation_routes
 from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
+from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.background import Background
@@ -29,8 +30,8 @@ from handoff_service.core.inputs import CONTROL_CHARACTER, document_plain_text
 from handoff_service.core.limits import RateLimits
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.rasa_client import RasaClient
-from handoff_service.core.security_headers import SecurityHeaders
 from handoff_service.core.request_guard import RequestGuard
+from handoff_service.core.security_headers import SecurityHeaders
 from handoff_service.desk import agent_routes, console_routes
 from handoff_service.desk.customers import CustomerDirectory
 from handoff_service.desk.remedies import Remedies
@@ -89,18 +90,20 @@ def create_app(
             settings.rasa_urls, http, settings.rasa_token.get_secret_value() if settings.rasa_token else None
         )
         review = ReviewService(sessions, settings.review_confidence_below)
+        requests = ChatRequests(sessions, hub, metrics, settings.default_handle_seconds, settings.store_timezone)
         conversations = ConversationService(
-            sessions, hub, rasa, metrics, settings.default_handle_seconds, settings.store_timezone, review=review,
+            engine, hub, rasa, metrics, requests.fall_back, review=review,
             relay_lease_seconds=settings.relay_lease_seconds,
         )  # fmt: skip
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
-            conversations.after_queue_change = desk.assign_waiting
+            requests.after_queue_change = desk.assign_waiting
         app.state.settings = settings
         app.state.hub = hub
         app.state.background = background
         app.state.metrics = metrics
         app.state.conversations = conversations
+        app.state.requests = requests
         app.state.review = review
         app.state.inbox = TrainerInbox(review, settings.project_dir, settings.review_group_similarity, kb_settings.model)
         app.state.desk = desk
@@ -144,8 +147,8 @@ def create_app(
             show_url_secrets()
 
     app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
-    app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origin_list)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origin_list)
 
     @app.exception_handler(KefuError)
     async def _kefu_error(request: Request, exc: KefuError) -> JSONResponse:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from handoff_service.chat.conversations import ConversationService, TurnReview
+from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.auth import token_matches
 from handoff_service.core.deps import bearer_token
 from handoff_service.core.errors import Forbidden, NotFound
@@ -16,6 +17,10 @@ from handoff_service.core.models import Conversation
 
 def get_conversations(request: Request) -> ConversationService:
     return request.app.state.conversations
+
+
+def get_requests(request: Request) -> ChatRequests:
+    return request.app.state.requests
 
 
 async def open_conversation(service: ConversationService, conversation_id: str, token: str | None) -> Conversation:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
-from handoff_service.chat.conversations import ConversationService
-from handoff_service.chat.deps import get_conversations
+from handoff_service.chat.deps import get_requests
+from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.deps import get_settings
 from handoff_service.core.errors import (
     BadRequest,
@@ -26,7 +26,7 @@ router = APIRouter(tags=["escalations"], responses=error_responses(Unauthorized,
 @router.post("/api/escalations", status_code=201)
 async def escalate(
     request: Request,
-    service: Annotated[ConversationService, Depends(get_conversations)],
+    service: Annotated[ChatRequests, Depends(get_requests)],
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> dict[str, Any]:
     body = await request.body()

@@ -8,12 +8,21 @@ import json
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    Path,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from pydantic import BaseModel, Field, ValidationError
 
 from handoff_service.chat.conversations import ConversationService, TurnReview
 from handoff_service.chat.deps import (
     get_conversations,
+    get_requests,
     get_review,
     message_allowed,
     open_conversation,
@@ -27,8 +36,21 @@ from handoff_service.chat.identity import (
     Status,
     verify_customer,
 )
-from handoff_service.core.deps import get_hub, get_settings, socket_protocol, socket_token
-from handoff_service.core.errors import Conflict, Forbidden, KefuError, NotFound, TooManyRequests, error_responses
+from handoff_service.chat.requests import ChatRequests
+from handoff_service.core.deps import (
+    get_hub,
+    get_settings,
+    socket_protocol,
+    socket_token,
+)
+from handoff_service.core.errors import (
+    Conflict,
+    Forbidden,
+    KefuError,
+    NotFound,
+    TooManyRequests,
+    error_responses,
+)
 from handoff_service.core.events import event_public
 from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation_channel
 from handoff_service.core.inputs import CONTROL_CHARACTER, MAX_ROW_ID, Input
@@ -92,7 +114,12 @@ async def conversation_service(request: Request) -> ConversationService:
     return get_conversations(request)
 
 
+async def request_service(request: Request) -> ChatRequests:
+    return get_requests(request)
+
+
 Conversations = Annotated[ConversationService, Depends(conversation_service)]
+Requests = Annotated[ChatRequests, Depends(request_service)]
 Shopper = Annotated[Conversation, Depends(shopper_conversation)]
 
 
@@ -122,6 +149,7 @@ async def send_message(body: MessageCreate, service: Conversations, conv: Shoppe
 @router.get("/api/sessions/{conversation_id}/events")
 async def poll_events(
     service: Conversations,
+    requests: Requests,
     hub: Annotated[EventHub, Depends(get_hub)],
     settings: Annotated[Settings, Depends(get_settings)],
     conv: Shopper,
@@ -140,7 +168,7 @@ async def poll_events(
     current = await service.get(conv.id)
     return {
         "state": current.state,
-        "queue": await service.queue_status(conv.id),
+        "queue": await requests.queue_status(conv.id),
         "events": [event_public(e) for e in events],
     }
 
@@ -151,17 +179,17 @@ async def typing(body: TypingBody, service: Conversations, conv: Shopper) -> Non
 
 
 @router.post("/api/sessions/{conversation_id}/leave", status_code=204)
-async def leave(service: Conversations, conv: Shopper) -> None:
+async def leave(service: Requests, conv: Shopper) -> None:
     await service.leave(conv.id)
 
 
 @router.post("/api/sessions/{conversation_id}/callback", status_code=201)
-async def leave_contact(body: ContactBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
+async def leave_contact(body: ContactBody, service: Requests, conv: Shopper) -> dict[str, Any]:
     return {"event": event_public(await service.leave_contact(conv.id, body.contact))}
 
 
 @router.post("/api/sessions/{conversation_id}/csat", status_code=201)
-async def rate(body: CsatBody, service: Conversations, conv: Shopper) -> dict[str, Any]:
+async def rate(body: CsatBody, service: Requests, conv: Shopper) -> dict[str, Any]:
     await service.answer_csat(conv.id, body.score, body.comment)
     return {"score": body.score}
 
@@ -191,7 +219,8 @@ async def shopper_socket(
         return
     await websocket.accept(subprotocol=socket_protocol(websocket))
     async with hub.subscribe(conversation_channel(conv.id), QUEUE) as sub:
-        sender = asyncio.create_task(_push_events(websocket, service, conv, after, sub))
+        requests: ChatRequests = websocket.app.state.requests
+        sender = asyncio.create_task(_push_events(websocket, service, requests, conv, after, sub))
         try:
             while True:
                 await _handle_frame(websocket, service, conv.id, await websocket.receive_text())
@@ -202,7 +231,12 @@ async def shopper_socket(
 
 
 async def _push_events(
-    websocket: WebSocket, service: ConversationService, conv: Conversation, after: int, sub: Subscription
+    websocket: WebSocket,
+    service: ConversationService,
+    requests: ChatRequests,
+    conv: Conversation,
+    after: int,
+    sub: Subscription,
 ) -> None:
     cursor, state, last_queue = after, conv.state, None
     try:
@@ -217,7 +251,7 @@ async def _push_events(
                     cursor = event.id
                     state = event.payload.get("state", state) if event.kind == "state" else state
                 # Only a waiting shopper's position can change; others skip the queries.
-                queue = await service.queue_status(conv.id) if state == "queued" else None
+                queue = await requests.queue_status(conv.id) if state == "queued" else None
                 if queue != last_queue:
                     await websocket.send_json({"type": "queue", "queue": queue})
                     last_queue = queue

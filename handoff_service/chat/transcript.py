@@ -87,7 +87,7 @@ async def run(
         return await connection.run_sync(work, *args, **kwargs)
 
 
-def open_chat(connection: Connection, **values: Any) -> Conversation:  # noqa: ANN401 - column values
+def open_chat(connection: Connection, **values: Any) -> Conversation:
     """Insert a conversation (defaults filled in here, so the object returned is whole)."""
     values = {"created_at": utcnow(), "sla_alerted": False, **values}
     connection.execute(_insert_chat(), values)
@@ -113,3 +113,21 @@ def chat_state(connection: Connection, conversation_id: str) -> Chat | None:
 
 def set_lang(connection: Connection, conversation_id: str, lang: str) -> None:
     connection.execute(_set_lang(), {"conversation_id": conversation_id, "new_lang": lang})
+
+
+def ping(connection: Connection) -> None:
+    connection.execute(select(1))
+
+
+@cache
+def _by_client_id() -> Select[Any]:
+    events = Event.__table__
+    return select(*(events.c[name] for name in StoredEvent._fields)).where(
+        events.c.conversation_id == bindparam("conversation_id"), events.c.client_id == bindparam("client_id")
+    )
+
+
+def by_client_id(connection: Connection, conversation_id: str, client_id: str) -> StoredEvent | None:
+    """The message stored under this client id: a retry gets the event its first try made."""
+    row = connection.execute(_by_client_id(), {"conversation_id": conversation_id, "client_id": client_id}).first()
+    return None if row is None else StoredEvent._make(row)
