@@ -238,12 +238,17 @@ class Load:
 
     async def shopper(self, n: int, with_agent: bool) -> None:
         chat: Chat | None = None
+        message: Message | None = None
         asked = 0
         questions = itertools.cycle(random.sample(QUESTIONS, len(QUESTIONS)))
         await asyncio.sleep(random.uniform(0, self.think[1]))
         while not self.stopping.is_set():
             try:
                 if chat is None or (not with_agent and (chat.state != "bot" or asked >= TURNS_PER_CHAT)):
+                    # A widget holds one chat's socket: the old one closes, unless its last
+                    # message is still waiting (then it stays open to see the answer).
+                    if chat and message and chat.socket_task and reaction(chat, message, chat.agent is None)[0]:
+                        chat.socket_task.cancel()
                     chat, asked = await self._open_chat(n, with_agent), 0
                 message = await self._send(n, chat, next(questions) if not with_agent else f"你好，第 {asked + 1} 条")
                 asked += 1
