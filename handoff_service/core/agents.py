@@ -19,7 +19,8 @@ from handoff_service.core.auth import (
     token_digest,
     verify_password,
 )
-from handoff_service.core.errors import Conflict, NotFound, Unauthorized
+from handoff_service.core.errors import BadRequest, Conflict, NotFound, Unauthorized
+from handoff_service.core.events import control_character
 from handoff_service.core.models import Agent, AgentSession
 
 ROLES = ("agent", "supervisor", "trainer", "admin")
@@ -64,6 +65,9 @@ class AgentDirectory:
     ) -> Agent:
         if role not in ROLES:
             raise Conflict(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        for field, value in (("username", username), ("display name", display_name), ("team", team or "")):
+            if bad := control_character(value):
+                raise BadRequest(f"{field} 含有不允许的控制字符 {bad}。The {field} contains a control character ({bad}).")
         if len(password) < 8:
             raise Conflict("password must be at least 8 characters")
         async with self._sessions() as session:

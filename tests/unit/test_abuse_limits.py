@@ -17,7 +17,9 @@ import pytest
 from websockets.sync.client import connect
 
 from handoff_service.app import create_app
-from handoff_service.core.errors import TooManyRequests
+from handoff_service.core.agents import AgentDirectory
+from handoff_service.core.db import make_engine, make_sessionmaker, migrate
+from handoff_service.core.errors import BadRequest, TooManyRequests
 from handoff_service.core.limits import RateLimits, Rule
 from handoff_service.settings import Settings
 from kefu.supervisor import free_port
@@ -256,3 +258,19 @@ async def test_an_unreachable_redis_lets_requests_through_instead_of_failing_the
     with pytest.raises(TooManyRequests):
         await up.hit(Rule.SESSIONS_PER_IP, "203.0.113.7")
     await up.aclose()
+
+
+async def test_staff_names_with_control_characters_are_refused(tmp_path: Path):
+    """`kefu agents add` and every other way an account is made: a name is shown to shoppers and staff."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'agents.db'}")
+    await migrate(engine)
+    agents = AgentDirectory(make_sessionmaker(engine), 12)
+    try:
+        for fields in ({"username": "mia\x00"}, {"display_name": "Mia \u202eadmin"}, {"team": "vip\x1b"}):
+            values = {"username": "mia", "password": PASSWORD, "display_name": "Mia", **fields}
+            with pytest.raises(BadRequest, match="control character"):
+                await agents.add(**values)
+        assert await agents.list() == []
+        assert (await agents.add("mia", PASSWORD, "小美 Mia", team="vip")).display_name == "小美 Mia"
+    finally:
+        await engine.dispose()
