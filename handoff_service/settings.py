@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "kefu-dev-secret-change-me"
+from kefu_contract.secrets import DEV_SECRET
 
 
 class Settings(BaseSettings):
@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     # put together share an intent, and five ways of asking for an invoice are one group.
     review_group_similarity: float = 0.65
 
+    # Retention (SECURITY.md, "Privacy"): `kefu privacy purge` with no --older-than erases what is
+    # older than this many days: conversations with no activity since (their messages, escalation
+    # packets with transcript and profile, callback contacts, customer ids), ratings' comments,
+    # review items and the labelled messages quoted in retrain reports. Agents' customer notes and
+    # the audit log are kept. Nothing runs by itself: schedule the command (cron, a systemd timer).
+    retention_days: int = Field(default=180, ge=1)
+
     # Shopper identity (SECURITY.md, "Shopper identity"): a customer id counts only when the store's
     # server signed it with this secret; otherwise the chat is a guest chat. Off only for development.
     identity_secret: SecretStr | None = None
@@ -100,13 +107,6 @@ class Settings(BaseSettings):
     demo_customer_id: str | None = None
     # Storefront origins (comma-separated, or *) that may embed the widget: CORS for the shopper's API
     # and the widget's scripts. This service's own pages need none.
-    # Retention (SECURITY.md, "Privacy"): `kefu privacy purge` with no --older-than erases what is
-    # older than this many days: conversations with no activity since (their messages, escalation
-    # packets with transcript and profile, callback contacts, customer ids), ratings' comments,
-    # review items and the labelled messages quoted in retrain reports. Agents' customer notes and
-    # the audit log are kept. Nothing runs by itself: schedule the command (cron, a systemd timer).
-    retention_days: int = Field(default=180, ge=1)
-
     allowed_origins: str = ""
 
     # The demo's accounts (below) are created at start-up only when asked: by default in development

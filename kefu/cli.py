@@ -18,8 +18,8 @@ from kefu.privacy_cli import app as privacy_app
 from kefu.settings import DemoSettings
 from kefu.supervisor import (
     Ports,
-    StartFailed,
     ProcessSecrets,
+    StartFailed,
     Supervisor,
     kefu_specs,
     port_in_use,

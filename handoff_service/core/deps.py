@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, WebSocket
 
-from handoff_service.core.agents import DESK_ROLES as DESK_ROLES  # re-exported for the rooms' routes
+from handoff_service.core.agents import (
+    DESK_ROLES as DESK_ROLES,  # re-exported for the rooms' routes
+)
 from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.errors import Forbidden
 from handoff_service.core.hub import EventHub

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
 from handoff_service.core.deps import DESK_ROLES, SUPERVISOR_ROLES, require_role
-from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from handoff_service.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    error_responses,
+)
 from handoff_service.core.inputs import MAX_ROW_ID, Input
 from handoff_service.core.models import Agent
 from handoff_service.core.texts import say

@@ -11,7 +11,13 @@ from pydantic import Field
 
 from bot_training.nlu_files import BotProject, NluFileError, intent_counts
 from handoff_service.core.deps import get_settings, require_role
-from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from handoff_service.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    error_responses,
+)
 from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
 from handoff_service.settings import Settings

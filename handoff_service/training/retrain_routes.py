@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from handoff_service.core.deps import require_role
-from handoff_service.core.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from handoff_service.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    error_responses,
+)
 from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
 from handoff_service.training.deps import get_retraining
