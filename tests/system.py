@@ -41,9 +41,10 @@ class RunningKefu:
 
 def copy_project(destination: Path) -> Path:
     """What the running system reads and trainers change: the bot, its NLU data, the knowledge
-    base and the held-out NLU sets a retrain is scored on."""
+    base and the held-out NLU sets a retrain is scored on; and kefu_contract, which the bot's
+    featurizer imports when `rasa train` runs in the copy."""
     ignore = shutil.ignore_patterns("__pycache__")
-    for part in ("bot", "nlu_data", "knowledge", "tests/data/nlu"):
+    for part in ("bot", "kefu_contract", "nlu_data", "knowledge", "tests/data/nlu"):
         shutil.copytree(ROOT / part, destination / part, ignore=ignore)
     return destination
 
