@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core import lifecycle
@@ -20,6 +21,7 @@ from handoff_service.core.errors import (
     RasaUnavailable,
 )
 from handoff_service.core.events import (
+    StoredEvent,
     clean_text,
     event_public,
     find_by_client_id,
@@ -257,17 +259,26 @@ class DeskService:
 
     # --- talking --------------------------------------------------------------------------------
 
-    async def add_agent_message(self, agent: Agent, conversation_id: str, text: str, client_id: str | None) -> Event:
+    async def add_agent_message(
+        self, agent: Agent, conversation_id: str, text: str, client_id: str | None
+    ) -> Event | StoredEvent:
         text = clean_text(text)
         async with self._sessions() as session:
             conv = await self._owned_by(session, agent, conversation_id)
             if existing := await find_by_client_id(session, conversation_id, client_id):
                 return existing
             first = lifecycle.first_response(conv)
-            event = await record(
-                session, conversation_id, "message", "agent", text, {"agent_name": agent.display_name}, client_id
-            )
-            await session.commit()
+            try:
+                event = await record(
+                    session, conversation_id, "message", "agent", text, {"agent_name": agent.display_name}, client_id
+                )
+                await session.commit()
+            except IntegrityError:
+                # The same reply resent while its first try was being stored: that one stands.
+                await session.rollback()
+                if existing := await find_by_client_id(session, conversation_id, client_id):
+                    return existing
+                raise Conflict("the reply could not be stored; please send it again") from None
         if first:
             self._metrics.first_response_seconds.observe(lifecycle.seconds_since(conv.queued_at))
         self._metrics.messages.labels("agent").inc()

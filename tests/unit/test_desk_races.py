@@ -144,3 +144,22 @@ def test_a_chat_goes_only_to_a_colleague_who_speaks_its_language(desk: Desk, htt
         f"{desk.url}/api/agent/conversations/{cid}/transfer", json={"to_agent_id": desk.ids["bob"]}, headers=desk.ann
     )
     assert to_bob.status_code == 200 and to_bob.json()["assigned_agent_id"] == desk.ids["bob"]
+
+
+
+def test_an_agent_reply_sent_twice_at_once_is_stored_once(desk: Desk, http: httpx.Client) -> None:
+    """The console resends an unacknowledged reply with the same client id; tries racing each other
+    give one message and never a 500 (the fault suite found a duplicate-key 500 here)."""
+    cid, auth = claimed_chat(http, desk)
+
+    async def send_at_once() -> list[httpx.Response]:
+        body = {"text": "您好，我来帮您看看", "client_id": "reply-1"}
+        async with httpx.AsyncClient(timeout=60) as client:
+            url = f"{desk.url}/api/agent/conversations/{cid}/messages"
+            return list(await asyncio.gather(*(client.post(url, json=body, headers=desk.ann) for _ in range(6))))
+
+    answers = asyncio.run(send_at_once())
+    assert {a.status_code for a in answers} <= {202, 409}, [a.text for a in answers]
+    stored = {a.json()["event"]["seq"] for a in answers if a.status_code < 300}
+    assert len(stored) == 1
+    assert [e["text"] for e in events(http, desk.url, cid, auth) if e["sender"] == "agent"] == ["您好，我来帮您看看"]
