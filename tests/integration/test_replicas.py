@@ -124,7 +124,7 @@ def test_auto_assignment_on_both_replicas_respects_the_cap(http: httpx.Client):
 
 def start_service(port: int, database_url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KEFU_PORT": str(port), "KEFU_DATABASE_URL": database_url, "KEFU_HANDOFF_SECRET": SECRET,
-           "KEFU_RASA_URL": f"http://127.0.0.1:{free_port()}"}
+           "KEFU_RASA_URL": f"http://127.0.0.1:{free_port()}", "KEFU_ENVIRONMENT": "development"}
     process = subprocess.Popen(
         [sys.executable, "-m", "handoff_service"], cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
