@@ -30,8 +30,15 @@ class CouponCreate(BaseModel):
     valid_days: int = 30
 
 
+class RemedyCreate(BaseModel):
+    order_id: str
+    kind: str
+    amount: float = 0.0
+    reason: str = ""
+
+
 def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
-    """The six endpoints; with `token`, every request must carry `Authorization: Bearer <token>`."""
+    """The eight endpoints; with `token`, every request must carry `Authorization: Bearer <token>`."""
     app = FastAPI(title="kefu store API (reference)")
 
     @app.middleware("http")
@@ -79,6 +86,18 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
         except StoreError as exc:
             raise HTTPException(409, str(exc)) from exc
         return dataclasses.asdict(created)
+
+    @app.get("/customers/{customer_id}/remedies")
+    def remedies(customer_id: str) -> dict[str, Any]:
+        return {"remedies": [dataclasses.asdict(r) for r in store.remedies(customer_id)]}
+
+    @app.post("/customers/{customer_id}/remedies", status_code=201)
+    def perform_remedy(customer_id: str, body: RemedyCreate) -> dict[str, Any]:
+        try:
+            done = store.perform_remedy(customer_id, body.order_id, body.kind, body.amount, body.reason)
+        except StoreError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return dataclasses.asdict(done)
 
     return app
 

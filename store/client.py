@@ -102,6 +102,23 @@ class Customer:
         return any(t.upper() == "VIP" for t in self.tags)
 
 
+REMEDY_KINDS = ("reship", "refund", "return_shipping_waiver", "express_upgrade", "gift")
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """Something the store did for a customer beyond a coupon: resent an item, refunded, paid the
+    return postage, upgraded to express, added a gift."""
+
+    remedy_id: str
+    customer_id: str
+    order_id: str
+    kind: str  # one of REMEDY_KINDS
+    amount: float  # its cost to the store (a refund's sum, the gift's value); 0 if none
+    reason: str
+    created_at: str
+
+
 class StoreError(Exception):
     """The store could not answer (unreachable, refused, or answered nonsense)."""
 
@@ -127,6 +144,15 @@ class StoreClient(Protocol):
 
     def issue_coupon(self, customer_id: str, amount: float, reason: str, valid_days: int) -> Coupon:
         """Give the customer a no-threshold coupon (an agent's goodwill gesture); StoreError if refused."""
+        ...
+
+    def perform_remedy(self, customer_id: str, order_id: str, kind: str, amount: float, reason: str) -> Remedy:
+        """Do one remedy (REMEDY_KINDS) on one of the customer's orders; StoreError if refused, e.g. an
+        unknown kind, another customer's order, a refund above what was paid, or the same remedy twice."""
+        ...
+
+    def remedies(self, customer_id: str) -> list[Remedy]:
+        """The remedies done for the customer, newest first."""
         ...
 
     def close(self) -> None: ...

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from store import demo_data
 from store.client import (
+    REMEDY_KINDS,
     Coupon,
     Customer,
     LogisticsEvent,
     Order,
+    Remedy,
     ReturnRequest,
     Shipment,
     StoreError,
@@ -44,13 +46,18 @@ CREATE TABLE IF NOT EXISTS returns (
     kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL,
     refund_amount REAL, updated_at TEXT
 );
+CREATE TABLE IF NOT EXISTS remedies (
+    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES customers(id), order_id TEXT NOT NULL REFERENCES orders(id),
+    kind TEXT NOT NULL, amount REAL NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL,
+    UNIQUE (order_id, kind)
+);
 CREATE TABLE IF NOT EXISTS complaints (
     customer_id TEXT NOT NULL REFERENCES customers(id), order_id TEXT, created_at TEXT NOT NULL, summary TEXT NOT NULL
 );
 """
 
-SCHEMA_VERSION = 2  # PRAGMA user_version; a demo file of another version is rebuilt from the seed
-_TABLES = ("complaints", "returns", "coupons", "logistics_events", "shipments", "orders", "customers", "meta")
+SCHEMA_VERSION = 3  # PRAGMA user_version; a demo file of another version is rebuilt from the seed
+_TABLES = ("complaints", "remedies", "returns", "coupons", "logistics_events", "shipments", "orders", "customers", "meta")
 
 RETURN_WINDOW_DAYS = 7  # 七天无理由 from delivery
 QUALITY_WINDOW_DAYS = 15  # quality problems: 15 days, as the knowledge base says
@@ -191,6 +198,42 @@ class DemoStore:
                     (coupon.code, customer_id, coupon.title_zh, coupon.title_en, amount, 0.0, until),
                 )
         return coupon
+
+    def perform_remedy(self, customer_id: str, order_id: str, kind: str, amount: float, reason: str) -> Remedy:
+        if kind not in REMEDY_KINDS:
+            raise StoreError(f"unknown remedy {kind!r}")
+        if amount < 0:
+            raise StoreError("a remedy cannot cost less than nothing")
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        with self._lock:
+            db = self._db()
+            order = db.execute("SELECT total FROM orders WHERE id = ? AND customer_id = ?", (order_id, customer_id)).fetchone()
+            if order is None:
+                raise StoreError(f"order {order_id} is not one of customer {customer_id}'s orders")
+            if kind == "refund" and amount > order[0]:
+                raise StoreError(f"a refund of {amount:g} is more than order {order_id}'s {order[0]:g}")
+            if kind in ("reship", "express_upgrade") and db.execute(
+                "SELECT 1 FROM shipments WHERE order_id = ?", (order_id,)
+            ).fetchone() is None:
+                raise StoreError(f"order {order_id} has not shipped")
+            with db:
+                if db.execute("SELECT 1 FROM remedies WHERE order_id = ? AND kind = ?", (order_id, kind)).fetchone():
+                    raise StoreError(f"order {order_id} already had a {kind}")
+                number = db.execute("SELECT COUNT(*) FROM remedies").fetchone()[0] + 7001
+                remedy = Remedy(f"M{number}", customer_id, order_id, kind, amount, reason, now)
+                db.execute("INSERT INTO remedies VALUES (?, ?, ?, ?, ?, ?, ?)", (remedy.remedy_id, customer_id, order_id, kind, amount, reason, now))
+                if kind == "refund" and amount == order[0]:
+                    db.execute("UPDATE orders SET status = 'refunded' WHERE id = ?", (order_id,))
+        return remedy
+
+    def remedies(self, customer_id: str) -> list[Remedy]:
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT id, customer_id, order_id, kind, amount, reason, created_at FROM remedies "
+                "WHERE customer_id = ? ORDER BY created_at DESC, id DESC",
+                (customer_id,),
+            ).fetchall()
+        return [Remedy(*r) for r in rows]
 
     def close(self) -> None:
         with self._lock:

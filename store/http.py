@@ -12,7 +12,16 @@ from typing import Any
 
 import httpx
 
-from store.client import Coupon, Customer, LogisticsEvent, Order, ReturnRequest, Shipment, StoreError
+from store.client import (
+    Coupon,
+    Customer,
+    LogisticsEvent,
+    Order,
+    Remedy,
+    ReturnRequest,
+    Shipment,
+    StoreError,
+)
 
 
 class HttpStore:
@@ -117,6 +126,25 @@ class HttpStore:
             return Coupon(**body)
         except TypeError as exc:
             raise StoreError(f"store sent a coupon kefu cannot read: {exc!r}") from exc
+
+    def perform_remedy(self, customer_id: str, order_id: str, kind: str, amount: float, reason: str) -> Remedy:
+        payload = {"order_id": order_id, "kind": kind, "amount": amount, "reason": reason}
+        try:
+            response = self._http.post(f"/customers/{customer_id}/remedies", json=payload)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"store unreachable: {exc!r}") from exc
+        body = _json(response)
+        try:
+            return Remedy(**body)
+        except TypeError as exc:
+            raise StoreError(f"store sent a remedy kefu cannot read: {exc!r}") from exc
+
+    def remedies(self, customer_id: str) -> list[Remedy]:
+        body = self._get(f"/customers/{customer_id}/remedies")
+        try:
+            return [Remedy(**r) for r in (body or {}).get("remedies", [])]
+        except TypeError as exc:
+            raise StoreError(f"store sent remedies kefu cannot read: {exc!r}") from exc
 
     def close(self) -> None:
         self._http.close()

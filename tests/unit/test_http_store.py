@@ -91,3 +91,25 @@ def test_the_api_serves_the_documented_shapes(serve, demo: DemoStore) -> None:  
         assert set(body["events"][0]) == {"at", "location", "description"}
         coupons = http.get("/customers/C1001/coupons", params={"today": "2026-11-22"}).json()["coupons"]
         assert set(coupons[0]) == {f.name for f in dataclasses.fields(type(demo.coupons("C1001", NOW.date())[0]))}
+
+
+def test_remedies_are_done_listed_and_refused_over_http(remote: HttpStore, demo: DemoStore) -> None:
+    reship = remote.perform_remedy("C1002", "O20261115004", "reship", 0, "parcel stuck 60 h")
+    refund = remote.perform_remedy("C1003", "O20261105006", "refund", 349.0, "torn seam")
+
+    assert (reship.remedy_id, reship.kind, reship.order_id) == ("M7001", "reship", "O20261115004")
+    assert remote.remedies("C1002") == demo.remedies("C1002") == [reship]
+    assert remote.customer("C1003").orders[0].status == "refunded"  # type: ignore[union-attr]
+    assert refund.amount == 349.0
+    for customer, order, kind, amount, why in [
+        ("C1002", "O20261115004", "reship", 0, "already had a reship"),  # one of each kind per order
+        ("C1002", "O20261101001", "gift", 10, "not one of customer C1002"),  # another customer's order
+        ("C1001", "O20261118003", "reship", 0, "has not shipped"),  # paid, not shipped
+        ("C1001", "O20261101001", "refund", 300, "more than order"),
+        ("C1001", "O20261101001", "teleport", 0, "unknown remedy"),
+    ]:
+        with pytest.raises(StoreError, match="409"):
+            remote.perform_remedy(customer, order, kind, amount, "x")
+        with pytest.raises(StoreError, match=why):
+            demo.perform_remedy(customer, order, kind, amount, "x")
+    assert remote.remedies("C9999") == []
