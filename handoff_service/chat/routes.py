@@ -49,7 +49,9 @@ from handoff_service.core.errors import (
     Forbidden,
     KefuError,
     NotFound,
+    ServiceUnavailable,
     TooManyRequests,
+    database_unreachable,
     error_responses,
 )
 from handoff_service.core.events import event_public
@@ -308,5 +310,11 @@ async def _handle_frame(websocket: WebSocket, service: ConversationService, conv
         return
     except KefuError as exc:
         await websocket.send_json({"type": "error", "error": exc.code, "message": exc.message})
+        return
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        unavailable = ServiceUnavailable(websocket.app.state.settings.database_retry_after_seconds)
+        await websocket.send_json({"type": "error", "frame": kind, "client_id": body.client_id, **unavailable.body()})
         return
     await websocket.send_json({"type": "ack", "client_id": body.client_id, "seq": event.id})

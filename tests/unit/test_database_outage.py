@@ -46,7 +46,16 @@ def test_requests_get_503_with_retry_after_while_postgresql_is_out_of_reach(
         cid, auth = open_chat(http, server.url)
         assert http.post(f"{server.url}/api/sessions/{cid}/messages", json={"text": "你好"}, headers=auth).status_code == 202
 
+        token = auth["Authorization"].split(" ", 1)[1]
+        socket = connect(f"ws://127.0.0.1:{server.port}/ws/sessions/{cid}", subprotocols=socket_auth(token), open_timeout=10)
+        wait_until(lambda: len([e for e in events(http, server.url, cid, auth) if e["sender"] == "bot"]) == 1, timeout=10)
+
         proxy.cut()
+        with socket:  # a message frame is answered with an error frame the widget can retry on, not a dropped socket
+            socket.send(json.dumps({"type": "message", "text": "frame while down", "client_id": "c-frame"}))
+            frames = iter(lambda: json.loads(socket.recv(timeout=10)), None)
+            error = next(f for f in frames if f.get("type") == "error")
+            assert error["error"] == "unavailable" and error["client_id"] == "c-frame" and error["retry_after"] == 2
         message = {"text": "还在吗", "client_id": "c-outage-1"}
         refused = [
             http.post(f"{server.url}/api/sessions/{cid}/messages", json=message, headers=auth),
