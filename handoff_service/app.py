@@ -93,7 +93,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         show_url_secrets = hide_url_secrets()
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
         http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)

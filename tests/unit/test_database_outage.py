@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from websockets.sync.client import connect
 
 from handoff_service.app import create_app
+from handoff_service.core.db import make_engine
 from tests.conftest import ServerThread, wait_until
 from tests.handoff_helpers import (
     FakeRasa,
@@ -133,3 +134,12 @@ def test_a_socket_whose_pushes_keep_failing_is_closed_with_a_code_the_widget_rec
                     while True:
                         socket.recv(timeout=15)
                 assert getattr(closed.value, "rcvd", None) is not None and closed.value.rcvd.code == 1013, closed.value
+
+
+def test_the_postgresql_pool_is_sized_by_the_settings() -> None:
+    """SQLAlchemy's 5 + 10 connections ran dry under the fault suite's 100 shoppers (issue #15)."""
+    settings = settings_for("postgresql://postgres@127.0.0.1:5432/test")
+    engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
+    assert (engine.pool.size(), engine.pool._max_overflow) == (10, 10)  # type: ignore[attr-defined]
+    default = make_engine(settings.database_url)
+    assert (default.pool.size(), default.pool._max_overflow) == (5, 10)  # type: ignore[attr-defined]
