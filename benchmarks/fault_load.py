@@ -38,6 +38,7 @@ QUESTIONS = [
     "能改收货地址吗", "do you have price protection?", "价格保护怎么算", "which size should I choose?",
 ]  # fmt: skip
 TURNS_PER_CHAT = 4
+PAGE = 500  # events per page of GET /api/sessions/{id}/events (ConversationService.events_after)
 BACKOFF_CAP = 8.0
 RESEND_SCHEDULE = (0.6, 1.2, 2.4, 4.8, 2.0)
 
@@ -289,15 +290,20 @@ class Load:
         while True:
             params = {"after": events[-1]["seq"] if events else 0, "wait": "false"}
             page = (await self._retry("transcript", lambda p=params: self.http.get(url, params=p, headers=auth), (200,))).json()["events"]
-            if not page:
-                return events
             events += page
+            if len(page) < PAGE:  # the last page (the service pages by 500, as the widget's restore knows)
+                return events
 
     async def report(self) -> list[dict[str, Any]]:
         """One row per window (see the module's docstring)."""
         transcripts: dict[str, list[dict[str, Any]]] = {}
-        for chat in self.ledger.chats:
-            transcripts[chat.id] = await self.transcript(chat)
+        reading = asyncio.Semaphore(8)
+
+        async def read(chat: Chat) -> None:
+            async with reading:
+                transcripts[chat.id] = await self.transcript(chat)
+
+        await asyncio.gather(*(read(chat) for chat in self.ledger.chats))
         rows: dict[str, dict[str, Any]] = {}
         recovered = {w.name: w.recovered for w in self.ledger.windows}
         for name in ["warm-up", *(w.name for w in self.ledger.windows)]:

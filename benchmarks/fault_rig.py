@@ -354,6 +354,13 @@ class Rig:
         return {name: part.pid for name, part in self.processes.items() if part.process and part.process.poll() is None}
 
     def stop(self) -> None:
-        for name in reversed(list(self.processes)):
-            self.processes[name].stop()
+        """SIGTERM to every process at once (each stops in its own time, not one after another),
+        then wait for each; PostgreSQL and Redis last, so the others stop with them there."""
+        parts = [self.processes[name] for name in reversed(list(self.processes))]
+        stores = [part for part in parts if part.name in ("postgres", "redis")]
+        for group in ([part for part in parts if part not in stores], stores):
+            for part in group:
+                part.signal(signal.SIGTERM)
+            for part in group:
+                part.stop()
         shutil.rmtree(self.pg_dir, ignore_errors=True)

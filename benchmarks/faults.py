@@ -43,6 +43,10 @@ FAULTS: dict[str, tuple[str, float]] = {  # name: (process, seconds kept down)
 }
 
 
+# Faults joined by it strike together, in one window (the short form saves a restart's wait).
+TOGETHER = "+"
+
+
 @dataclass
 class FaultRun:
     shoppers: int = 100
@@ -51,6 +55,7 @@ class FaultRun:
     warm_up: float = 20.0
     settle: float = 20.0
     rasa_servers: int = 2
+    # One window each, in order; "a+b" kills a and b at once and restarts both (a row for each).
     faults: tuple[str, ...] = tuple(FAULTS)
 
 
@@ -75,14 +80,14 @@ async def run_faults(work: Path, model: Path, plan: FaultRun, say: Callable[[str
         downs: dict[str, float] = {}
         try:
             await asyncio.sleep(plan.warm_up)
-            for name in plan.faults:
-                process, down_for = FAULTS[name]
-                window = load.ledger.open_window(name)
+            for entry in plan.faults:
+                names = entry.split(TOGETHER)
+                window = load.ledger.open_window(entry)
                 await asyncio.sleep(1)
                 killed = time.monotonic()
-                window.recovered = await rig.restart(process, down_for)
-                downs[name] = round(window.recovered - killed, 2)
-                say(f"# {name}: {process} back after {downs[name]} s")
+                window.recovered = max(await asyncio.gather(*(rig.restart(*FAULTS[name]) for name in names)))
+                downs[entry] = round(window.recovered - killed, 2)
+                say(f"# {entry}: {', '.join(FAULTS[name][0] for name in names)} back after {downs[entry]} s")
                 await asyncio.sleep(plan.settle)
         finally:
             load.stopping.set()
@@ -90,9 +95,11 @@ async def run_faults(work: Path, model: Path, plan: FaultRun, say: Callable[[str
             if not done:
                 running.cancel()
         await load.drain(30)
-        rows = await load.report()
-        for row in rows:
+        rows = []
+        for row in await load.report():
             row["down_s"] = downs.get(row["fault"])
+            names = row["fault"].split(TOGETHER)
+            rows += [{**row, "fault": name, **({"together_with": [n for n in names if n != name]} if len(names) > 1 else {})} for name in names]
         reconnects = sum(chat.reconnects for chat in load.ledger.chats)
         say(f"# {len(load.ledger.chats)} chats, {reconnects} socket reconnects; client-side errors retried: {dict(load.ledger.errors)}")
         for example in load.lost_examples[:10]:
@@ -140,7 +147,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=20)
     parser.add_argument("--settle", type=float, default=20, help="seconds the load runs after each process is back")
     parser.add_argument("--rasa-servers", type=int, default=2)
-    parser.add_argument("--faults", default=",".join(FAULTS))
+    parser.add_argument("--faults", default=",".join(FAULTS), help=f"in order; {TOGETHER!r} joins faults that strike together")
     args = parser.parse_args()
     low, high = (float(x) for x in args.think.split(","))
     plan = FaultRun(args.shoppers, args.agent_share, (low, high), args.warm_up, args.settle, args.rasa_servers, tuple(args.faults.split(",")))

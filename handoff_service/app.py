@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -24,7 +26,11 @@ from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
 from handoff_service.core.background import Background
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
-from handoff_service.core.errors import KefuError
+from handoff_service.core.errors import (
+    KefuError,
+    ServiceUnavailable,
+    database_unreachable,
+)
 from handoff_service.core.hub import make_hub
 from handoff_service.core.inputs import CONTROL_CHARACTER, document_plain_text
 from handoff_service.core.limits import RateLimits
@@ -50,7 +56,7 @@ from store import open_store
 log = logging.getLogger(__name__)
 HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
-SWEEPER, RELAY_WORKER = "sweeper", "relay_worker"  # their names in /healthz
+SWEEPER, RELAY_WORKER, RELAY_RETENTION = "sweeper", "relay_worker", "relay_retention"  # their names in /healthz
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -61,6 +67,15 @@ def allowed_methods(request: Request) -> list[str]:
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)
+
+
+def asyncpg_errors() -> tuple[type[Exception], ...]:
+    """asyncpg's base exceptions, which can surface unwrapped while a connection is being made."""
+    try:
+        import asyncpg
+    except ImportError:  # a SQLite-only install
+        return ()
+    return (asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 def create_app(
@@ -78,7 +93,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         show_url_secrets = hide_url_secrets()
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
         await migrate(engine)
         sessions = make_sessionmaker(engine)
         http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds, transport=rasa_transport)
@@ -133,10 +148,16 @@ def create_app(
         # The first pass of the relay worker, at once, takes what a stopped replica left due.
         background.every(RELAY_WORKER, settings.relay_poll_seconds, conversations.relayer.work)
         background.every(SWEEPER, settings.sweep_interval_seconds, Sweeper(sessions, hub, desk, metrics, settings).sweep)
+        keep = dt.timedelta(hours=settings.relay_keep_hours)
+
+        async def forget_delivered_relays() -> None:
+            await conversations.relayer.forget_delivered(keep)
+
+        background.every(RELAY_RETENTION, settings.relay_purge_interval_seconds, forget_delivered_relays, max_backoff=300)
         try:
             yield
         finally:
-            await background.stop(SWEEPER, RELAY_WORKER)
+            await background.stop(SWEEPER, RELAY_WORKER, RELAY_RETENTION)
             await app.state.retraining.aclose()
             await conversations.aclose(settings.shutdown_grace_seconds)
             store.close()
@@ -153,6 +174,18 @@ def create_app(
     @app.exception_handler(KefuError)
     async def _kefu_error(request: Request, exc: KefuError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    async def _database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+        """A lost database (a PostgreSQL restart, a failover, an exhausted pool) is a 503 the widget
+        and console retry, not a 500: whatever the route, nothing was stored (issue #15)."""
+        if not database_unreachable(exc):
+            raise exc
+        log.warning("handoff.database.unreachable", extra={"path": request.url.path, "error": repr(exc)[:300]})
+        error = ServiceUnavailable(settings.database_retry_after_seconds)
+        return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
+
+    for kind in (SQLAlchemyError, ConnectionError, *asyncpg_errors()):
+        app.add_exception_handler(kind, _database_unreachable)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -11,7 +11,10 @@ names as ${VAR}.
 - `redis` (SQLite with `KEFU_REDIS_URL`): Rasa's Redis tracker store.
 
 With Redis configured, Rasa's lock store (one turn at a time per conversation) is on Redis too,
-so several Rasa servers, or replicas of one, never interleave a conversation's turns.
+so several Rasa servers, or replicas of one, never interleave a conversation's turns. A Rasa
+server killed mid-turn leaves its tickets there until they expire: Rasa's default of 60 s kept
+those conversations silent ≈ 40 s after the restarted server was back (the fault suite's
+`rasa_killed`, issue #15), so kefu gives them LOCK_LIFETIME_SECONDS (Rasa's TICKET_LOCK_LIFETIME).
 
 Secrets stay out of the file: it names ${KEFU_RASA_…} variables, given to the Rasa process in its
 environment, which Rasa expands when it reads the file.
@@ -29,6 +32,10 @@ from sqlalchemy import make_url
 Kind = Literal["memory", "sql", "redis"]
 CHOICES = ("auto", "memory", "sql", "redis")
 DEFAULT_ENDPOINTS = Path("bot/endpoints.yml")
+# Long beyond a real turn (p99 well under a second; the handoff service gives up on one after its
+# 30 s timeout, and never sends a conversation's next message before the last one's turn ended),
+# short enough that a dead server's ticket frees its conversations soon after a restart.
+LOCK_LIFETIME_SECONDS = 15
 
 
 class BotMemoryError(ValueError):
@@ -103,6 +110,7 @@ def bot_memory(
             "KEFU_RASA_REDIS_DB": (redis.database or "0"), "KEFU_RASA_REDIS_PASSWORD": redis.password or "",
         }  # fmt: skip
         endpoints["lock_store"] = {"type": "redis", **connection}
+        env["TICKET_LOCK_LIFETIME"] = str(LOCK_LIFETIME_SECONDS)
         if kind == "redis":
             endpoints["tracker_store"] = {"type": "redis", **connection}
     out_dir.mkdir(parents=True, exist_ok=True)

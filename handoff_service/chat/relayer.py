@@ -10,6 +10,7 @@ replica takes it again."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 import uuid
@@ -26,6 +27,7 @@ from handoff_service.core.errors import RasaUnavailable
 from handoff_service.core.events import Chat
 from handoff_service.core.hub import EventHub, conversation_channel, notify
 from handoff_service.core.metrics import Metrics
+from handoff_service.core.models import utcnow
 from handoff_service.core.rasa_client import RasaClient
 from handoff_service.core.states import bot_owns
 from kefu_contract import turn_report
@@ -186,6 +188,18 @@ class Relayer:
 
         await transcript.run(self._engine, record)
         self._metrics.relays.labels(outcome).inc()
+
+    async def forget_delivered(self, keep: dt.timedelta, batch: int = 5000) -> int:
+        """Delete the outbox rows of relays delivered more than `keep` ago (the table would grow
+        with every shopper message for ever); how many."""
+        before, total = utcnow() - keep, 0
+        while (deleted := await transcript.run(self._engine, outbox.purge, before, batch)) > 0:
+            total += deleted
+            if deleted < batch:
+                break
+        if total:
+            log.info("handoff.relay.purged", extra={"rows": total, "before": before.isoformat()})
+        return total
 
     async def stop(self, deadline: float) -> int:
         """Stop taking relays, let the running ones finish for up to `deadline` seconds, cancel the

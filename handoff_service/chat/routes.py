@@ -4,6 +4,7 @@ leave, leave a contact for a callback, rate the chat."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Annotated, Any, Literal
@@ -48,7 +49,9 @@ from handoff_service.core.errors import (
     Forbidden,
     KefuError,
     NotFound,
+    ServiceUnavailable,
     TooManyRequests,
+    database_unreachable,
     error_responses,
 )
 from handoff_service.core.events import event_public
@@ -60,6 +63,7 @@ from handoff_service.core.texts import say
 from handoff_service.settings import Settings
 
 log = logging.getLogger(__name__)
+TRY_AGAIN_LATER = 1013  # WebSocket close code: the widget reconnects on anything but 4403
 
 router = APIRouter(tags=["shopper"], responses=error_responses(Forbidden, NotFound, Conflict, TooManyRequests))
 
@@ -238,9 +242,14 @@ async def _push_events(
     after: int,
     sub: Subscription,
 ) -> None:
-    cursor, state, last_queue = after, conv.state, None
-    try:
-        while True:
+    """Push until the shopper leaves. A pass that fails (the database out of reach, the pool run
+    dry) is tried again with a growing pause, from the same cursor: nothing is skipped; after
+    `socket_push_retries` failures in a row the socket is closed with 1013, on which the widget
+    reconnects and reads what it missed. Never open and silent (issue #15)."""
+    settings: Settings = websocket.app.state.settings
+    cursor, state, last_queue, failures = after, conv.state, None, 0
+    while True:
+        try:
             sub.woken.clear()
             for signal in sub.take_signals():
                 await websocket.send_json(signal)
@@ -255,12 +264,22 @@ async def _push_events(
                 if queue != last_queue:
                     await websocket.send_json({"type": "queue", "queue": queue})
                     last_queue = queue
+            failures = 0
             try:
                 await asyncio.wait_for(sub.woken.wait(), timeout=20)
             except TimeoutError:
                 await websocket.send_json({"type": "ping"})
-    except WebSocketDisconnect:
-        return  # the shopper left; the receiving side ends the socket
+        except WebSocketDisconnect:
+            return  # the shopper left; the receiving side ends the socket
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the socket must not fall silent
+            failures += 1
+            sub.stale = True  # read again from the cursor
+            if failures > settings.socket_push_retries:
+                log.warning("handoff.socket.push_failed", extra={"conversation_id": conv.id, "error": repr(exc)[:300]})
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=TRY_AGAIN_LATER, reason="try again")
+                return
+            await asyncio.sleep(min(0.25 * 2 ** (failures - 1), 4.0))
 
 
 async def _handle_frame(websocket: WebSocket, service: ConversationService, conversation_id: str, raw: str) -> None:
@@ -291,5 +310,11 @@ async def _handle_frame(websocket: WebSocket, service: ConversationService, conv
         return
     except KefuError as exc:
         await websocket.send_json({"type": "error", "error": exc.code, "message": exc.message})
+        return
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        unavailable = ServiceUnavailable(websocket.app.state.settings.database_retry_after_seconds)
+        await websocket.send_json({"type": "error", "frame": kind, "client_id": body.client_id, **unavailable.body()})
         return
     await websocket.send_json({"type": "ack", "client_id": body.client_id, "seq": event.id})

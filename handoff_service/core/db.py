@@ -21,7 +21,8 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int | None = None, max_overflow: int | None = None) -> AsyncEngine:
+    """`pool_size` / `max_overflow`: PostgreSQL's connection pool (SQLAlchemy's 5 + 10 when None)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database or ":memory:"
@@ -39,7 +40,8 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    pool = {k: v for k, v in (("pool_size", pool_size), ("max_overflow", max_overflow)) if v is not None}
+    return create_async_engine(url, pool_pre_ping=True, **pool)
 
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"

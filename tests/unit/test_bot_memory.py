@@ -56,6 +56,8 @@ def test_the_sql_memory_names_its_secrets_as_variables_and_keeps_the_action_endp
     assert memory.env["KEFU_RASA_DB_HOST"] == "db.internal" and memory.env["KEFU_RASA_DB_PORT"] == "5433"
     assert memory.env["KEFU_RASA_DB_PASSWORD"] == "s3cret" and memory.env["KEFU_RASA_REDIS_PASSWORD"] == "r3dis"
     assert memory.env["KEFU_RASA_REDIS_DB"] == "2" and memory.env["KEFU_RASA_REDIS_PORT"] == "6380"
+    # A killed Rasa's tickets free its conversations in 15 s, not Rasa's 60 (issue #15).
+    assert memory.env["TICKET_LOCK_LIFETIME"] == "15"
 
 
 def test_the_rasa_servers_are_started_with_the_memory_of_the_handoff_services_settings(tmp_path: Path):

@@ -99,7 +99,7 @@ def test_the_action_server_log_masks_phones_in_its_workers(tmp_path: Path, http:
     """Sanic spawns the workers that run actions; their logging starts empty (it used to go out
     through Python's last-resort handler, unfiltered)."""
     port, log = free_port(), tmp_path / "actions.log"
-    env = {**os.environ, "KEFU_ENVIRONMENT": "development", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "KEFU_ENVIRONMENT": "development", "KEFU_ACTION_WARM_UP": "false", "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.action_server", "--actions", "bot.actions", "--port", str(port)],

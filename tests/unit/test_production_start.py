@@ -97,7 +97,9 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     """The real action server (rasa-sdk + kefu's actions) started as kefu starts it, with a secret."""
     port, secret = free_port(), ProcessSecrets().action_token
     logs = tmp_path_factory.mktemp("actions") / "actions.log"
-    env = bare_environment(KEFU_ACTION_SERVER_TOKEN=secret, KEFU_HANDOFF_SECRET=SECRET, PYTHONPATH=str(ROOT))
+    env = bare_environment(
+        KEFU_ACTION_SERVER_TOKEN=secret, KEFU_HANDOFF_SECRET=SECRET, KEFU_ACTION_WARM_UP="false", PYTHONPATH=str(ROOT)
+    )  # no turn here needs the models loaded
     with logs.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.action_server", "--actions", "bot.actions", "--port", str(port)],

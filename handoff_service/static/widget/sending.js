@@ -87,7 +87,9 @@ export function deliver(item) {
         var retriable = !status || status >= 500 || status === 408;
         if (retriable && attempt < 4) {
           attempt += 1;
-          return sleep(600 * Math.pow(2, attempt - 1)).then(tryOnce);
+          // 503: the service said when (its database is restarting); nothing was stored, same client id
+          var wait = Math.max(600 * Math.pow(2, attempt - 1), status === 503 ? (err.retryAfter || 0) * 1000 : 0);
+          return sleep(wait).then(tryOnce);
         }
         item.busy = false;
         if (state.pending[item.clientId]) setItemStatus(item, "failed");
