@@ -14,7 +14,9 @@ import yaml
 from kb_index.errors import KnowledgeFileError
 
 LANGUAGES = ("zh", "en")
-_KNOWN_KEYS = {"id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables"}
+_KNOWN_KEYS = {
+    "id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "archived",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,14 @@ class KnowledgeEntry:
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     variables: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    archived: bool = False
     source: str = field(default="", compare=False)
 
     def is_valid_on(self, day: dt.date) -> bool:
-        """Entries out of their validity window (a past promotion) must not be answered."""
+        """Entries out of their validity window (a past promotion) or archived must not be answered."""
+        if self.archived:
+            return False
         if self.valid_from and day < self.valid_from:
             return False
         return not (self.valid_until and day > self.valid_until)
@@ -88,6 +94,10 @@ def load_knowledge(directory: Path) -> list[KnowledgeEntry]:
                 continue
             seen[entry.id] = entry.source
             entries.append(entry)
+    for entry in entries:
+        unknown = [r for r in entry.related if r not in seen]
+        if unknown:
+            problems.append(f"{entry.source}: 'related' names unknown entries {unknown}")
     if problems:
         raise KnowledgeFileError(problems)
     return entries
@@ -139,8 +149,16 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
     variables = raw.get("variables") or []
     if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
         problems.append(f"{where}: 'variables' must be a list of names")
+    related = raw.get("related") or []
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        problems.append(f"{where}: 'related' must be a list of entry ids")
+    archived = raw.get("archived", False)
+    if not isinstance(archived, bool):
+        problems.append(f"{where}: 'archived' must be true or false")
     valid_from = _date(raw.get("valid_from"), "valid_from", where, problems)
     valid_until = _date(raw.get("valid_until"), "valid_until", where, problems)
+    if valid_from and valid_until and valid_until < valid_from:
+        problems.append(f"{where}: 'valid_until' ({valid_until}) is before 'valid_from' ({valid_from})")
     if len(problems) > before:
         return None
     return KnowledgeEntry(
@@ -152,6 +170,8 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
         valid_from=valid_from,
         valid_until=valid_until,
         variables=tuple(variables),
+        related=tuple(related),
+        archived=archived,
         source=where,
     )
 

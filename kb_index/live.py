@@ -1,8 +1,11 @@
-"""A searcher that follows the saved index: when another process rebuilds it (`kefu kb build`, a
-retrain from the trainer's page), the next search reopens it, without a restart.
+"""A searcher that follows the saved index and the knowledge files: when another process rebuilds
+the index (`kefu kb build`, a retrain from the trainer's page) or a file changes (the knowledge page,
+a hand edit), the next search reopens them, without a restart.
 
-Checking costs one `stat` of the manifest, at most once per `check_seconds`; the manifest is the
-last file a save writes, so a changed manifest means a whole new index.
+Checking costs a `stat` of the manifest and of each knowledge file, at most once per
+`check_seconds`; the manifest is the last file a save writes, so a changed manifest means a whole
+new index. The files are watched too because an edit of an answer, a date or `archived` changes
+no phrasing, so no index is saved for it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,19 @@ def manifest_stamp(index_dir: Path) -> Stamp:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
+def knowledge_stamp(knowledge_dir: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """Every knowledge file with its mtime, size and inode: an atomic rewrite changes the inode."""
+    stamps = []
+    for path in sorted(knowledge_dir.rglob("*")):
+        if path.suffix in (".yml", ".yaml"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    return tuple(stamps)
+
+
 class LiveSearcher:
     def __init__(
         self,
@@ -50,7 +66,7 @@ class LiveSearcher:
         self._hybrid_weight = hybrid_weight
         self._check_seconds = check_seconds
         self._searcher: KnowledgeSearcher | None = None
-        self._stamp: Stamp = None
+        self._stamp: tuple[Stamp, tuple] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -61,7 +77,7 @@ class LiveSearcher:
             return searcher
         with self._lock:
             self._checked = time.monotonic()
-            stamp = manifest_stamp(self._index_dir)
+            stamp = self._stamp_now()
             if self._searcher is not None and stamp == self._stamp:
                 return self._searcher
             try:
@@ -73,8 +89,11 @@ class LiveSearcher:
                 log.warning("kb.index.reload_failed", extra={"error": str(exc)})
                 return self._searcher
             # Opening may have saved the index itself (the files changed): remember the result.
-            self._stamp = manifest_stamp(self._index_dir)
+            self._stamp = self._stamp_now()
             return self._searcher
+
+    def _stamp_now(self) -> tuple[Stamp, tuple]:
+        return manifest_stamp(self._index_dir), knowledge_stamp(self._knowledge_dir)
 
     def _open(self) -> KnowledgeSearcher:
         if self._encoder is None:
