@@ -58,6 +58,9 @@ MESSAGES = {
     "unknown_related": "no entry has this id",
     "self_related": "an entry cannot be related to itself",
     "too_long": "too long",
+    "duplicate_row": "the same id is in an earlier row",
+    "changed_meanwhile": "the entry changed in the files since the dry run",
+    "would_not_load": "the knowledge base would not load with this row",
 }
 MAX_TEXT = 4000
 
