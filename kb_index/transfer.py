@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb_index.editing import MESSAGES, EntryInvalid, EntryRecord, VersionConflict, form_to_raw, put_entry, read_records
+from kb_index.editing import (
+    MESSAGES,
+    EntryInvalid,
+    EntryRecord,
+    VersionConflict,
+    form_to_raw,
+    put_entry,
+    read_records,
+)
 from kb_index.errors import KnowledgeError, KnowledgeFileError
 
 COLUMNS = (

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -154,8 +155,8 @@ class KnowledgeCatalogue:
                 continue
             if state and public["validity"] != state:
                 continue
-            if state != "archived" and not state and public["archived"]:
-                continue
+            if not state and public["archived"]:
+                continue  # archived entries show only when asked for
             if needle:
                 haystack = [public["id"], *public["tags"], *public["answer"].values()]
                 haystack += [q for texts in public["questions"].values() for q in texts]
@@ -242,17 +243,24 @@ class KnowledgeCatalogue:
             raise NotFound(str(exc)) from exc
         except KnowledgeFileError as exc:
             raise KnowledgeUnreadable("; ".join(exc.problems)) from exc
+        await self.remember(entry_id, action, by, before.raw if before else None, raw)
+        indexed = await self.reindex()
+        return {"entry": record_public(after) if after else None, "removed": after is None, "indexed": indexed}
+
+    @property
+    def knowledge_dir(self) -> Path:
+        return self._kb.knowledge_dir
+
+    async def remember(self, entry_id: str, action: str, by: str, before: dict | None, after: dict | None) -> None:
+        """The history row of one write: what the entry was and became, so it can be undone."""
         async with self._sessions() as session:
             session.add(
                 KnowledgeChange(
-                    entry_id=entry_id, action=action, by=by, before=before.raw if before else None,
-                    after=raw, version_after=entry_version(raw),
+                    entry_id=entry_id, action=action, by=by, before=before, after=after, version_after=entry_version(after),
                 )  # fmt: skip
             )
             await session.commit()
         log.info("knowledge.entry.changed", extra={"entry": entry_id, "action": action, "by": by})
-        indexed = await self.reindex()
-        return {"entry": record_public(after) if after else None, "removed": after is None, "indexed": indexed}
 
     async def reindex(self) -> bool:
         """Bring the saved index in line with the files now (re-encoding only changed phrasings):

@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core.errors import NotFound
-from handoff_service.core.models import Escalation, Event, KnowledgeUse, ReviewItem, as_utc, iso_utc, utcnow
+from handoff_service.core.models import (
+    Escalation,
+    Event,
+    KnowledgeUse,
+    ReviewItem,
+    as_utc,
+    iso_utc,
+    utcnow,
+)
 from handoff_service.training.knowledge import KnowledgeCatalogue
 from handoff_service.training.review import DISMISSED, LABELLED, OPEN, ReviewService
 from kefu_contract.turn_report import TurnReport
