@@ -36,7 +36,13 @@ from ruamel.yaml.scalarstring import (
 
 from kb_index.authoring import write_atomically
 from kb_index.errors import EntryNotFound, KnowledgeError, KnowledgeFileError
-from kb_index.knowledge import LANGUAGES, KnowledgeEntry, _Loader, load_knowledge
+from kb_index.knowledge import (
+    LANGUAGES,
+    KnowledgeEntry,
+    _Loader,
+    knowledge_stamp,
+    load_knowledge,
+)
 from kefu_privacy import mask_pii
 
 ORDER = ("id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "archived")
@@ -108,8 +114,23 @@ def entry_version(raw: dict[str, Any] | None) -> str | None:
 # --- reading ----------------------------------------------------------------------------------------
 
 
+_cache: dict[Path, tuple[tuple, dict[str, EntryRecord]]] = {}
+
+
 def read_records(knowledge_dir: Path) -> dict[str, EntryRecord]:
-    """Every entry, validated by the same loader as `kefu kb build` (KnowledgeFileError otherwise)."""
+    """Every entry, validated by the same loader as `kefu kb build` (KnowledgeFileError otherwise);
+    read again only when a file changed (its mtime, size or inode)."""
+    key = knowledge_dir.resolve()
+    stamp = knowledge_stamp(knowledge_dir)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == stamp:
+        return dict(cached[1])
+    records = _read_records(knowledge_dir)
+    _cache[key] = (stamp, records)
+    return dict(records)
+
+
+def _read_records(knowledge_dir: Path) -> dict[str, EntryRecord]:
     entries = load_knowledge(knowledge_dir)
     raws: dict[str, dict[str, Any]] = {}
     for path in sorted({Path(e.source.rpartition(":")[0]) for e in entries}):
@@ -398,7 +419,7 @@ def _checked(knowledge_dir: Path, path: Path, content: str, entry_id: str, raw: 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
         try:
-            after = read_records(root).get(entry_id)
+            after = _read_records(root).get(entry_id)
         except KnowledgeFileError as exc:
             raise KnowledgeFileError([p.replace(str(root), str(knowledge_dir)) for p in exc.problems]) from exc
     if (after.raw if after else None) != raw:

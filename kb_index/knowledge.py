@@ -69,8 +69,22 @@ def content_hash(entries: list[KnowledgeEntry]) -> str:
     return hashlib.sha256(json.dumps(canon, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that leaves dates as text, so a bad date is reported at its entry, not raised."""
+def knowledge_stamp(knowledge_dir: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """Every knowledge file with its mtime, size and inode: an atomic rewrite changes the inode."""
+    stamps = []
+    for path in sorted(knowledge_dir.rglob("*")):
+        if path.suffix in (".yml", ".yaml"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    return tuple(stamps)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML that leaves dates as text, so a bad date is reported at its entry, not raised.
+    On libyaml when PyYAML has it: loading the shipped files took 0.66 s in pure Python, 0.05 s so."""
 
 
 _Loader.yaml_implicit_resolvers = {

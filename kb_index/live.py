@@ -19,6 +19,7 @@ from pathlib import Path
 from kb_index.encoder import Encoder
 from kb_index.errors import KnowledgeError
 from kb_index.index import MANIFEST_FILE
+from kb_index.knowledge import knowledge_stamp
 from kb_index.search import DEFAULT_HYBRID_WEIGHT, KnowledgeSearcher
 
 log = logging.getLogger(__name__)
@@ -32,19 +33,6 @@ def manifest_stamp(index_dir: Path) -> Stamp:
     except OSError:
         return None
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
-
-
-def knowledge_stamp(knowledge_dir: Path) -> tuple[tuple[str, int, int, int], ...]:
-    """Every knowledge file with its mtime, size and inode: an atomic rewrite changes the inode."""
-    stamps = []
-    for path in sorted(knowledge_dir.rglob("*")):
-        if path.suffix in (".yml", ".yaml"):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            stamps.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
-    return tuple(stamps)
 
 
 class LiveSearcher:

@@ -272,6 +272,12 @@ class KnowledgeCatalogue:
             return False
         return True
 
+    async def similarity(self, first: str, second: str) -> float:
+        """Cosine of two texts with the knowledge base's encoder (its vectors are unit length)."""
+        searcher = await asyncio.to_thread(self.live.current)
+        vectors = await asyncio.to_thread(searcher.encoder.encode, [first, second])
+        return float(vectors[0] @ vectors[1])
+
     # --- try it -----------------------------------------------------------------------------------
 
     async def try_question(

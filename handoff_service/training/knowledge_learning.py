@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 # Why the bot could not answer: these items, answered by an agent, teach the knowledge base.
 UNANSWERED = ("kb_abstained", "not_understood", "fallback", "escalated", "low_confidence")
-# An existing entry this close to the question gets a new phrasing rather than a new entry.
-PHRASING_SHARE = 0.8
+# The agent answered what an existing entry says (their reply this close to its answer): the entry
+# gets the question as a new phrasing rather than a new entry being proposed.
+SAME_ANSWER = 0.75
 ESCALATION_AFTER = dt.timedelta(minutes=5)
 PROPOSALS_LIMIT = 50
 
@@ -120,9 +121,8 @@ class KnowledgeLearning:
         lang = item.lang if item.lang in ("zh", "en") else "zh"
         nearest = None
         try:
-            tried = await self._catalogue.try_question(question, lang)
-            hits = tried["now"]["hits"]
-            if hits and hits[0]["score"] >= PHRASING_SHARE * tried["now"]["threshold"]:
+            hits = (await self._catalogue.try_question(question, lang))["now"]["hits"]
+            if hits and await self._catalogue.similarity(answer, hits[0]["answer"]) >= SAME_ANSWER:
                 nearest = hits[0]
         except Exception as exc:  # noqa: BLE001 - a proposal without a nearest entry is still a proposal
             log.warning("knowledge.proposal.search_failed", extra={"error": str(exc)})
@@ -134,7 +134,7 @@ class KnowledgeLearning:
             return {**base, "kind": "phrasing", "entry_id": nearest["id"], "score": nearest["score"],
                     "entry_answer": nearest["answer"]}  # fmt: skip
         form = {
-            "id": "", "category": nearest["category"] if nearest else "", "questions": {lang: [question]},
+            "id": "", "category": "", "questions": {lang: [question]},
             "answer": {lang: answer, ("en" if lang == "zh" else "zh"): ""},
         }  # fmt: skip
         return {**base, "kind": "entry", "form": form}
