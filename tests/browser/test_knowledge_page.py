@@ -23,13 +23,19 @@ SIZE = {"width": 1360, "height": 900}
 QUESTION = "可以给公司开抬头吗"
 
 
+@pytest.fixture(scope="module")
+def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(shipped_index, tmp_path_factory.mktemp("kb")).result()
+
+
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
+def service(tmp_path: Path, built_index: Path) -> Iterator[Service]:
     """Started in a thread: Playwright's sync API keeps an event loop running in this one."""
     stack = ExitStack()
     http = stack.enter_context(httpx.Client(timeout=60))
+    index = built_index
     with ThreadPoolExecutor(max_workers=1) as pool:
-        index = pool.submit(shipped_index, tmp_path / "kb-built").result()
         started = pool.submit(lambda: stack.enter_context(running("sqlite", tmp_path, http, index))).result()
     yield started
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -80,6 +86,7 @@ def test_find_edit_try_and_undo(service: Service, browsing: Browsing, shot: Shot
     expect(draft.get_by_test_id("try-answer")).to_have_text(new_answer)  # markup shown as text
     assert page.locator("#try-draft b", has_text="可以").count() == 0
     expect(page.get_by_test_id("try-now").get_by_test_id("try-decision")).to_be_visible()
+    page.get_by_test_id("try-form").scroll_into_view_if_needed()
     shot(page, "02-try-with-the-unsaved-edit")
 
     page.get_by_test_id("kb-save").click()
@@ -91,9 +98,10 @@ def test_find_edit_try_and_undo(service: Service, browsing: Browsing, shot: Shot
     expect(now.get_by_test_id("try-hit").first).to_have_attribute("data-id", "invoice_special_vat")
     expect(now.get_by_test_id("try-answer")).to_have_text(new_answer)
     expect(page.get_by_test_id("try-draft")).to_be_hidden()
+    page.get_by_test_id("try-form").scroll_into_view_if_needed()
+    shot(page, "03-saved-the-new-answer-wins")
     page.locator("summary").click()
     expect(page.get_by_test_id("history-row").first).to_have_attribute("data-action", "edit")
-    shot(page, "03-saved-the-new-answer-wins")
 
     # a validation error shows next to its field, in the user's language
     page.get_by_test_id("f-valid-from").fill("2026-12-20")
@@ -113,6 +121,7 @@ def test_find_edit_try_and_undo(service: Service, browsing: Browsing, shot: Shot
     assert QUESTION not in (service.knowledge / "invoices.yml").read_text(encoding="utf-8")
     page.get_by_test_id("try-submit").click()
     expect(page.get_by_test_id("try-now").get_by_test_id("try-answer")).not_to_have_text(new_answer)
+    page.get_by_test_id("try-form").scroll_into_view_if_needed()
     shot(page, "05-undone")
 
 
