@@ -358,7 +358,7 @@ import { TEXT } from "./knowledge-texts.js";
   }
   // A write's refusal: field problems next to the fields, a conflict as a banner, the rest as a toast.
   function refused(err) {
-    if (err.status === 422 && err.code === "invalid_entry") return showFieldErrors(err);
+    if (err.code === "invalid_entry") return showFieldErrors(err);
     if (err.status === 409 && err.code === "edit_conflict") return showConflict();
     failed(err);
   }
@@ -467,7 +467,7 @@ import { TEXT } from "./knowledge-texts.js";
         renderTry();
       })
       .catch(function (err) {
-        if (err.status === 422 && err.code === "invalid_entry") return showFieldErrors(err);
+        if (err.code === "invalid_entry") return showFieldErrors(err);
         failed(err);
       });
   });

@@ -48,7 +48,7 @@ VALIDITY = ("active", "scheduled", "expired", "archived")
 class EntryRefused(KefuError):
     """The form has problems: `fields` names each field with a code the page words in zh or en."""
 
-    status_code = 422
+    status_code = 400  # as every rule a schema cannot say (core/errors.py); `fields` names each problem
     code = "invalid_entry"
     description = "the entry has problems: `fields` maps each field to a code and an English message"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
@@ -21,7 +21,7 @@ from handoff_service.core.errors import (
 )
 from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
-from handoff_service.training.knowledge import KnowledgeCatalogue
+from handoff_service.training.knowledge import KnowledgeCatalogue, KnowledgeUnreadable
 from handoff_service.training.knowledge_learning import KnowledgeLearning
 from kb_index.errors import KnowledgeError
 from kb_index.transfer import (
@@ -33,7 +33,9 @@ from kb_index.transfer import (
 )
 
 router = APIRouter(
-    prefix="/api/knowledge", tags=["knowledge"], responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict)
+    prefix="/api/knowledge",
+    tags=["knowledge"],
+    responses=error_responses(Unauthorized, Forbidden, NotFound, Conflict, KnowledgeUnreadable),
 )
 
 Editor = Annotated[Agent, Depends(require_role("trainer", "supervisor", "admin"))]
@@ -48,6 +50,7 @@ def get_learning(request: Request) -> KnowledgeLearning:
     return request.app.state.knowledge_learning
 
 
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the review item the proposal comes from")]
 Catalogue = Annotated[KnowledgeCatalogue, Depends(get_catalogue)]
 Learning = Annotated[KnowledgeLearning, Depends(get_learning)]
 
@@ -167,7 +170,12 @@ async def import_file(
     return {"dry_run": dry_run, **import_summary(outcomes)}
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA.values()},
+                     "description": "the spreadsheet"}},
+)
 async def export(editor: Editor, catalogue: Catalogue, format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002
     records = await catalogue.records()
     data = await asyncio.to_thread(write_rows, sorted(records.values(), key=lambda r: (r.entry.category, r.entry.id)), format)
@@ -181,17 +189,17 @@ async def proposals(editor: Editor, learning: Learning) -> dict[str, Any]:
 
 
 @router.post("/proposals/{item_id}/entry")
-async def accept_entry(item_id: int, body: AcceptEntryBody, editor: Editor, learning: Learning) -> dict[str, Any]:
+async def accept_entry(item_id: ItemId, body: AcceptEntryBody, editor: Editor, learning: Learning) -> dict[str, Any]:
     return await learning.accept_entry(item_id, body.entry.model_dump(), editor.username)
 
 
 @router.post("/proposals/{item_id}/phrasing")
-async def accept_phrasing(item_id: int, body: AcceptPhrasingBody, editor: Editor, learning: Learning) -> dict[str, Any]:
+async def accept_phrasing(item_id: ItemId, body: AcceptPhrasingBody, editor: Editor, learning: Learning) -> dict[str, Any]:
     return await learning.accept_phrasing(item_id, body.entry_id, body.version, body.question, body.lang, editor.username)
 
 
 @router.post("/proposals/{item_id}/dismiss")
-async def dismiss(item_id: int, editor: Editor, learning: Learning) -> dict[str, Any]:
+async def dismiss(item_id: ItemId, editor: Editor, learning: Learning) -> dict[str, Any]:
     return await learning.dismiss(item_id, editor.username)
 
 

@@ -98,7 +98,7 @@ def test_validation_errors_name_the_field(page: Page) -> None:
         "id": "bad id", "category": "Store", "questions": {"zh": []}, "answer": {"zh": "满 {amount} 减"},
         "valid_from": "2026-12-10", "valid_until": "2026-12-01", "related": ["no_such_entry"],
     })  # fmt: skip
-    assert response.status_code == 422
+    assert response.status_code == 400 and response.json()["error"] == "invalid_entry"
     fields = response.json()["fields"]
     assert {k: v["code"] for k, v in fields.items()} == {
         "id": "invalid_id", "category": "invalid_category", "questions": "questions_required",
