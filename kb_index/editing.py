@@ -33,6 +33,7 @@ from ruamel.yaml.scalarstring import (
     LiteralScalarString,
     SingleQuotedScalarString,
 )
+from ruamel.yaml.tokens import CommentToken
 
 from kb_index.authoring import write_atomically
 from kb_index.errors import EntryNotFound, KnowledgeError, KnowledgeFileError
@@ -296,7 +297,7 @@ def put_entry(
             text = path.read_text(encoding="utf-8") if path.exists() else ""
             if text and not text.endswith("\n"):
                 text += "\n"
-            content = text + ("\n" if text.strip() else "") + _dump([_fresh(raw)])
+            content = text + ("\n" if text.strip() else "") + _dump_entry(_fresh(raw), _list_offset(text.splitlines()))
         else:
             path = before.path
             content = _replaced(path.read_text(encoding="utf-8"), entry_id, raw)
@@ -315,11 +316,13 @@ def _replaced(text: str, entry_id: str, raw: dict[str, Any] | None) -> str:
     last = max((i for i, line in enumerate(own) if line.strip() and not line.lstrip().startswith("#")), default=0)
     tail = own[last + 1 :]  # blank lines and comments before the next entry stay as they were
     if raw is None:
+        while position > 0 and lines[start - 1].lstrip().startswith("#"):
+            start -= 1  # the comment right above an entry is about it: it goes with it
         rest = "".join(lines[:start] + lines[end:])
         return rest.rstrip("\n") + "\n" if end == len(lines) and rest.strip() else rest
     node = data[position]
     _assign(node, raw)
-    block = _dump([node]).splitlines(keepends=True)
+    block = _dump_entry(node, _list_offset(own)).splitlines(keepends=True)
     while block and (not block[-1].strip() or block[-1].lstrip().startswith("#")):
         block.pop()
     return "".join(lines[:start] + block + tail + lines[end:])
@@ -352,8 +355,9 @@ def _styled(value: Any, old: Any = None) -> Any:  # noqa: ANN401
     """A value in the shipped files' style: lists of text in flow style (unless the old one was a
     block list), multi-line text as a `|` block, dates as dates."""
     if isinstance(value, list):
-        seq = CommentedSeq([_quoted_if_needed(item, flow=True) for item in value])
-        if not (isinstance(old, CommentedSeq) and not old.fa.flow_style()):
+        flow = not (isinstance(old, CommentedSeq) and not old.fa.flow_style())
+        seq = CommentedSeq([_quoted_if_needed(item, flow=flow) for item in value])
+        if flow:
             seq.fa.set_flow_style()
         return seq
     if isinstance(value, str) and "\n" in value:
@@ -391,18 +395,53 @@ def _fresh(raw: dict[str, Any]) -> CommentedMap:
     return node
 
 
-def _yaml() -> YAML:
+def _yaml(offset: int = 0) -> YAML:
     handler = YAML()
     handler.preserve_quotes = True
     handler.width = 1_000_000
-    handler.indent(mapping=2, sequence=2, offset=0)
+    handler.indent(mapping=2, sequence=offset + 2, offset=offset)
     return handler
 
 
-def _dump(data: list[Any]) -> str:
+def _list_offset(lines: list[str]) -> int:
+    """How far the file's block lists put `- ` past their key (`zh:` then `  - a` is 2), so an
+    entry written back keeps the owner's indentation; 2 when the text has no block list."""
+    for before, line in zip(lines, lines[1:], strict=False):
+        key = before.rstrip("\n")
+        if line.lstrip().startswith("- ") and key.rstrip().endswith(":") and not key.lstrip().startswith("- "):
+            return max(0, len(line) - len(line.lstrip()) - (len(key) - len(key.lstrip())))
+    return 2
+
+
+def _shift_comments(node: Any, by: int) -> None:  # noqa: ANN401 - any YAML node
+    """Move the node's end-of-line comments `by` columns left (they keep their column when dumped)."""
+    tokens: list[Any] = []
+    comments = getattr(node, "ca", None)
+    if comments is not None:
+        stack: list[Any] = [*comments.items.values(), comments.comment]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, CommentToken) and item.start_mark is not None:
+                tokens.append(item)
+    for token in tokens:
+        token.column = max(0, token.column - by)
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        _shift_comments(child, by)
+
+
+def _dump_entry(node: CommentedMap, offset: int) -> str:
+    """One entry as an item of the file's top-level list (`- id: …`, its keys two spaces in)."""
+    _shift_comments(node, 2)  # dumped two columns left of where the file has it
     out = io.StringIO()
-    _yaml().dump(data, out)
-    return out.getvalue()
+    try:
+        _yaml(offset).dump(node, out)
+    finally:
+        _shift_comments(node, -2)
+    lines = out.getvalue().splitlines(keepends=True)
+    return "".join(("- " if n == 0 else "  " if line.strip() else "") + line for n, line in enumerate(lines))
 
 
 def _checked(knowledge_dir: Path, path: Path, content: str, entry_id: str, raw: dict[str, Any] | None) -> EntryRecord | None:
