@@ -46,10 +46,16 @@ from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
 from handoff_service.pages import STATIC
 from handoff_service.settings import Settings, UnsafeSettings
-from handoff_service.training import inbox_routes, retrain_routes
+from handoff_service.training import inbox_routes, knowledge_routes, retrain_routes
 from handoff_service.training.inbox import TrainerInbox
+from handoff_service.training.knowledge import KnowledgeCatalogue
+from handoff_service.training.knowledge_learning import (
+    KnowledgeLearning,
+    KnowledgeUsage,
+)
 from handoff_service.training.retraining import RetrainService
 from handoff_service.training.review import ReviewService
+from kb_index.encoder import shared_encoder
 from kb_index.settings import KbSettings
 from store import open_store
 
@@ -104,7 +110,8 @@ def create_app(
         rasa = RasaClient(
             settings.rasa_urls, http, settings.rasa_token.get_secret_value() if settings.rasa_token else None
         )
-        review = ReviewService(sessions, settings.review_confidence_below)
+        usage = KnowledgeUsage(sessions)  # issue #20: which entry answered which turn
+        review = ReviewService(sessions, settings.review_confidence_below, usage=usage.record)
         requests = ChatRequests(sessions, hub, metrics, settings.default_handle_seconds, settings.store_timezone)
         conversations = ConversationService(
             engine, hub, rasa, metrics, requests.fall_back, review=review,
@@ -143,6 +150,8 @@ def create_app(
                 role="trainer",
                 beside=settings.demo_agent_username,
             )
+        app.state.knowledge = KnowledgeCatalogue(sessions, kb_settings, lambda: shared_encoder(kb_settings.model))
+        app.state.knowledge_learning = KnowledgeLearning(sessions, review, app.state.knowledge)
         app.state.retraining = RetrainService(sessions, rasa, settings, kb_settings, review.labelled)
         await app.state.retraining.recover()
         # The first pass of the relay worker, at once, takes what a stopped replica left due.
@@ -212,6 +221,7 @@ def create_app(
     app.include_router(console_routes.router)
     app.include_router(inbox_routes.router)
     app.include_router(retrain_routes.router)
+    app.include_router(knowledge_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -67,6 +67,11 @@ async def trainer() -> FileResponse:
     return FileResponse(STATIC / "trainer.html")
 
 
+@router.get("/knowledge", include_in_schema=False)
+async def knowledge() -> FileResponse:
+    return FileResponse(STATIC / "knowledge.html")
+
+
 @router.get("/widget.js", include_in_schema=False)
 async def widget() -> FileResponse:
     return FileResponse(STATIC / "widget.js", media_type="text/javascript")

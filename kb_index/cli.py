@@ -181,3 +181,57 @@ def add_question_command(
     except KnowledgeError as exc:
         raise fail(exc) from exc
     typer.echo(f"{entry.id} ({entry.source}) now has {len(entry.all_questions())} phrasings; run `kefu kb build` to index it")
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .xlsx file, one entry a row (see `kefu kb export`)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be added, changed and refused; write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Add and change entries from a spreadsheet; every row is checked like an edit on the knowledge page."""
+    from kb_index.editing import MESSAGES
+    from kb_index.editing import read_records as read
+    from kb_index.transfer import apply_import, import_summary, plan_import, read_rows
+
+    settings = KbSettings()
+    try:
+        outcomes = plan_import(read_rows(file.read_bytes(), file.name), read(settings.knowledge_dir))
+        if not dry_run:
+            outcomes = apply_import(settings.knowledge_dir, outcomes)
+    except KnowledgeError as exc:
+        raise fail(exc) from exc
+    summary = import_summary(outcomes)
+    if as_json:
+        typer.echo(json.dumps({"dry_run": dry_run, **summary}, ensure_ascii=False))
+    else:
+        for outcome in outcomes:
+            why = "; ".join(f"{k}: {MESSAGES.get(v, v)}" for k, v in outcome.reasons.items())
+            typer.echo(f"row {outcome.row:>4}  {outcome.status:<9} {outcome.id}" + (f"  ({why})" if why else ""))
+        counts = summary["counts"]
+        verb = "would be" if dry_run else "were"
+        typer.echo(
+            f"{counts['added']} {verb} added, {counts['changed']} changed, {counts['unchanged']} unchanged, "
+            f"{counts['refused']} refused" + ("" if dry_run else "; run `kefu kb build` to index them")
+        )
+    if summary["counts"]["refused"]:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_command(
+    fmt: str = typer.Option("csv", "--format", help="csv or xlsx."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="The file to write (default knowledge.<format>)."),
+) -> None:
+    """Write every entry to a spreadsheet, in the columns `kefu kb import` reads."""
+    from kb_index.transfer import FORMATS, export_entries
+
+    if fmt not in FORMATS:
+        console.print(f"[red]--format must be one of {', '.join(FORMATS)}[/red]")
+        raise typer.Exit(2)
+    target = output or Path(f"knowledge.{fmt}")
+    try:
+        target.write_bytes(export_entries(KbSettings().knowledge_dir, fmt))
+    except KnowledgeError as exc:
+        raise fail(exc) from exc
+    typer.echo(f"wrote {target}")

@@ -1,8 +1,11 @@
-"""A searcher that follows the saved index: when another process rebuilds it (`kefu kb build`, a
-retrain from the trainer's page), the next search reopens it, without a restart.
+"""A searcher that follows the saved index and the knowledge files: when another process rebuilds
+the index (`kefu kb build`, a retrain from the trainer's page) or a file changes (the knowledge page,
+a hand edit), the next search reopens them, without a restart.
 
-Checking costs one `stat` of the manifest, at most once per `check_seconds`; the manifest is the
-last file a save writes, so a changed manifest means a whole new index.
+Checking costs a `stat` of the manifest and of each knowledge file, at most once per
+`check_seconds`; the manifest is the last file a save writes, so a changed manifest means a whole
+new index. The files are watched too because an edit of an answer, a date or `archived` changes
+no phrasing, so no index is saved for it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from kb_index.encoder import Encoder
 from kb_index.errors import KnowledgeError
 from kb_index.index import MANIFEST_FILE
+from kb_index.knowledge import knowledge_stamp
 from kb_index.search import DEFAULT_HYBRID_WEIGHT, KnowledgeSearcher
 
 log = logging.getLogger(__name__)
@@ -50,7 +54,7 @@ class LiveSearcher:
         self._hybrid_weight = hybrid_weight
         self._check_seconds = check_seconds
         self._searcher: KnowledgeSearcher | None = None
-        self._stamp: Stamp = None
+        self._stamp: tuple[Stamp, tuple] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -61,7 +65,7 @@ class LiveSearcher:
             return searcher
         with self._lock:
             self._checked = time.monotonic()
-            stamp = manifest_stamp(self._index_dir)
+            stamp = self._stamp_now()
             if self._searcher is not None and stamp == self._stamp:
                 return self._searcher
             try:
@@ -73,8 +77,11 @@ class LiveSearcher:
                 log.warning("kb.index.reload_failed", extra={"error": str(exc)})
                 return self._searcher
             # Opening may have saved the index itself (the files changed): remember the result.
-            self._stamp = manifest_stamp(self._index_dir)
+            self._stamp = self._stamp_now()
             return self._searcher
+
+    def _stamp_now(self) -> tuple[Stamp, tuple]:
+        return manifest_stamp(self._index_dir), knowledge_stamp(self._knowledge_dir)
 
     def _open(self) -> KnowledgeSearcher:
         if self._encoder is None:

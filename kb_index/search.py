@@ -120,8 +120,8 @@ class KnowledgeSearcher:
         self.hybrid_weight = hybrid_weight
         self.lexical_half = LEXICAL_HALF
         self.update = update or IndexUpdate(full_rebuild=False, kind=index.kind)
-        # Only dated entries can fall out of their window; knowing them keeps search O(k).
-        self._dated = [e for e in entries if e.valid_from or e.valid_until]
+        # Only dated or archived entries can be out of service; knowing them keeps search O(k).
+        self._dated = [e for e in entries if e.valid_from or e.valid_until or e.archived]
 
     @cached_property
     def lexical(self) -> LexicalIndex:

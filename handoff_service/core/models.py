@@ -228,3 +228,38 @@ class Relay(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))  # answered | queued | failed
     reason: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- issue #20: the knowledge page (history of page edits, which entry answered which turn) ---------
+
+
+class KnowledgeChange(Base):
+    """One change of a knowledge entry made from the knowledge page (or its import): who, what,
+    when, and the entry's data before and after, so the last change can be undone."""
+
+    __tablename__ = "knowledge_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # create | edit | archive | restore | import | undo | accept
+    by: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version_after: Mapped[str | None] = mapped_column(String(32))
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class KnowledgeUse(Base):
+    """A shopper turn the bot answered from a knowledge entry (from the bot's turn report): what the
+    coverage view counts, and joins to thumbs-down and escalations that followed."""
+
+    __tablename__ = "knowledge_uses"
+    __table_args__ = (UniqueConstraint("conversation_id", "event_seq", name="uq_knowledge_use_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)  # the shopper's message
+    score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

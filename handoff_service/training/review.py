@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -71,9 +71,16 @@ def item_public(item: ReviewItem) -> dict[str, Any]:
 
 
 class ReviewService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], confidence_below: float) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        confidence_below: float,
+        usage: Callable[[str, int, TurnReport], Awaitable[None]] | None = None,
+    ) -> None:
+        """`usage` is told of every turn report (the knowledge page counts answers: issue #20)."""
         self._sessions = sessions
         self._confidence_below = confidence_below
+        self._usage = usage
 
     # --- recording ----------------------------------------------------------------------------
 
@@ -82,6 +89,8 @@ class ReviewService:
     ) -> ReviewItem | None:
         """Keep the shopper's message if the bot's report of the turn says it was misunderstood.
         Never fails the chat: a database error is logged and the message simply is not kept."""
+        if self._usage is not None:
+            await self._usage(conversation_id, shopper_event_seq, turn)
         reasons = reasons_for(text, turn, self._confidence_below)
         if not reasons:
             return None
