@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -51,3 +51,8 @@ bench-faults: setup
 
 bench-soak: setup
 	.venv/bin/python -m benchmarks.soak --shoppers 500 --agents 20 --minutes 10
+
+# What a bot turn costs the handoff service alone, with a canned Rasa (issue #13). Side by side with
+# an older checkout: `make bench-handoff-turn TREES=../kefu-old,.` (interleaved rounds, ratios printed).
+bench-handoff-turn: setup
+	.venv/bin/python -m benchmarks.handoff_turn --trees $(or $(TREES),.)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from benchmarks.handoff_databases import postgres_database
+from benchmarks.handoff_databases import drop_database, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,29 +134,12 @@ def main() -> None:
                 env={"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
             )  # fmt: skip
         finally:
-            _drop(rasa_db)
+            drop_database(rasa_db)
         if run.returncode != 0:
             sys.exit(run.stderr[-3000:])
         for line in run.stdout.splitlines():
             if line.startswith("{"):
                 print(line)
-
-
-def _drop(name: str) -> None:
-    import asyncio
-
-    import asyncpg
-
-    from benchmarks.handoff_databases import POSTGRES_ADMIN
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
 
 
 if __name__ == "__main__":

@@ -21,22 +21,31 @@ AGENT_PASSWORD = "password-123"
 def postgres_database(admin_url: str = POSTGRES_ADMIN) -> Iterator[str]:
     """A fresh PostgreSQL database on the local server, dropped afterwards (even if still in use),
     so a run leaves nothing behind and never shares state with another run."""
+    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
+    _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        drop_database(name, admin_url)
+
+
+def drop_database(name: str, admin_url: str = POSTGRES_ADMIN) -> None:
+    """Drop a database of the local server if it exists, even while something still uses it (one
+    a run made beside its own, e.g. the Rasa server's tracker store)."""
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(admin_url: str, sql: str) -> None:
     import asyncpg
 
-    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(admin_url)
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(run())
 
 
 def add_agent(database_url: str, username: str, **fields: Any) -> None:

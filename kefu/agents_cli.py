@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -12,10 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from handoff_service.core.agents import ROLES, AgentDirectory
-from handoff_service.core.db import make_engine, make_sessionmaker, migrate
-from handoff_service.core.errors import KefuError
 from handoff_service.core.hub import make_hub, sessions_ended
 from handoff_service.settings import Settings
+from kefu.service_database import run_on_service_database
 
 app = typer.Typer(help="Agent accounts: add, list, disable.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -23,21 +21,7 @@ T = TypeVar("T")
 
 
 def _run(work: Callable[[AgentDirectory], Awaitable[T]]) -> T:
-    settings = Settings()
-
-    async def main() -> T:
-        engine = make_engine(settings.database_url)
-        try:
-            await migrate(engine)
-            return await work(AgentDirectory(make_sessionmaker(engine), settings.agent_session_hours))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except KefuError as exc:
-        console.print(f"[red]✗[/red] {exc.message}", highlight=False)
-        raise typer.Exit(1) from exc
+    return run_on_service_database(lambda sessions, settings: AgentDirectory(sessions, settings.agent_session_hours), work, console)
 
 
 def _split(value: str) -> list[str]:

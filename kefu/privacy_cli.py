@@ -6,7 +6,6 @@ and is written to its audit log with who ran it (--by, default the login name)."
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import getpass
 import json
@@ -19,10 +18,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from handoff_service.core.db import make_engine, make_sessionmaker, migrate
-from handoff_service.core.errors import KefuError
 from handoff_service.core.privacy import ErasureCounts, PrivacyService
 from handoff_service.settings import Settings
+from kefu.service_database import run_on_service_database
 
 app = typer.Typer(help="Privacy: retention purge, one customer's export or erasure.", no_args_is_help=True)
 console = Console(soft_wrap=True, stderr=True)  # notes and errors; the counts and the export go to stdout
@@ -51,21 +49,7 @@ def _operator(by: str | None) -> str:
 
 
 def _run(work: Callable[[PrivacyService], Awaitable[T]]) -> T:
-    settings = Settings()
-
-    async def main() -> T:
-        engine = make_engine(settings.database_url)
-        try:
-            await migrate(engine)
-            return await work(PrivacyService(make_sessionmaker(engine)))
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except KefuError as exc:
-        console.print(f"[red]✗[/red] {exc.message}", highlight=False)
-        raise typer.Exit(1) from exc
+    return run_on_service_database(lambda sessions, _: PrivacyService(sessions), work, console)
 
 
 def _show(counts: ErasureCounts, title: str) -> None:

@@ -17,7 +17,7 @@ from handoff_service.chat.relayer import Relayer
 from handoff_service.core import events
 from handoff_service.core.auth import new_token, token_digest
 from handoff_service.core.errors import Conflict, NotFound
-from handoff_service.core.events import Chat, StoredEvent, clean_text
+from handoff_service.core.events import Appended, Chat, StoredEvent, clean_text
 from handoff_service.core.hub import AGENTS, EventHub, notify
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.models import (
@@ -116,7 +116,7 @@ class ConversationService:
         # A stopping replica still stores and acknowledges, and leaves the relay due to any replica.
         owner = relayer.owner if relayer.accepting else None
 
-        def store(connection: Connection) -> tuple[StoredEvent, Chat]:
+        def store(connection: Connection) -> tuple[Appended, Chat]:
             # Read before the insert, which may wait for a hand-over's write to finish: a message sent
             # while the bot still owned the chat goes to the bot.
             chat = transcript.chat_state(connection, conversation_id)
@@ -131,25 +131,25 @@ class ConversationService:
                 transcript.set_lang(connection, conversation_id, detected)
                 chat = chat._replace(lang=detected)
             try:
-                event, _ = events.append(
+                appended = events.append(
                     connection, conversation_id, "message", "shopper", text, {"lang": chat.lang}, client_id
                 )
                 if bot_owns(chat.state):
                     # Owed an answer from now on, whatever happens to this process (chat/outbox.py).
-                    outbox.add(connection, event.id, conversation_id, owner, relayer.lease_seconds)
+                    outbox.add(connection, appended.event.id, conversation_id, owner, relayer.lease_seconds)
                 connection.commit()
             except IntegrityError:
                 connection.rollback()
                 raise _NotStored("message could not be stored; please retry") from None
-            return event, chat
+            return appended, chat
 
         try:
-            event, chat = await transcript.run(self._engine, store)
+            (event, _, before), chat = await transcript.run(self._engine, store)
         except _NotStored as refused:
             return await self._earlier(conversation_id, client_id, refused.refusal)
         to_bot, customer_id, lang = bot_owns(chat.state), chat.customer_id, chat.lang
         self._metrics.messages.labels("shopper").inc()
-        notify(self._hub, conversation_id, agents=not to_bot)
+        notify(self._hub, conversation_id, agents=not to_bot, carried=[(before, event)])
         if to_bot and owner is not None:
             relayer.start(DueRelay(event.id, conversation_id, text, lang, customer_id, chat.state))
         return event

@@ -24,7 +24,7 @@ from handoff_service.chat import outbox, transcript
 from handoff_service.chat.outbox import DueRelay
 from handoff_service.core import events
 from handoff_service.core.errors import RasaUnavailable
-from handoff_service.core.events import Chat
+from handoff_service.core.events import Chat, StoredEvent
 from handoff_service.core.hub import EventHub, conversation_channel, notify
 from handoff_service.core.metrics import Metrics
 from handoff_service.core.models import utcnow
@@ -140,7 +140,10 @@ class Relayer:
         finally:
             self._hub.signal(channel, {"type": "typing", "who": "bot", "typing": False})
 
+        stored_replies: list[tuple[int | None, StoredEvent]] = []
+
         def store(connection: Connection) -> tuple[bool, Chat | None]:
+            stored_replies.clear()
             chat = None if replies else transcript.chat_state(connection, cid)
             if chat is not None and bot_owns(chat.state):
                 connection.rollback()
@@ -150,7 +153,8 @@ class Relayer:
                 payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
                 payload["in_reply_to"] = relay.event_id
                 # The chat as it stands after the insert: the bot may have handed over meanwhile.
-                _, chat = events.append(connection, cid, "message", "bot", str(reply.get("text") or ""), payload)
+                event, chat, before = events.append(connection, cid, "message", "bot", str(reply.get("text") or ""), payload)
+                stored_replies.append((before, event))
             if not outbox.finish(connection, relay.event_id, self.owner, outbox.ANSWERED):
                 connection.rollback()  # another replica took this relay over and answers it
                 return False, chat
@@ -163,7 +167,7 @@ class Relayer:
             return
         self._metrics.relays.labels(outbox.ANSWERED).inc()
         self._metrics.messages.labels("bot").inc(len(replies))
-        notify(self._hub, cid, agents=chat is None or not bot_owns(chat.state))
+        notify(self._hub, cid, agents=chat is None or not bot_owns(chat.state), carried=stored_replies)
         if self._review and turns:
             await self._review.record_turn(cid, relay.event_id, relay.text, relay.lang, turns[-1])
 

@@ -254,8 +254,9 @@ async def _push_events(
             for signal in sub.take_signals():
                 await websocket.send_json(signal)
             if sub.stale:
-                sub.stale = False
-                for event in await service.events_after(conv.id, cursor):
+                # What this process just stored came with the wake-up: no read when nothing is missing.
+                fresh = sub.take_carried(cursor)
+                for event in fresh if fresh is not None else await service.events_after(conv.id, cursor):
                     await websocket.send_json({"type": "event", "event": event_public(event)})
                     cursor = event.id
                     state = event.payload.get("state", state) if event.kind == "state" else state

@@ -3,7 +3,8 @@ the same prebuilt statement), how every room shows and finds them, and the one c
 message's text.
 
 The insert reads who owns the chat in its RETURNING clause, so the shopper's turn learns it without
-a SELECT of its own (SQLite ≥ 3.35 and PostgreSQL)."""
+a SELECT of its own (SQLite ≥ 3.35 and PostgreSQL), and the id of the chat's event before it, so
+the shopper's socket can push the new event without reading it back (`Appended.before`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import re
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Insert, bindparam, insert, select
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Integer,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff_service.core.errors import BadRequest
@@ -43,6 +52,16 @@ class Chat(NamedTuple):
     customer_id: str | None
 
 
+class Appended(NamedTuple):
+    """An event just stored, the chat as it stands after the insert (None if there is no such
+    chat), and the id of the chat's event before it (None for its first): a reader that has sent
+    everything up to `before` may send `event` next without reading the table."""
+
+    event: StoredEvent
+    chat: Chat | None
+    before: int | None
+
+
 @cache
 def _insert_event() -> Insert:
     events, conversations = Event.__table__, Conversation.__table__
@@ -50,9 +69,17 @@ def _insert_event() -> Insert:
     def of_chat(column: Any) -> Any:  # noqa: ANN401 - a column and its scalar subquery
         return select(column).where(conversations.c.id == bindparam("chat")).scalar_subquery().label(column.name)
 
+    # Written out: SQLAlchemy's SQLite compiler drops the table names inside RETURNING, which this
+    # subquery needs (`events` is the inserted row, `earlier` the chat's other events).
+    before = literal_column(
+        "(SELECT max(earlier.id) FROM events AS earlier "
+        "WHERE earlier.conversation_id = events.conversation_id AND earlier.id < events.id)",
+        Integer,
+    ).label("before")
     return insert(events).returning(
-        events.c.id, of_chat(conversations.c.state), of_chat(conversations.c.lang), of_chat(conversations.c.customer_id)
-    )
+        events.c.id, of_chat(conversations.c.state), of_chat(conversations.c.lang), of_chat(conversations.c.customer_id),
+        before,
+    )  # fmt: skip
 
 
 def _row(conversation_id: str, kind: str, sender: str, text: str, payload: dict[str, Any] | None, client_id: str | None) -> dict[str, Any]:
@@ -75,13 +102,12 @@ def append(
     text: str = "",
     payload: dict[str, Any] | None = None,
     client_id: str | None = None,
-) -> tuple[StoredEvent, Chat | None]:
-    """Insert one event now, and read the chat as it stands after the insert (None if there is no
-    such chat). A duplicate client id raises IntegrityError here, not at commit."""
+) -> Appended:
+    """Insert one event now. A duplicate client id raises IntegrityError here, not at commit."""
     values = _row(conversation_id, kind, sender, text, payload, client_id)
     row = connection.execute(_insert_event(), {**values, "chat": conversation_id}).one()
     chat = None if row.state is None else Chat(row.state, row.lang, row.customer_id)
-    return StoredEvent(id=row.id, **values), chat
+    return Appended(StoredEvent(id=row.id, **values), chat, row.before)
 
 
 async def record(

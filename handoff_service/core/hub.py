@@ -1,8 +1,12 @@
 """Wake-ups and ephemeral signals for everyone waiting on a channel (a conversation, the agents).
 
-Wake-ups carry no data: waiters re-read the events table, so a missed or doubled wake-up can
-neither lose nor duplicate a message. Signals (typing indicators, queue-position nudges) are
-ephemeral and may be dropped. With Redis, both fan out to every replica.
+Wake-ups carry no data that a waiter must trust: waiters re-read the events table, so a missed or
+doubled wake-up can neither lose nor duplicate a message. In one process a wake-up may bring the
+events just stored along (`carried`), each with the id of its chat's event before it; the shopper's
+socket pushes them without a read when they follow what it has sent, and reads otherwise (a read
+and its check-in cost ≈ 5 crossings to the database's thread, two per bot turn). Signals (typing
+indicators, queue-position nudges) are ephemeral and may be dropped. With Redis, both fan out to
+every replica, and wake-ups carry nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handoff_service.core.background import Background
+from handoff_service.core.events import StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +44,29 @@ class Subscription:
     signals: list[dict[str, Any]] = field(default_factory=list)
     # Set by a wake-up (new rows to read), not by a signal: a typing flicker costs no query.
     stale: bool = True
+    # What wake-ups since the last `take_carried` brought: (id of the chat's event before, event).
+    carried: list[tuple[int | None, StoredEvent]] = field(default_factory=list)
+    # A wake-up brought nothing (or this subscription is new): only a read tells what is new.
+    uncarried: bool = True
 
     def take_signals(self) -> list[dict[str, Any]]:
         taken, self.signals = self.signals, []
         return taken
+
+    def take_carried(self, cursor: int) -> list[StoredEvent] | None:
+        """The events woken about since the last call, if together they follow `cursor` (the last
+        event sent) without a gap; None when a read is needed. Marks the subscription read."""
+        carried, uncarried = sorted(self.carried, key=lambda pair: pair[1].id), self.uncarried
+        self.carried, self.uncarried, self.stale = [], False, False
+        if uncarried:
+            return None
+        following = []
+        for before, event in carried:
+            if (before or 0) != cursor:  # before None: the chat's first event; cursor 0: nothing sent
+                return None  # something in between was not carried: read it
+            following.append(event)
+            cursor = event.id
+        return following
 
 
 class EventHub:
@@ -51,19 +75,28 @@ class EventHub:
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = defaultdict(set)
 
-    def publish(self, *channels: str) -> None:
-        self._deliver(list(channels), None)
+    def publish(self, *channels: str, carried: list[tuple[int | None, StoredEvent]] | None = None) -> None:
+        """Wake the channels' waiters; `carried`: the events just stored that woke them (see above)."""
+        self._deliver(list(channels), None, carried)
 
     def signal(self, channel: str, payload: dict[str, Any]) -> None:
         self._deliver([channel], payload)
 
-    def _deliver(self, channels: list[str], payload: dict[str, Any] | None) -> None:
+    def _deliver(
+        self, channels: list[str], payload: dict[str, Any] | None, carried: list[tuple[int | None, StoredEvent]] | None = None
+    ) -> None:
+        # Only the events' own chat's waiters take them (the agents' and the queue's only read).
+        carried_to = conversation_channel(carried[0][1].conversation_id) if carried else None
         for channel in channels:
             for sub in self._subs.get(channel, ()):
                 if payload is not None:
                     sub.signals.append(payload)
                 else:
                     sub.stale = True
+                    if channel == carried_to:
+                        sub.carried.extend(carried or ())
+                    else:
+                        sub.uncarried = True
                 sub.woken.set()
 
     @asynccontextmanager
@@ -126,7 +159,8 @@ class RedisHub(EventHub):
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
 
-    def publish(self, *channels: str) -> None:
+    def publish(self, *channels: str, carried: list[tuple[int | None, StoredEvent]] | None = None) -> None:
+        """Through Redis wake-ups carry nothing: every waiter reads."""
         self._send(list(channels), None)
 
     def signal(self, channel: str, payload: dict[str, Any]) -> None:
@@ -158,15 +192,22 @@ class RedisHub(EventHub):
             await self._redis.aclose()
 
 
-def notify(hub: EventHub, conversation_id: str, queue_changed: bool = False, agents: bool = True) -> None:
+def notify(
+    hub: EventHub,
+    conversation_id: str,
+    queue_changed: bool = False,
+    agents: bool = True,
+    carried: list[tuple[int | None, StoredEvent]] | None = None,
+) -> None:
     """Wake the shopper's and the agents' screens; and waiting shoppers too if the queue moved.
-    `agents=False` for a chat only the bot has: no console shows it, so no console re-reads."""
+    `agents=False` for a chat only the bot has: no console shows it, so no console re-reads.
+    `carried`: every event this change stored, each with the id of the chat's event before it."""
     channels = [conversation_channel(conversation_id)]
     if agents:
         channels.append(AGENTS)
     if queue_changed:
         channels.append(QUEUE)
-    hub.publish(*channels)
+    hub.publish(*channels, carried=carried)
 
 
 def sessions_ended(hub: EventHub, agent_id: int) -> None:

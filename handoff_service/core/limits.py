@@ -1,8 +1,16 @@
 """Abuse limits: how often one IP, one username or one chat may do a thing.
 
-The counting is the `limits` library's moving window, kept in Redis when the deployment has one
-(every replica then sees the same counts) and in this process otherwise. Counts of different
-deployments sharing a Redis stay apart: their keys carry a digest of the database they serve."""
+The counting is the `limits` library's sliding window counter, kept in Redis when the deployment
+has one (every replica then sees the same counts) and in this process otherwise. Counts of
+different deployments sharing a Redis stay apart: their keys carry a digest of the database they
+serve.
+
+Why the sliding window counter, not the exact moving window: in this process, limits' memory
+storage walks every key it holds after each hit (in a timer thread), and the moving window keeps a
+list of hits per chat for the longest window (an hour): a shopper message cost ≈ 0.8 ms of CPU
+with 300 chats counted and ≈ 4 ms with 3,000, against ≈ 0.4 / 0.9 ms for the counter (two numbers
+per window). It weighs the previous window's count by how much of it still overlaps, so a limit may
+let a few more through at a window's turn; for abuse limits that is enough."""
 
 from __future__ import annotations
 
@@ -17,7 +25,7 @@ from typing import TypeVar
 from fastapi import Request, WebSocket
 from limits import RateLimitItem, parse_many, storage, strategies
 from limits.aio.storage import RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
 from handoff_service.core.errors import TooManyRequests
@@ -58,10 +66,10 @@ class RateLimits:
         }
         self._storage = counts or make_storage(settings)
         # The in-process limiter is synchronous (no I/O: a dict and a lock); Redis's is awaited.
-        self._limiter: MovingWindowRateLimiter | strategies.MovingWindowRateLimiter = (
-            strategies.MovingWindowRateLimiter(self._storage)
+        self._limiter: SlidingWindowCounterRateLimiter | strategies.SlidingWindowCounterRateLimiter = (
+            strategies.SlidingWindowCounterRateLimiter(self._storage)
             if isinstance(self._storage, storage.MemoryStorage)
-            else MovingWindowRateLimiter(self._storage)
+            else SlidingWindowCounterRateLimiter(self._storage)
         )
 
     async def hit(self, rule: Rule, key: str) -> None:

@@ -11,24 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.handoff_databases import POSTGRES_ADMIN, postgres_database
+from benchmarks.handoff_databases import drop_database, postgres_database
 from kefu.supervisor import Ports, ProcessSecrets, Supervisor, free_port, kefu_specs
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
-
-
-def drop_database(name: str) -> None:
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
 
 
 def test_a_conversations_slot_survives_a_rasa_restart_and_a_model_switch(test_model: Path, tmp_path: Path):
