@@ -24,7 +24,7 @@ from kb_index.settings import KbSettings
 from kefu.supervisor import free_port
 from kefu_contract.packet import sign
 from tests.conftest import ROOT, ServerThread
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, events, login, open_chat
+from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, events, login, open_chat
 
 WEBHOOK_SECRET = "unit-test-store-webhook-secret"
 KINDS = {"no_tracking_update", "shipped", "delivery_exception", "presale_delay", "refund_completed"}
@@ -161,10 +161,17 @@ def test_a_remedy_choice_goes_through_the_store_and_another_shoppers_alert_is_re
     assert reply["text"].startswith("好的，已为订单 O20261119014 安排补发（处理单号 M")
 
 
-def test_the_customer_360_lists_the_alerts_sent(shop: Shop, http: httpx.Client) -> None:
-    got = http.get(f"{shop.url}/api/agent/customers/C1002/alerts", headers=shop.sue)
-    assert got.status_code == 200, got.text
-    assert [a["kind"] for a in got.json()["alerts"]] == ["no_tracking_update"]
+def test_agents_see_the_alert_in_the_transcript_the_packet_and_the_customer_360(shop: Shop, http: httpx.Client) -> None:
+    stuck = next(a for a in sent_alerts(http, shop) if a["kind"] == "no_tracking_update")
+    cid = stuck["conversation_id"]
+    escalated = escalate(http, shop.url, cid, reason="explicit_request")[0]
+    assert escalated.status_code == 201, escalated.text
+    detail = http.get(f"{shop.url}/api/agent/conversations/{cid}", headers=shop.sue).json()
+    assert detail["events"][0]["payload"]["proactive"]["order_id"] == "O20261115004"
+    assert detail["escalation"]["proactive"][0]["text"] == stuck["text"]
+    assert detail["escalation"]["proactive"][0]["choice"] == "wait_coupon"
+    alerts = detail["customer"]["alerts"]
+    assert [(a["kind"], a["outcome"], a["choice"]) for a in alerts] == [("no_tracking_update", "sent", "wait_coupon")]
 
 
 def post_events(http: httpx.Client, shop: Shop, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
