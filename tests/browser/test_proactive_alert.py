@@ -19,7 +19,7 @@ from handoff_service.app import create_app
 from handoff_service.settings import Settings
 from kb_index.settings import KbSettings
 from tests.browser.conftest import Browsing
-from tests.browser.pages import Storefront
+from tests.browser.pages import Console, Storefront
 from tests.conftest import ROOT, ServerThread
 from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, login
 
@@ -36,7 +36,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pool.submit(add_agent, url, "sue", role="supervisor").result()
     settings = Settings(
         environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET,
-        demo_customer_id="C1002", demo_agent_username=None, store_path=tmp / "store.db", proactive_quiet_hours="",
+        demo_customer_id="C1001", demo_agent_username=None, store_path=tmp / "store.db", proactive_quiet_hours="",
         proactive_enabled=False,  # the test runs the scan when it wants
     )  # fmt: skip
     kb = KbSettings(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "kb")
@@ -47,7 +47,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_a_stuck_parcel_alert_reaches_the_widget_with_working_choices(shop: str, browsing: Browsing, shot: Shot) -> None:
     page = browsing.new_page(locale="en-US")
-    page.goto(f"{shop}/")
+    page.goto(f"{shop}/?customer=C1002")  # the demo storefront signs in Emma, whose parcel is stuck
     expect(page.get_by_test_id("kefu-launcher")).to_be_visible()
     expect(page.get_by_test_id("kefu-unread")).to_be_hidden()
     shot(page, "01-storefront-before-the-scan")
@@ -86,3 +86,15 @@ def test_a_stuck_parcel_alert_reaches_the_widget_with_working_choices(shop: str,
     replies = shopper.ask("thanks, and when will it arrive?")
     expect(replies.last).to_contain_text(re.compile("bot: thanks, and when will it arrive\\?"))
     shot(page, "05-a-reply-goes-to-the-bot")
+
+    # the supervisor sees it: the stuck parcel, told; the alerts of today; the shopper's choice
+    desk = browsing.new_page(locale="en-US")
+    Console(desk, shop).open().log_in("sue", "password-123")
+    desk.get_by_test_id("tab-supervisor").click()
+    stuck_item = desk.locator('[data-testid="pv-stuck-item"][data-order-id="O20261115004"]')
+    expect(stuck_item).to_contain_text("told")
+    expect(desk.locator('[data-testid="pv-alert"][data-kind="no_tracking_update"]')).to_contain_text("O20261115004")
+    expect(desk.get_by_test_id("pv-choice").first).to_contain_text("I'll wait: give me a ¥10 coupon")
+    expect(desk.get_by_test_id("pv-summary")).to_contain_text("sent today")
+    desk.get_by_test_id("proactive").scroll_into_view_if_needed()
+    shot(desk, "06-supervisor-proactive-section")
