@@ -72,10 +72,10 @@ class SmtpChannel:
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
-        mail["Content-Language"] = "zh-CN" if message.lang == "zh" else "en"
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
+        mail["Content-Language"] = "zh-CN" if message.lang == "zh" else "en"  # after: set_content clears Content-*
         return mail
 
     def _send_now(self, mail: EmailMessage) -> None:
