@@ -241,7 +241,11 @@ class TrackedOrder(Base):
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    last_tracking_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the scan filters on, so a pass reads only the orders a rule may speak about now.
+    last_tracking_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # a delivery exception or a pre-sale promise
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # store.client.OrderTracking as a dict
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,7 +31,7 @@ from handoff_service.core.models import (
 from handoff_service.proactive import policy
 from handoff_service.proactive.delivery import Delivery
 from handoff_service.proactive.engine import Match, evaluate, meets
-from handoff_service.proactive.rules import RuleSet, load_rules
+from handoff_service.proactive.rules import Rule, RuleSet, load_rules
 from handoff_service.settings import Settings
 from store.client import OrderTracking, StoreClient, parse_time
 
@@ -74,6 +74,10 @@ class ScanReport:
             "orders_read": self.orders_read, "orders_checked": self.orders_checked, "seconds": round(self.seconds, 3),
             "cursor": self.cursor, "counts": counts, "alerts": [a.public() for a in self.alerts],
         }  # fmt: skip
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return parse_time(value) if value else None
 
 
 def order_from(data: dict[str, Any]) -> OrderTracking:
@@ -132,15 +136,17 @@ class ProactiveService:
     async def _upsert(self, session: AsyncSession, orders: Iterable[OrderTracking]) -> None:
         for order in orders:
             data = dataclasses.asdict(order)
-            last = parse_time(order.last_tracking_at) if order.last_tracking_at else None
+            columns = {
+                "customer_id": order.customer_id, "status": order.status, "data": data, "updated_at": self.now(),
+                "last_tracking_at": _time(order.last_tracking_at), "shipped_at": _time(order.shipped_at),
+                "refunded_at": _time(order.refunded_at), "flagged": bool(order.exception or order.promised_ship_by),
+            }  # fmt: skip
             row = await session.get(TrackedOrder, order.order_id)
             if row is None:
-                session.add(TrackedOrder(order_id=order.order_id, customer_id=order.customer_id, status=order.status,
-                                         last_tracking_at=last, data=data, updated_at=self.now()))  # fmt: skip
+                session.add(TrackedOrder(order_id=order.order_id, **columns))
             else:
-                row.customer_id, row.status, row.last_tracking_at, row.data, row.updated_at = (
-                    order.customer_id, order.status, last, data, self.now()
-                )
+                for name, value in columns.items():
+                    setattr(row, name, value)
 
     async def pull(self, limit: int = 500) -> tuple[list[OrderTracking], str | None]:
         """What changed in the store since the saved cursor (not saved yet)."""
@@ -173,7 +179,7 @@ class ProactiveService:
                         else:
                             saved.value, saved.updated_at = cursor, self.now()
                     await session.commit()
-            orders = await self._open_orders(changed)
+            orders = await self._open_orders(changed, rules)
             report.orders_checked = len(orders)
             now = self.now()
             report.alerts += await self._send_all(evaluate(rules, orders, now, self.zone), dry_run)
@@ -196,16 +202,32 @@ class ProactiveService:
         report.seconds = time.perf_counter() - started
         return report
 
-    async def _open_orders(self, changed: list[OrderTracking]) -> list[OrderTracking]:
-        """Orders a rule may still speak about: not finished, or finished recently (a refund just done),
+    async def _open_orders(self, changed: list[OrderTracking], rules: RuleSet) -> list[OrderTracking]:
+        """The kept orders some rule may speak about now and has not yet, found by the indexed columns
+        (a parcel silent long enough, shipped or refunded recently, an exception or a pre-sale promise),
         with what this pass read from the store taking precedence over what was kept."""
-        recent = self.now() - dt.timedelta(days=7)
-        async with self._sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(TrackedOrder.data).where(or_(TrackedOrder.status.in_(("paid", "shipped")), TrackedOrder.updated_at >= recent))
-                )
-            ).all()
+        now = self.now()
+        kinds: dict[str, list[Rule]] = {}
+        for rule in rules.active:
+            kinds.setdefault(rule.kind, []).append(rule)
+
+        def unsent(of_kind: list[Rule]) -> Any:  # noqa: ANN401 - a SQL condition
+            return or_(*(~exists().where(ProactiveAlert.order_id == TrackedOrder.order_id, ProactiveAlert.rule_id == r.id) for r in of_kind))
+
+        wanted = []
+        if stuck := kinds.get("no_tracking_update"):
+            wanted.append(and_(TrackedOrder.status == "shipped", TrackedOrder.last_tracking_at < now - dt.timedelta(hours=min(r.hours for r in stuck)), unsent(stuck)))
+        if shipped := kinds.get("shipped"):
+            wanted.append(and_(TrackedOrder.status == "shipped", TrackedOrder.shipped_at >= now - dt.timedelta(hours=max(r.max_age_hours for r in shipped)), unsent(shipped)))
+        if refunded := kinds.get("refund_completed"):
+            wanted.append(and_(TrackedOrder.refunded_at >= now - dt.timedelta(hours=max(r.max_age_hours for r in refunded)), unsent(refunded)))
+        flagged = kinds.get("delivery_exception", []) + kinds.get("presale_delay", [])
+        if flagged:
+            wanted.append(and_(TrackedOrder.flagged.is_(True), TrackedOrder.status.in_(("paid", "shipped")), unsent(flagged)))
+        rows: list[dict[str, Any]] = []
+        if wanted:
+            async with self._sessions() as session:
+                rows = list((await session.scalars(select(TrackedOrder.data).where(or_(*wanted)))).all())
         by_id = {data["order_id"]: order_from(data) for data in rows}
         by_id.update({o.order_id: o for o in changed})
         return list(by_id.values())

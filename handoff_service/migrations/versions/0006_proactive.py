@@ -22,12 +22,17 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('last_tracking_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('shipped_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('refunded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('order_id')
     )
     op.create_index('ix_tracked_orders_customer_id', 'tracked_orders', ['customer_id'], unique=False)
     op.create_index('ix_tracked_orders_status', 'tracked_orders', ['status'], unique=False)
+    for column in ('last_tracking_at', 'shipped_at', 'refunded_at', 'flagged'):
+        op.create_index(f'ix_tracked_orders_{column}', 'tracked_orders', [column], unique=False)
     op.create_table('proactive_alerts',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('rule_id', sa.String(length=64), nullable=False),
@@ -90,6 +95,7 @@ def downgrade() -> None:
     for name in ('sent_at', 'created_at', 'conversation_id', 'outcome', 'customer_id'):
         op.drop_index(f'ix_proactive_alerts_{name}', table_name='proactive_alerts')
     op.drop_table('proactive_alerts')
-    op.drop_index('ix_tracked_orders_status', table_name='tracked_orders')
+    for column in ('last_tracking_at', 'shipped_at', 'refunded_at', 'flagged', 'status'):
+        op.drop_index(f'ix_tracked_orders_{column}', table_name='tracked_orders')
     op.drop_index('ix_tracked_orders_customer_id', table_name='tracked_orders')
     op.drop_table('tracked_orders')
