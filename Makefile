@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-proactive
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -51,3 +51,7 @@ bench-faults: setup
 
 bench-soak: setup
 	.venv/bin/python -m benchmarks.soak --shoppers 500 --agents 20 --minutes 10
+
+# Proactive service (issue #16): a simulated week of orders, carrier delays and shoppers (BENCHMARKS.md).
+bench-proactive: setup
+	.venv/bin/python -m benchmarks.proactive --orders 1000 --scan-orders 10000
