@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from handoff_service.settings import Settings
 from store.client import OrderTracking
 from store.demo import DemoStore
 from tests.conftest import ROOT
+from tests.handoff_helpers import database
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NIGHT = dt.datetime(2026, 12, 3, 23, 30, tzinfo=SHANGHAI)  # 15:30 UTC: inside the quiet hours 22-8
@@ -38,9 +39,16 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite; the tests marked BOTH run on PostgreSQL too."""
+    with database(getattr(request, "param", "sqlite"), tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def world(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
     clock = [NIGHT.astimezone(dt.UTC)]
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
+    engine = make_engine(database_url)
     await migrate(engine)
     sessions = make_sessionmaker(engine)
     settings = Settings(
@@ -64,6 +72,10 @@ def test_quiet_hours_wrap_midnight_in_the_store_time_zone() -> None:
     assert quiet_until(dt.datetime(2026, 12, 4, 13, tzinfo=SHANGHAI), "12-14", zone) == dt.datetime(2026, 12, 4, 14, tzinfo=SHANGHAI)
 
 
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@BOTH
 async def test_alerts_found_at_night_wait_for_the_morning_and_the_cap_spreads_them_over_days(world: World) -> None:
     night = await world.service.scan()
     assert {a.outcome for a in night.alerts} == {"deferred"} and len(night.alerts) == 5
@@ -116,6 +128,7 @@ async def test_an_opted_out_customer_gets_nothing_and_the_refusal_is_logged(worl
         assert (await session.scalars(select(Event.id).where(Event.text.contains("O20261115004")))).all() == []
 
 
+@BOTH
 async def test_an_order_gets_one_message_per_rule_whichever_way_it_came(world: World) -> None:
     world.move(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI))
     orders, _ = await world.service.pull()
