@@ -3,8 +3,6 @@ next time the signed-in shopper opens the storefront, with a badge for what they
 
 from __future__ import annotations
 
-
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select, update

@@ -15,9 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handoff_service.core import events
 from handoff_service.core.auth import new_token, token_digest
 from handoff_service.core.hub import EventHub, notify
-from handoff_service.core.models import Conversation, ProactiveAlert, ProactivePreference
+from handoff_service.core.models import (
+    Conversation,
+    ProactiveAlert,
+    ProactivePreference,
+)
 from handoff_service.settings import Settings
-from kefu_outbound import Channel, ChannelError, OutboundMessage, SmtpChannel, WebhookChannel, render_email
+from kefu_outbound import (
+    Channel,
+    ChannelError,
+    OutboundMessage,
+    SmtpChannel,
+    WebhookChannel,
+    render_email,
+)
 from store.client import OrderTracking
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
-from handoff_service.core.deps import DESK_ROLES, SUPERVISOR_ROLES, get_settings, require_role
+from handoff_service.core.deps import (
+    DESK_ROLES,
+    SUPERVISOR_ROLES,
+    get_settings,
+    require_role,
+)
 from handoff_service.core.errors import (
     BadRequest,
     Conflict,
@@ -20,7 +25,12 @@ from handoff_service.core.errors import (
     error_responses,
 )
 from handoff_service.core.inputs import Input
-from handoff_service.core.models import Agent, ProactivePreference, StoreWebhookReceipt, utcnow
+from handoff_service.core.models import (
+    Agent,
+    ProactivePreference,
+    StoreWebhookReceipt,
+    utcnow,
+)
 from handoff_service.proactive.overview import overview
 from handoff_service.proactive.rules import RulesError
 from handoff_service.proactive.service import ProactiveService
@@ -36,6 +46,7 @@ def get_proactive(request: Request) -> ProactiveService:
 
 
 Proactive = Annotated[ProactiveService, Depends(get_proactive)]
+CustomerId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]{1,64}$")]
 
 
 @router.post("/api/store/events", status_code=202)
@@ -115,13 +126,13 @@ def preference_public(customer_id: str, pref: ProactivePreference | None) -> dic
 
 
 @router.get("/api/proactive/preferences/{customer_id}")
-async def get_preference(customer_id: str, service: Proactive, _: Annotated[Agent, Depends(require_role(*DESK_ROLES))]) -> dict[str, Any]:
+async def get_preference(customer_id: CustomerId, service: Proactive, _: Annotated[Agent, Depends(require_role(*DESK_ROLES))]) -> dict[str, Any]:
     async with service.sessions() as session:
         return preference_public(customer_id, await session.get(ProactivePreference, customer_id))
 
 
 @router.put("/api/proactive/preferences/{customer_id}")
 async def set_preference(
-    customer_id: str, body: PreferenceBody, service: Proactive, _: Annotated[Agent, Depends(require_role(*DESK_ROLES))]
+    customer_id: CustomerId, body: PreferenceBody, service: Proactive, _: Annotated[Agent, Depends(require_role(*DESK_ROLES))]
 ) -> dict[str, Any]:
     return await service.set_preference(customer_id, body.opt_out, body.channel, body.email, body.phone)

@@ -15,8 +15,7 @@ from store.client import REMEDY_KINDS
 RuleKind = Literal["no_tracking_update", "shipped", "delivery_exception", "presale_delay", "refund_completed"]
 RULE_KINDS: tuple[str, ...] = RuleKind.__args__  # type: ignore[attr-defined]
 PLACEHOLDERS = frozenset(
-    "name order_id items carrier tracking_no hours location last_update exception promised expected days_late "
-    "refund_amount total".split()
+    ["name", "order_id", "items", "carrier", "tracking_no", "hours", "location", "last_update", "exception", "promised", "expected", "days_late", "refund_amount", "total"]
 )
 
 

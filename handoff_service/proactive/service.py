@@ -211,7 +211,7 @@ class ProactiveService:
         for rule in rules.active:
             kinds.setdefault(rule.kind, []).append(rule)
 
-        def unsent(of_kind: list[Rule]) -> Any:  # noqa: ANN401 - a SQL condition
+        def unsent(of_kind: list[Rule]) -> Any:
             return or_(*(~exists().where(ProactiveAlert.order_id == TrackedOrder.order_id, ProactiveAlert.rule_id == r.id) for r in of_kind))
 
         wanted = []

@@ -19,7 +19,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from kefu.supervisor import free_port
-from kefu_outbound import ChannelError, OutboundMessage, SmtpChannel, WebhookChannel, render_email
+from kefu_outbound import (
+    ChannelError,
+    OutboundMessage,
+    SmtpChannel,
+    WebhookChannel,
+    render_email,
+)
 from store.api import create_app as store_api
 from store.demo import DemoStore
 from store.http import HttpStore
@@ -31,13 +37,13 @@ class Inbox:
         self.messages: list[email.message.Message] = []
         self.refuse = refuse
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:  # noqa: ANN401, N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if self.refuse:
             return "550 no such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: ANN401, N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 

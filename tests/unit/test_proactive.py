@@ -24,7 +24,16 @@ from kb_index.settings import KbSettings
 from kefu.supervisor import free_port
 from kefu_contract.packet import sign
 from tests.conftest import ROOT, ServerThread
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, events, login, open_chat
+from tests.handoff_helpers import (
+    IDENTITY_SECRET,
+    SECRET,
+    FakeRasa,
+    add_agent,
+    escalate,
+    events,
+    login,
+    open_chat,
+)
 
 WEBHOOK_SECRET = "unit-test-store-webhook-secret"
 KINDS = {"no_tracking_update", "shipped", "delivery_exception", "presale_delay", "refund_completed"}
@@ -37,7 +46,7 @@ class Mailbox:
     port: int = 0
     messages: list[Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: ANN401, N802 - aiosmtpd's hook
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
