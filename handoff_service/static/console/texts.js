@@ -260,6 +260,7 @@ export const TEXT = {
     "audit_return.exchange.started": "发起换货",
     // proactive service (issue #16)
     pvTitle: "主动服务",
+    pvTag: "主动提醒",
     pvCustomerAlerts: "主动提醒",
     pvNoCustomerAlerts: "没有发过主动提醒",
     pvSummary: "今天已发 {sent} 条 · 暂缓 {deferred} 条 · {replied} 位顾客回复",
@@ -542,6 +543,7 @@ export const TEXT = {
     "audit_return.exchange.started": "started an exchange",
     // proactive service (issue #16)
     pvTitle: "Proactive service",
+    pvTag: "proactive",
     pvCustomerAlerts: "Proactive messages",
     pvNoCustomerAlerts: "No proactive message sent",
     pvSummary: "{sent} sent today · {deferred} held · {replied} shoppers replied",
