@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -141,10 +142,22 @@ def create_app(
         app.state.alert_inbox = alert_inbox.AlertInbox(sessions)
         if settings.proactive_enabled:
 
-            async def proactive_scan() -> None:
-                await app.state.proactive.scan()
+            first = [True]
 
-            background.every(PROACTIVE_SCAN, settings.proactive_scan_seconds, proactive_scan, max_backoff=300)
+            async def proactive_scan(beat: Callable[[], None]) -> None:
+                # Up counts as healthy until the first pass, which starts a few seconds in (a start-up
+                # has enough to do) and may take a while against a slow store; after a failure, only
+                # a pass that works says so again.
+                if first[0]:
+                    first[0] = False
+                    beat()
+                    await asyncio.sleep(min(settings.proactive_scan_seconds, 5.0))
+                while True:
+                    await app.state.proactive.scan()
+                    beat()
+                    await asyncio.sleep(settings.proactive_scan_seconds)
+
+            background.forever(PROACTIVE_SCAN, settings.proactive_scan_seconds, proactive_scan, max_backoff=300)
         try:
             yield
         finally:
