@@ -8,6 +8,7 @@ import json
 import logging
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core import events
@@ -58,13 +59,26 @@ class AlertChoices:
             if offered is None:
                 await self._reply(session, conversation_id, say("unavailable", lang), None)
                 return
+            # Claimed first, in one conditional update: two clicks at once do one thing, not two.
+            claimed = await session.execute(
+                update(ProactiveAlert).where(ProactiveAlert.id == alert.id, ProactiveAlert.choice.is_(None))
+                .values(choice=offered["id"], chosen_at=utcnow()),
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+            await session.commit()
+            if claimed.rowcount != 1:
+                await self._reply(session, conversation_id, say("already", lang, choice=offered["label"]), None)
+                return
             tracked = await session.get(TrackedOrder, alert.order_id)
             total = float(tracked.data.get("total", 0)) if tracked else 0.0
             try:
                 reply, card, result = await self._act(alert, offered, total, lang)
-                alert.choice, alert.chosen_at = offered["id"], utcnow()
             except StoreError as exc:
                 reply, card, result = say("failed", lang, reason=str(exc)[:120]), None, {"ok": False, "error": str(exc)}
+                await session.execute(  # the shopper may choose again
+                    update(ProactiveAlert).where(ProactiveAlert.id == alert.id).values(choice=None, chosen_at=None),
+                    execution_options={"synchronize_session": False},
+                )
             alert.choice_result = result
             session.add(AuditEntry(agent_id=None, action="proactive_choice", conversation_id=conversation_id,
                                    detail={"alert_id": alert.id, "choice": offered["id"], **result}))  # fmt: skip

@@ -5,6 +5,7 @@ came in (scan or webhook). Also: the rules file's errors name the rule and the f
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,7 +18,8 @@ from sqlalchemy import select
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.hub import EventHub
 from handoff_service.core.models import Event, ProactiveAlert
-from handoff_service.proactive.delivery import Delivery
+from handoff_service.proactive.choices import AlertChoices
+from handoff_service.proactive.delivery import Delivery, choice_payload
 from handoff_service.proactive.policy import quiet_until
 from handoff_service.proactive.rules import RulesError, load_rules, parse_rules
 from handoff_service.proactive.service import ProactiveService
@@ -186,3 +188,26 @@ def test_rule_errors_name_the_rule_and_the_field(text: str, message: str) -> Non
         parse_rules(text, "proactive/rules.yml", coupon_limit=15)
     assert str(refused.value).startswith("proactive/rules.yml: ")
     assert message in str(refused.value)
+
+
+async def test_two_clicks_at_once_give_one_coupon_and_a_refused_remedy_can_be_chosen_again(world: World) -> None:
+    world.move(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI))
+    orders, _ = await world.service.pull()
+    stuck = next(o for o in orders if o.order_id == "O20261115004")
+    sent = (await world.service.ingest([stuck])).alerts[0]
+    choices = AlertChoices(world.service.sessions, EventHub(), world.store, world.service._settings)
+    coupon = choice_payload(sent.alert_id, "wait_coupon")  # type: ignore[arg-type]
+    before = len(world.store.coupons("C1002", dt.date(2026, 12, 4)))
+    await asyncio.gather(*(choices.choose(sent.conversation_id, "C1002", "en", coupon) for _ in range(3)))  # type: ignore[arg-type]
+    assert len(world.store.coupons("C1002", dt.date(2026, 12, 4))) == before + 1
+
+    # an exception alert whose refund the store refuses (refunded already): the choice stays open
+    exception = next(o for o in orders if o.order_id == "O20261119014")
+    world.store.perform_remedy("C1006", "O20261119014", "refund", 10, "earlier partial refund")
+    alert = (await world.service.ingest([exception])).alerts[0]
+    await choices.choose(alert.conversation_id, "C1006", "zh", choice_payload(alert.alert_id, "refund"))  # type: ignore[arg-type]
+    async with world.service.sessions() as session:
+        stored = await session.get(ProactiveAlert, alert.alert_id)
+        assert stored is not None and stored.choice is None and stored.choice_result["ok"] is False
+        reply = (await session.scalars(select(Event.text).where(Event.conversation_id == alert.conversation_id).order_by(Event.id.desc()))).first()
+    assert reply is not None and reply.startswith("抱歉，暂时没能办好（order O20261119014 already had a refund）")
