@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core.models import Event, ProactiveAlert, TrackedOrder, iso_utc
 from handoff_service.proactive import policy
+from handoff_service.proactive.report import alert_public, order_from
 from handoff_service.proactive.rules import RuleSet
-from handoff_service.proactive.service import alert_public, order_from
 
 
 async def overview(

@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,64 +24,24 @@ from handoff_service.core.models import (
     ProactivePreference,
     ScanCursor,
     TrackedOrder,
-    as_utc,
     utcnow,
 )
 from handoff_service.proactive import policy
 from handoff_service.proactive.delivery import Delivery
 from handoff_service.proactive.engine import Match, evaluate, meets
+from handoff_service.proactive.report import (
+    Planned,
+    ScanReport,
+    alert_public,
+    as_time,
+    order_from,
+)
 from handoff_service.proactive.rules import Rule, RuleSet, load_rules
 from handoff_service.settings import Settings
-from store.client import OrderTracking, StoreClient, parse_time
+from store.client import OrderTracking, StoreClient
 
 log = logging.getLogger(__name__)
 CURSOR = "store"
-
-
-@dataclass
-class Planned:
-    """One alert a scan sent, held back or would send (dry run), for the CLI and the webhook's answer."""
-
-    rule: str
-    kind: str
-    order_id: str
-    customer_id: str
-    outcome: str  # sent | deferred | opted_out | failed | duplicate | expired | would_send
-    reason: str | None = None
-    alert_id: int | None = None
-    conversation_id: str | None = None
-    channels: dict[str, str] = field(default_factory=dict)
-    text: str = ""
-
-    def public(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class ScanReport:
-    orders_read: int = 0
-    orders_checked: int = 0
-    alerts: list[Planned] = field(default_factory=list)
-    seconds: float = 0.0
-    cursor: str | None = None
-
-    def public(self) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for alert in self.alerts:
-            counts[alert.outcome] = counts.get(alert.outcome, 0) + 1
-        return {
-            "orders_read": self.orders_read, "orders_checked": self.orders_checked, "seconds": round(self.seconds, 3),
-            "cursor": self.cursor, "counts": counts, "alerts": [a.public() for a in self.alerts],
-        }  # fmt: skip
-
-
-def _time(value: str | None) -> dt.datetime | None:
-    return parse_time(value) if value else None
-
-
-def order_from(data: dict[str, Any]) -> OrderTracking:
-    names = {f.name for f in dataclasses.fields(OrderTracking)}
-    return OrderTracking(**{k: v for k, v in data.items() if k in names})
 
 
 class ProactiveService:
@@ -138,8 +97,8 @@ class ProactiveService:
             data = dataclasses.asdict(order)
             columns = {
                 "customer_id": order.customer_id, "status": order.status, "data": data, "updated_at": self.now(),
-                "last_tracking_at": _time(order.last_tracking_at), "shipped_at": _time(order.shipped_at),
-                "refunded_at": _time(order.refunded_at), "flagged": bool(order.exception or order.promised_ship_by),
+                "last_tracking_at": as_time(order.last_tracking_at), "shipped_at": as_time(order.shipped_at),
+                "refunded_at": as_time(order.refunded_at), "flagged": bool(order.exception or order.promised_ship_by),
             }  # fmt: skip
             row = await session.get(TrackedOrder, order.order_id)
             if row is None:
@@ -357,16 +316,3 @@ class ProactiveService:
                 )
             ).all()
         return [alert_public(a) for a in rows]
-
-
-def alert_public(alert: ProactiveAlert) -> dict[str, Any]:
-    def iso(value: dt.datetime | None) -> str | None:
-        return as_utc(value).isoformat() if value else None
-
-    return {
-        "id": alert.id, "rule": alert.rule_id, "kind": alert.kind, "order_id": alert.order_id,
-        "customer_id": alert.customer_id, "lang": alert.lang, "outcome": alert.outcome, "reason": alert.reason,
-        "text": alert.text, "choices": alert.choices, "channels": alert.channels, "conversation_id": alert.conversation_id,
-        "choice": alert.choice, "choice_result": alert.choice_result, "created_at": iso(alert.created_at),
-        "sent_at": iso(alert.sent_at), "due_at": iso(alert.due_at), "chosen_at": iso(alert.chosen_at),
-    }  # fmt: skip
