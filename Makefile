@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn bench-proactive
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -56,3 +56,7 @@ bench-soak: setup
 # an older checkout: `make bench-handoff-turn TREES=../kefu-old,.` (interleaved rounds, ratios printed).
 bench-handoff-turn: setup
 	.venv/bin/python -m benchmarks.handoff_turn --trees $(or $(TREES),.)
+
+# Proactive service (issue #16): a simulated week of orders, carrier delays and shoppers (BENCHMARKS.md).
+bench-proactive: setup
+	.venv/bin/python -m benchmarks.proactive --orders 1000 --scan-orders 10000

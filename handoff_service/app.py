@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from handoff_service import pages
-from handoff_service.chat import escalation_routes
+from handoff_service.chat import alert_inbox, escalation_routes
 from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
 from handoff_service.chat.requests import ChatRequests
@@ -45,6 +46,9 @@ from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
 from handoff_service.pages import STATIC
+from handoff_service.proactive import routes as proactive_routes
+from handoff_service.proactive.choices import AlertChoices
+from handoff_service.proactive.service import ProactiveService
 from handoff_service.settings import Settings, UnsafeSettings
 from handoff_service.training import inbox_routes, knowledge_routes, retrain_routes
 from handoff_service.training.inbox import TrainerInbox
@@ -63,6 +67,7 @@ log = logging.getLogger(__name__)
 HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
 SWEEPER, RELAY_WORKER, RELAY_RETENTION = "sweeper", "relay_worker", "relay_retention"  # their names in /healthz
+PROACTIVE_SCAN = "proactive_scan"
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -113,9 +118,11 @@ def create_app(
         usage = KnowledgeUsage(sessions)  # issue #20: which entry answered which turn
         review = ReviewService(sessions, settings.review_confidence_below, usage=usage.record)
         requests = ChatRequests(sessions, hub, metrics, settings.default_handle_seconds, settings.store_timezone)
+        token = settings.store_token.get_secret_value() if settings.store_token else None
+        store = open_store(settings.store_path, settings.store_url, token)
         conversations = ConversationService(
             engine, hub, rasa, metrics, requests.fall_back, review=review,
-            relay_lease_seconds=settings.relay_lease_seconds,
+            relay_lease_seconds=settings.relay_lease_seconds, choices=AlertChoices(sessions, hub, store, settings),
         )  # fmt: skip
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
@@ -131,8 +138,6 @@ def create_app(
         app.state.desk = desk
         app.state.agents = AgentDirectory(sessions, settings.agent_session_hours)
         app.state.limits = RateLimits(settings)
-        token = settings.store_token.get_secret_value() if settings.store_token else None
-        store = open_store(settings.store_path, settings.store_url, token)
         app.state.customers = CustomerDirectory(sessions, store)
         app.state.remedies = Remedies(sessions, hub, store, settings)
         app.state.suggester = Suggester(kb_settings, settings.canned_replies_path)
@@ -163,10 +168,30 @@ def create_app(
             await conversations.relayer.forget_delivered(keep)
 
         background.every(RELAY_RETENTION, settings.relay_purge_interval_seconds, forget_delivered_relays, max_backoff=300)
+        app.state.proactive = ProactiveService(sessions, hub, store, settings)
+        app.state.alert_inbox = alert_inbox.AlertInbox(sessions)
+        if settings.proactive_enabled:
+
+            first = [True]
+
+            async def proactive_scan(beat: Callable[[], None]) -> None:
+                # Up counts as healthy until the first pass, which starts a few seconds in (a start-up
+                # has enough to do) and may take a while against a slow store; after a failure, only
+                # a pass that works says so again.
+                if first[0]:
+                    first[0] = False
+                    beat()
+                    await asyncio.sleep(min(settings.proactive_scan_seconds, 5.0))
+                while True:
+                    await app.state.proactive.scan()
+                    beat()
+                    await asyncio.sleep(settings.proactive_scan_seconds)
+
+            background.forever(PROACTIVE_SCAN, settings.proactive_scan_seconds, proactive_scan, max_backoff=300)
         try:
             yield
         finally:
-            await background.stop(SWEEPER, RELAY_WORKER, RELAY_RETENTION)
+            await background.stop(PROACTIVE_SCAN, SWEEPER, RELAY_WORKER, RELAY_RETENTION)
             await app.state.retraining.aclose()
             await conversations.aclose(settings.shutdown_grace_seconds)
             store.close()
@@ -216,6 +241,8 @@ def create_app(
 
     app.include_router(shopper_routes.router)
     app.include_router(escalation_routes.router)
+    app.include_router(alert_inbox.router)
+    app.include_router(proactive_routes.router)
     app.include_router(agent_routes.router)
     app.include_router(agent_routes.socket_router)
     app.include_router(console_routes.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,9 +29,17 @@ DEMO_IDENTITY_SECONDS = 12 * 3600
 router = APIRouter(tags=["pages"], responses=error_responses())
 
 
+DEMO_CUSTOMER = re.compile(r"^C\d{4}$")
+
+
 @router.get("/", include_in_schema=False)
 async def storefront(request: Request) -> HTMLResponse:
-    return HTMLResponse(storefront_html(request.app.state.settings))
+    settings: Settings = request.app.state.settings
+    # In development `/?customer=C1002` signs in another demo customer (Emma, whose parcel is stuck).
+    wanted = request.query_params.get("customer", "")
+    if settings.environment == "development" and settings.demo_customer_id and DEMO_CUSTOMER.match(wanted):
+        settings = settings.model_copy(update={"demo_customer_id": wanted})
+    return HTMLResponse(storefront_html(settings))
 
 
 @functools.cache

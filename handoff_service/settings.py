@@ -135,6 +135,34 @@ class Settings(BaseSettings):
     demo_trainer_username: str | None = "trainer"
     demo_trainer_name: str = "训练师 Tina"
 
+    # Proactive service (issue #16): rules as data, the periodic scan and the store's signed webhook,
+    # quiet hours (store_timezone) and a daily cap per customer, the outbound channels.
+    proactive_enabled: bool = True
+    proactive_rules_path: Path = Path("proactive/rules.yml")
+    proactive_scan_seconds: float = Field(default=60.0, gt=0)
+    # The bot's own coupon authority: a proactive choice may give at most this much (agents: coupon_limit_agent).
+    coupon_limit_bot: float = Field(default=15.0, ge=0)
+    # Store-local hours "start-end" when no alert goes out (held until the end); "" = none.
+    proactive_quiet_hours: str = Field(default="22-8", pattern=r"^$|^([01]?\d|2[0-3])-([01]?\d|2[0-4])$")
+    proactive_daily_cap: int = Field(default=2, ge=1)  # alerts per customer per store-local day
+    proactive_default_channel: Literal["chat", "email", "webhook"] = "email"  # besides the chat thread
+    proactive_thread_hours: float = Field(default=72.0, gt=0)  # an open chat younger than this gets the alert
+    # The store signs its order/shipment webhooks (POST /api/store/events) with this secret.
+    store_webhook_secret: SecretStr | None = None
+    store_webhook_max_age_seconds: int = Field(default=300, gt=0)
+    store_webhook_max_bytes: int = Field(default=65_536, gt=0)
+    store_webhook_max_events: int = Field(default=500, gt=0)
+    smtp_host: str | None = None  # unset: no e-mail (alerts still reach the chat)
+    smtp_port: int = 25
+    smtp_sender: str = "kefu@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    gateway_url: str | None = None  # an SMS/WeCom gateway that takes kefu's signed JSON POST
+    gateway_secret: SecretStr | None = None
+    shop_name: str = "悦衣小铺"
+    storefront_url: str = "http://127.0.0.1:8000/"
+
     @property
     def rasa_urls(self) -> list[str]:
         """The Rasa servers of `rasa_url`, in order."""
@@ -167,6 +195,14 @@ class Settings(BaseSettings):
         if self.identity_secret is not None and len(self.identity_secret.get_secret_value()) < 16:
             raise ValueError("KEFU_IDENTITY_SECRET must be at least 16 characters (a random value, e.g. 32 bytes)")
         return self
+
+    @property
+    def store_webhook_key(self) -> str | None:
+        """The secret store webhooks are verified with: the setting, or in development the published
+        one (so the demo and tests need no setup); None refuses every webhook (production without it)."""
+        if self.store_webhook_secret is not None:
+            return self.store_webhook_secret.get_secret_value()
+        return DEV_SECRET if self.environment == "development" else None
 
     @property
     def wants_demo_accounts(self) -> bool:

@@ -12,6 +12,7 @@ from rich.console import Console
 from bot_training.training import TrainingFailed, train
 from kb_index.cli import app as kb_app
 from kefu.agents_cli import app as agents_app
+from kefu.alerts_cli import app as alerts_app
 from kefu.bot_memory import BotMemoryError, bot_memory
 from kefu.nlu_cli import nlu_app, settings_or_exit
 from kefu.privacy_cli import app as privacy_app
@@ -31,6 +32,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(agents_app, name="agents")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(alerts_app, name="alerts")
 console = Console(soft_wrap=True)
 
 

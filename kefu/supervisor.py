@@ -161,6 +161,9 @@ def kefu_specs(
                 # The demo page signs its customer as a store's server would, with a secret of this run.
                 "KEFU_IDENTITY_SECRET": secrets.token_urlsafe(32),
                 "KEFU_DEMO_CUSTOMER_ID": DEMO_CUSTOMER_ID,
+                # Proactive service shows itself at any hour in the demo: scans every 20 s, no quiet hours.
+                "KEFU_PROACTIVE_SCAN_SECONDS": "20",
+                "KEFU_PROACTIVE_QUIET_HOURS": "",
                 **trainer_env,
                 **(handoff_env or {}),
             },

@@ -99,6 +99,14 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
             raise HTTPException(409, str(exc)) from exc
         return dataclasses.asdict(done)
 
+    @app.get("/orders/changes")
+    def order_changes(cursor: str | None = None, limit: int = 500) -> dict[str, Any]:
+        try:
+            page = store.order_changes(cursor, min(max(limit, 1), 1000))
+        except StoreError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return {"orders": [dataclasses.asdict(o) for o in page.orders], "cursor": page.cursor}
+
     return app
 
 

@@ -156,3 +156,52 @@ class StoreClient(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # --- proactive service (issue #16) -----------------------------------------------------------
+
+    def order_changes(self, cursor: str | None, limit: int = 500) -> OrderChanges:
+        """Orders (with their shipment and last tracking time) that changed after `cursor`, oldest
+        change first, and the cursor to ask with next; `cursor=None` starts from the beginning.
+        A store without webhooks is watched through this (the periodic scan)."""
+        ...
+
+
+ORDER_EXCEPTIONS = ("returned_to_sender", "failed_delivery", "lost", "damaged", "customs_hold")
+
+
+@dataclass(frozen=True)
+class OrderTracking:
+    """One order as proactive service watches it: where its parcel is, what was promised, what
+    changed. Carries the customer's contact so an alert can go out without another call."""
+
+    order_id: str
+    customer_id: str
+    status: str  # OrderStatus
+    total: float
+    created_at: str
+    items: list[str] = field(default_factory=list)
+    carrier: str | None = None
+    tracking_no: str | None = None
+    shipped_at: str | None = None  # the carrier's first event
+    last_tracking_at: str | None = None  # the carrier's latest event
+    last_tracking_text: str | None = None
+    last_location: str | None = None
+    delivered_at: str | None = None
+    exception: str | None = None  # one of ORDER_EXCEPTIONS while the parcel is in trouble
+    promised_ship_by: str | None = None  # a pre-sale item's promised shipping date
+    expected_ship_at: str | None = None  # the store's current estimate for it
+    refunded_at: str | None = None
+    refund_amount: float | None = None
+    customer_name: str = ""
+    customer_email: str | None = None
+    customer_lang: str = "zh"
+    updated_at: str | None = None
+
+    def hours_without_update(self, now: dt.datetime) -> float | None:
+        return None if self.last_tracking_at is None else (now - parse_time(self.last_tracking_at)).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class OrderChanges:
+    orders: list[OrderTracking]
+    cursor: str  # pass it back to get what changed after these

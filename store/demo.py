@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from store import demo_data
@@ -15,6 +16,8 @@ from store.client import (
     Customer,
     LogisticsEvent,
     Order,
+    OrderChanges,
+    OrderTracking,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -54,10 +57,21 @@ CREATE TABLE IF NOT EXISTS remedies (
 CREATE TABLE IF NOT EXISTS complaints (
     customer_id TEXT NOT NULL REFERENCES customers(id), order_id TEXT, created_at TEXT NOT NULL, summary TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS contacts (customer_id TEXT PRIMARY KEY REFERENCES customers(id), email TEXT, lang TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS order_tracking (
+    order_id TEXT PRIMARY KEY REFERENCES orders(id), promised_ship_by TEXT, expected_ship_at TEXT,
+    exception TEXT, refunded_at TEXT, refund_amount REAL
+);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_changes_order ON changes (order_id, seq);
+CREATE TABLE IF NOT EXISTS stream (
+    id INTEGER PRIMARY KEY, due_at TEXT NOT NULL, kind TEXT NOT NULL, order_id TEXT NOT NULL, data TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0
+);
 """
 
-SCHEMA_VERSION = 3  # PRAGMA user_version; a demo file of another version is rebuilt from the seed
-_TABLES = ("complaints", "remedies", "returns", "coupons", "logistics_events", "shipments", "orders", "customers", "meta")
+SCHEMA_VERSION = 4  # PRAGMA user_version; a demo file of another version is rebuilt from the seed
+_TABLES = ("stream", "changes", "order_tracking", "contacts", "complaints", "remedies", "returns", "coupons", "logistics_events", "shipments", "orders", "customers", "meta")
 
 RETURN_WINDOW_DAYS = 7  # 七天无理由 from delivery
 QUALITY_WINDOW_DAYS = 15  # quality problems: 15 days, as the knowledge base says
@@ -70,9 +84,11 @@ class DemoStore:
     seeding. A file seeded once keeps its rows: later opens never seed again.
     """
 
-    def __init__(self, path: Path, now: dt.datetime | None = None) -> None:
+    def __init__(self, path: Path, now: dt.datetime | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
+        """`clock`: what time the demo's stream plays up to (tests move it; default the wall clock)."""
         self._path = path
         self._now = now
+        self._clock = clock
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
 
@@ -91,6 +107,7 @@ class DemoStore:
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 if conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0:
                     _seed(conn, self._now or dt.datetime.now(dt.timezone.utc))
+                    _seed_proactive(conn, self._now or dt.datetime.now(dt.timezone.utc))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -224,6 +241,8 @@ class DemoStore:
                 db.execute("INSERT INTO remedies VALUES (?, ?, ?, ?, ?, ?, ?)", (remedy.remedy_id, customer_id, order_id, kind, amount, reason, now))
                 if kind == "refund" and amount == order[0]:
                     db.execute("UPDATE orders SET status = 'refunded' WHERE id = ?", (order_id,))
+                if kind == "refund":
+                    _refunded(db, order_id, amount, now)
         return remedy
 
     def remedies(self, customer_id: str) -> list[Remedy]:
@@ -240,6 +259,34 @@ class DemoStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+    # --- proactive service (issue #16) -----------------------------------------------------------
+
+    def order_changes(self, cursor: str | None, limit: int = 500) -> OrderChanges:
+        try:
+            after = int(cursor) if cursor else 0
+        except ValueError as exc:
+            raise StoreError(f"not a cursor of this store: {cursor!r}") from exc
+        with self._lock:
+            db = self._db()
+            self._play_stream(db)
+            rows = db.execute(
+                "SELECT order_id, MAX(seq) AS last FROM changes WHERE seq > ? GROUP BY order_id ORDER BY last LIMIT ?",
+                (after, limit),
+            ).fetchall()
+            orders = [_tracking(db, order_id) for order_id, _ in rows]
+        return OrderChanges(orders, str(rows[-1][1] if rows else after))
+
+    def _play_stream(self, db: sqlite3.Connection) -> None:
+        """What the demo's stream says has happened by now (store/demo_data.py, STREAM)."""
+        now = (self._clock() if self._clock else dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+        due = db.execute("SELECT id, due_at, kind, order_id, data FROM stream WHERE done = 0 AND due_at <= ? ORDER BY due_at, id", (now,)).fetchall()
+        if not due:
+            return
+        with db:
+            for row_id, at, kind, order_id, data in due:
+                _play(db, at, kind, order_id, json.loads(data))
+                db.execute("UPDATE stream SET done = 1 WHERE id = ?", (row_id,))
 
 
 def days_since(value: str | None, now: dt.datetime) -> float | None:
@@ -290,3 +337,111 @@ def _seed(conn: sqlite3.Connection, now: dt.datetime) -> None:
         "INSERT INTO complaints VALUES (?, ?, ?, ?)",
         [(cid, oid, at(now, days=days), summary) for cid, oid, days, summary in demo_data.COMPLAINTS],
     )
+
+
+# --- proactive service (issue #16) -----------------------------------------------------------------
+
+
+def _seed_proactive(conn: sqlite3.Connection, now: dt.datetime) -> None:
+    """The customers, orders and parcels of demo_data's proactive section, and the stream to come."""
+    now = now.astimezone(dt.timezone.utc)
+    at = demo_data.at
+    conn.executemany(
+        "INSERT INTO customers VALUES (?, ?, ?)",
+        [(cid, name, json.dumps(tags, ensure_ascii=False)) for cid, name, tags in demo_data.PROACTIVE_CUSTOMERS],
+    )
+    conn.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, NULL)",
+        [
+            (o.order_id, o.customer_id, o.status, o.total, at(now, days=o.days_ago), json.dumps(o.items, ensure_ascii=False))
+            for o in demo_data.PROACTIVE_ORDERS
+        ],
+    )
+    for order_id, (carrier, tracking_no, events) in demo_data.PROACTIVE_SHIPMENTS.items():
+        conn.execute("INSERT INTO shipments VALUES (?, ?, ?)", (order_id, carrier, tracking_no))
+        conn.executemany(
+            "INSERT INTO logistics_events VALUES (?, ?, ?, ?)",
+            [(order_id, at(now, hours=hours), place, text) for hours, place, text in events],
+        )
+    for order_id, (promised, expected, exception, refunded_hours) in demo_data.TRACKING.items():
+        total = conn.execute("SELECT total FROM orders WHERE id = ?", (order_id,)).fetchone()[0]
+        conn.execute(
+            "INSERT INTO order_tracking VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                order_id,
+                None if promised is None else at(now, days=-promised),
+                None if expected is None else at(now, days=-expected),
+                exception,
+                None if refunded_hours is None else at(now, hours=refunded_hours),
+                None if refunded_hours is None else total,
+            ),
+        )
+    conn.executemany("INSERT INTO contacts VALUES (?, ?, ?)", demo_data.CONTACTS)
+    seeded = now.replace(microsecond=0).isoformat()
+    conn.execute("INSERT INTO changes (order_id, at) SELECT id, ? FROM orders ORDER BY created_at, id", (seeded,))
+    conn.executemany(
+        "INSERT INTO stream (due_at, kind, order_id, data) VALUES (?, ?, ?, ?)",
+        [(at(now, hours=-minutes / 60), kind, order_id, json.dumps(data, ensure_ascii=False)) for minutes, kind, order_id, data in demo_data.STREAM],
+    )
+
+
+def _changed(db: sqlite3.Connection, order_id: str, at: str) -> None:
+    db.execute("INSERT INTO changes (order_id, at) VALUES (?, ?)", (order_id, at))
+
+
+def _refunded(db: sqlite3.Connection, order_id: str, amount: float, at: str) -> None:
+    db.execute("INSERT OR IGNORE INTO order_tracking (order_id) VALUES (?)", (order_id,))
+    db.execute("UPDATE order_tracking SET refunded_at = ?, refund_amount = ? WHERE order_id = ?", (at, amount, order_id))
+    _changed(db, order_id, at)
+
+
+def _play(db: sqlite3.Connection, at: str, kind: str, order_id: str, data: dict[str, object]) -> None:
+    """One event of the demo's stream, as the store's own systems would record it."""
+    if kind == "placed":
+        db.execute(
+            "INSERT OR IGNORE INTO orders VALUES (?, ?, 'paid', ?, ?, ?, NULL)",
+            (order_id, data["customer_id"], data["total"], at, json.dumps(data["items"], ensure_ascii=False)),
+        )
+    elif kind in ("tracking", "delivered", "exception"):
+        if "carrier" in data:
+            db.execute("INSERT OR IGNORE INTO shipments VALUES (?, ?, ?)", (order_id, data["carrier"], data["tracking_no"]))
+        db.execute("INSERT INTO logistics_events VALUES (?, ?, ?, ?)", (order_id, at, data["location"], data["description"]))
+        if kind == "delivered":
+            db.execute("UPDATE orders SET status = 'delivered', delivered_at = ? WHERE id = ?", (at, order_id))
+        else:
+            db.execute("UPDATE orders SET status = 'shipped' WHERE id = ? AND status = 'paid'", (order_id,))
+        db.execute("INSERT OR IGNORE INTO order_tracking (order_id) VALUES (?)", (order_id,))
+        db.execute(
+            "UPDATE order_tracking SET exception = ? WHERE order_id = ?",
+            (data["kind"] if kind == "exception" else None, order_id),
+        )
+    elif kind == "presale_delay":
+        seeded = parse_time(db.execute("SELECT value FROM meta WHERE key = 'seeded_at'").fetchone()[0])
+        expected = (seeded + dt.timedelta(days=float(data["expected_days"]))).replace(microsecond=0).isoformat()  # type: ignore[arg-type]
+        db.execute("UPDATE order_tracking SET expected_ship_at = ? WHERE order_id = ?", (expected, order_id))
+    else:
+        raise StoreError(f"unknown stream event {kind!r}")
+    _changed(db, order_id, at)
+
+
+def _tracking(db: sqlite3.Connection, order_id: str) -> OrderTracking:
+    o = db.execute(
+        "SELECT o.id, o.customer_id, o.status, o.total, o.created_at, o.items, o.delivered_at, c.name, k.email, "
+        "COALESCE(k.lang, 'zh'), s.carrier, s.tracking_no, t.promised_ship_by, t.expected_ship_at, t.exception, "
+        "t.refunded_at, t.refund_amount, (SELECT MAX(at) FROM changes WHERE order_id = o.id) "
+        "FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN contacts k ON k.customer_id = o.customer_id "
+        "LEFT JOIN shipments s ON s.order_id = o.id LEFT JOIN order_tracking t ON t.order_id = o.id WHERE o.id = ?",
+        (order_id,),
+    ).fetchone()
+    events = db.execute(
+        "SELECT at, location, description FROM logistics_events WHERE order_id = ? ORDER BY at", (order_id,)
+    ).fetchall()
+    first, last = (events[0], events[-1]) if events else (None, None)
+    return OrderTracking(
+        order_id=o[0], customer_id=o[1], status=o[2], total=o[3], created_at=o[4], items=json.loads(o[5]),
+        carrier=o[10], tracking_no=o[11], shipped_at=first[0] if first else None,
+        last_tracking_at=last[0] if last else None, last_tracking_text=last[2] if last else None,
+        last_location=last[1] if last else None, delivered_at=o[6], exception=o[14], promised_ship_by=o[12],
+        expected_ship_at=o[13], refunded_at=o[15], refund_amount=o[16], customer_name=o[7], customer_email=o[8],
+        customer_lang=o[9], updated_at=o[17],
+    )  # fmt: skip

@@ -118,3 +118,65 @@ COMPLAINTS = [
 def at(now: dt.datetime, *, days: float = 0, hours: float = 0) -> str:
     """`now` minus the given time, as ISO UTC to the second."""
     return (now - dt.timedelta(days=days, hours=hours)).replace(microsecond=0).isoformat()
+
+
+# --- proactive service (issue #16): parcels in trouble, a pre-sale delay, and a live stream ---------
+# Two more customers so the orders above (and the tests that read them) stay as they are.
+PROACTIVE_CUSTOMERS = [
+    ("C1006", "周子涵", ["new"]),
+    ("C1007", "Olivia Wang", ["repeat"]),
+]
+
+PROACTIVE_ORDERS = [
+    DemoOrder("O20261119014", "C1006", "shipped", 329.0, 4, ["羊毛大衣 驼色 M"]),  # returned to sender
+    DemoOrder("O20261121015", "C1006", "shipped", 159.0, 1, ["针织帽 灰色"]),  # shipped 3 hours ago
+    DemoOrder("O20261117016", "C1007", "refunded", 219.0, 6, ["Cashmere scarf navy"]),  # refund done 5 hours ago
+    DemoOrder("O20261118017", "C1007", "shipped", 289.0, 5, ["Down vest black M"]),  # stuck 6 minutes after seeding
+    DemoOrder("O20261120018", "C1007", "paid", 499.0, 2, ["Pre-sale: Merino coat grey L"]),  # the stream delays it
+]
+
+PROACTIVE_SHIPMENTS: dict[str, tuple[str, str, list[tuple[float, str, str]]]] = {
+    "O20261119014": ("韵达快递", "YD4300119014", [
+        (90, "杭州", "【杭州市】快件已揽收"),
+        (70, "成都转运中心", "【成都转运中心】快件已到达"),
+        (10, "成都", "【成都市】收件人地址不详，快件退回寄件人"),
+    ]),
+    "O20261121015": ("顺丰速运", "SF1420077015", [(3, "杭州", "【杭州市】顺丰速运已收取快件")]),
+    "O20261117016": ("SF Express", "SF1420066016", [(130, "Hangzhou", "Picked up")]),
+    "O20261118017": ("ZTO Express", "ZT7730117017", [
+        (100, "Hangzhou", "Picked up by courier in Hangzhou"),
+        (47.9, "Wuhan hub", "Arrived at Wuhan sorting centre"),
+    ]),
+}
+
+# order → (promised ship by, expected ship at: days from the seeding, None = none; exception;
+#          refund completed this many hours before the seeding, None = none)
+TRACKING: dict[str, tuple[float | None, float | None, str | None, float | None]] = {
+    "O20261118003": (-2, 5, None, None),  # C1001's pre-sale serum: promised two days ago, now in five
+    "O20261119014": (None, None, "returned_to_sender", None),
+    "O20261117016": (None, None, None, 5),
+    "O20261120018": (3, 3, None, None),  # on time when seeded; the stream pushes it back
+}
+
+# (customer, e-mail, language): where an alert goes besides the chat
+CONTACTS = [
+    ("C1001", "linxiaoyu@example.com", "zh"),
+    ("C1002", "emma.zhang@example.com", "en"),
+    ("C1003", "wangdali@example.com", "zh"),
+    ("C1004", "chenjing@example.com", "zh"),
+    ("C1005", "liam.chen@example.com", "en"),
+    ("C1006", "zhouzihan@example.com", "zh"),
+    ("C1007", "olivia.wang@example.com", "en"),
+]
+
+# What happens after the seeding, so the running demo shows proactive service at work:
+# (minutes after seeding, kind, order, details). Kinds: placed, tracking, presale_delay, delivered, exception.
+STREAM: list[tuple[float, str, str, dict[str, object]]] = [
+    (1, "placed", "O20261203019", {"customer_id": "C1006", "total": 89.0, "items": ["真丝发圈 三件套"]}),
+    (2, "tracking", "O20261203019", {"carrier": "顺丰速运", "tracking_no": "SF1420055019", "location": "杭州", "description": "【杭州市】顺丰速运已收取快件"}),
+    (4, "presale_delay", "O20261120018", {"expected_days": 12}),
+    (5, "tracking", "O20261111002", {"location": "上海", "description": "【上海市】快递员正在派送"}),
+    (8, "tracking", "O20261203019", {"location": "杭州转运中心", "description": "【杭州转运中心】快件已发出，下一站：苏州"}),
+    (10, "exception", "O20261203019", {"kind": "failed_delivery", "location": "苏州", "description": "【苏州市】派送失败：收件人电话无人接听"}),
+    (12, "delivered", "O20261111002", {"location": "上海", "description": "【上海市】快件已签收，签收人：本人"}),
+]

@@ -17,6 +17,8 @@ from store.client import (
     Customer,
     LogisticsEvent,
     Order,
+    OrderChanges,
+    OrderTracking,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -148,6 +150,16 @@ class HttpStore:
 
     def close(self) -> None:
         self._http.close()
+
+    # --- proactive service (issue #16) -----------------------------------------------------------
+
+    def order_changes(self, cursor: str | None, limit: int = 500) -> OrderChanges:
+        params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        body = self._get("/orders/changes", params)
+        try:
+            return OrderChanges([OrderTracking(**o) for o in body["orders"]], str(body["cursor"]))
+        except (KeyError, TypeError) as exc:
+            raise StoreError(f"store sent order changes kefu cannot read: {exc!r}") from exc
 
 
 def _json(response: httpx.Response) -> Any:  # noqa: ANN401 - JSON

@@ -44,6 +44,15 @@ class TurnReview(Protocol):
     async def feedback(self, conversation_id: str, seq: int, helpful: bool) -> ReviewItem | None: ...
 
 
+class ChoiceHandler(Protocol):
+    """Choices under a proactive message (handoff_service.proactive.choices): a button's payload the
+    chat stores as the shopper's message but hands to this handler instead of the bot."""
+
+    def claims(self, text: str) -> bool: ...
+
+    async def choose(self, conversation_id: str, customer_id: str | None, lang: str, text: str) -> None: ...
+
+
 class _NotStored(Exception):
     """The message was not stored: the chat has ended, or its client id is taken (a retry)."""
 
@@ -68,8 +77,10 @@ class ConversationService:
         fall_back: Callable[[str, str], Awaitable[None]],
         review: TurnReview | None = None,
         relay_lease_seconds: float = 5.0,
+        choices: ChoiceHandler | None = None,
     ) -> None:
         self._engine = engine
+        self.choices = choices
         self._review = review
         self._hub = hub
         self._rasa = rasa
@@ -115,6 +126,7 @@ class ConversationService:
         relayer = self.relayer
         # A stopping replica still stores and acknowledges, and leaves the relay due to any replica.
         owner = relayer.owner if relayer.accepting else None
+        choice = self.choices is not None and self.choices.claims(text)
 
         def store(connection: Connection) -> tuple[Appended, Chat]:
             # Read before the insert, which may wait for a hand-over's write to finish: a message sent
@@ -134,7 +146,7 @@ class ConversationService:
                 appended = events.append(
                     connection, conversation_id, "message", "shopper", text, {"lang": chat.lang}, client_id
                 )
-                if bot_owns(chat.state):
+                if bot_owns(chat.state) and not choice:
                     # Owed an answer from now on, whatever happens to this process (chat/outbox.py).
                     outbox.add(connection, appended.event.id, conversation_id, owner, relayer.lease_seconds)
                 connection.commit()
@@ -150,6 +162,9 @@ class ConversationService:
         to_bot, customer_id, lang = bot_owns(chat.state), chat.customer_id, chat.lang
         self._metrics.messages.labels("shopper").inc()
         notify(self._hub, conversation_id, agents=not to_bot, carried=[(before, event)])
+        if choice and to_bot and self.choices is not None:
+            await self.choices.choose(conversation_id, customer_id, lang, text)
+            return event
         if to_bot and owner is not None:
             relayer.start(DueRelay(event.id, conversation_id, text, lang, customer_id, chat.state))
         return event

@@ -263,3 +263,83 @@ class KnowledgeUse(Base):
     event_seq: Mapped[int] = mapped_column(Integer)  # the shopper's message
     score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+# --- proactive service (issue #16): orders watched, alerts sent, shoppers' preferences -------------
+
+
+class TrackedOrder(Base):
+    """The latest the store told kefu about an order (webhook or scan): what the rules read."""
+
+    __tablename__ = "tracked_orders"
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # What the scan filters on, so a pass reads only the orders a rule may speak about now.
+    last_tracking_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # a delivery exception or a pre-sale promise
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # store.client.OrderTracking as a dict
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProactiveAlert(Base):
+    """One message a rule sent (or held back) about one order: at most one per order and rule."""
+
+    __tablename__ = "proactive_alerts"
+    __table_args__ = (UniqueConstraint("order_id", "rule_id", name="uq_proactive_alert_order_rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    # sent | deferred (quiet hours, daily cap: sent when due_at comes) | opted_out | failed
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    channels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # channel → sent | failed: why | skipped
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    new_conversation: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the widget took the new chat
+    choice: Mapped[str | None] = mapped_column(String(32))
+    choice_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    chosen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ProactivePreference(Base):
+    """What a customer wants to hear from the store: nothing (opt-out), or through which channel."""
+
+    __tablename__ = "proactive_preferences"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(16), default="email")  # chat | email | webhook
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StoreWebhookReceipt(Base):
+    """A signed store webhook already taken: the same signature again is a replay."""
+
+    __tablename__ = "store_webhook_receipts"
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ScanCursor(Base):
+    """Where the periodic scan of the store's order changes got to."""
+
+    __tablename__ = "scan_cursors"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -41,8 +41,11 @@ from handoff_service.core.models import (
     CustomerNote,
     Escalation,
     Event,
+    ProactiveAlert,
+    ProactivePreference,
     RetrainRun,
     ReviewItem,
+    TrackedOrder,
     as_utc,
     iso_utc,
     utcnow,
@@ -114,6 +117,8 @@ class PrivacyService:
                     .order_by(AuditEntry.id)
                 )
             ).all()  # fmt: skip
+            alerts = await _rows(session, ProactiveAlert, ProactiveAlert.customer_id == customer_id, ProactiveAlert.id)
+            preference = await session.get(ProactivePreference, customer_id)
             exported = {
                 "customer_id": customer_id,
                 "exported_at": iso_utc(utcnow()),
@@ -122,6 +127,14 @@ class PrivacyService:
                     {"text": n.text, "tags": n.tags, "agent_id": n.agent_id, "created_at": iso_utc(n.created_at)} for n in notes
                 ],
                 "coupons": [_coupon(r) for r in coupons],
+                # proactive service (issue #16): what the store told them, and what they asked of it
+                "proactive_alerts": [
+                    {"rule": a.rule_id, "order_id": a.order_id, "outcome": a.outcome, "text": a.text, "channels": a.channels,
+                     "choice": a.choice, "created_at": iso_utc(a.created_at), "sent_at": iso_utc(a.sent_at)}
+                    for a in alerts
+                ],  # fmt: skip
+                "proactive_preference": None if preference is None else
+                {"opt_out": preference.opt_out, "channel": preference.channel, "email": preference.email, "phone": preference.phone},
                 "audit": [_audit(a) for a in audit]
                 + [_audit(a) for a in requests if (a.detail or {}).get("customer_id") == customer_id],
             }
@@ -147,6 +160,8 @@ class PrivacyService:
                 await session.execute(
                     delete(CustomerNote).where(CustomerNote.customer_id == customer_id), execution_options={"synchronize_session": False}
                 )
+                for model in (ProactiveAlert, ProactivePreference, TrackedOrder):  # issue #16: texts name them, orders hold their e-mail
+                    await session.execute(delete(model).where(model.customer_id == customer_id), execution_options={"synchronize_session": False})
                 session.add(_audit_entry("privacy.delete", by, customer_id=customer_id, counts=counts.as_dict()))
                 await session.commit()
         return counts
@@ -181,6 +196,9 @@ class PrivacyService:
                 await session.commit()
         async with self._sessions() as session:
             counts.add(await _erase(session, [], None, cutoff, dry_run=False))
+            # proactive service (issue #16): alerts and kept orders past the retention period
+            await session.execute(delete(ProactiveAlert).where(ProactiveAlert.created_at < cutoff), execution_options={"synchronize_session": False})
+            await session.execute(delete(TrackedOrder).where(TrackedOrder.updated_at < cutoff), execution_options={"synchronize_session": False})
             session.add(_audit_entry(
                 "privacy.purge", by, older_than_days=round(older_than / dt.timedelta(days=1), 2),
                 cutoff=iso_utc(cutoff), counts=counts.as_dict(),

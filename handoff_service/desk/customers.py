@@ -15,6 +15,7 @@ from handoff_service.core.models import (
     Conversation,
     CustomerNote,
     Escalation,
+    ProactiveAlert,
     iso_utc,
 )
 from store import StoreClient, StoreError
@@ -56,6 +57,11 @@ class CustomerDirectory:
                     .order_by(CustomerNote.id.desc())
                 )
             ).all()
+            alerts = (
+                await session.scalars(
+                    select(ProactiveAlert).where(ProactiveAlert.customer_id == customer_id).order_by(ProactiveAlert.id.desc()).limit(20)
+                )
+            ).all()
         desk_complaints = sum(1 for reason in reasons.values() if reason in COMPLAINT_REASONS)
         return {
             "customer_id": customer_id,
@@ -73,6 +79,13 @@ class CustomerDirectory:
             "notes": [
                 {"text": n.text, "tags": n.tags, "by": name, "created_at": iso_utc(n.created_at)} for n, name in notes
             ],
+            # Proactive messages the store sent this customer (issue #16), newest first, with what they chose.
+            "alerts": [
+                {"rule": a.rule_id, "kind": a.kind, "order_id": a.order_id, "outcome": a.outcome, "reason": a.reason,
+                 "channels": a.channels, "sent_at": iso_utc(a.sent_at), "created_at": iso_utc(a.created_at),
+                 "choice": a.choice, "conversation_id": a.conversation_id}
+                for a in alerts
+            ],  # fmt: skip
             "store_error": store_error,
         }
 

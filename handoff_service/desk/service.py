@@ -35,6 +35,7 @@ from handoff_service.core.models import (
     Conversation,
     Escalation,
     Event,
+    ProactiveAlert,
     iso_utc,
 )
 from handoff_service.core.queue import PRIORITY_RANK, queue_key, waiting
@@ -144,7 +145,16 @@ class DeskService:
                 await session.scalars(select(Event).where(Event.conversation_id == conversation_id).order_by(Event.id))
             ).all()
             agent = await session.get(Agent, conv.assigned_agent_id) if conv.assigned_agent_id else None
+            alerts = (
+                await session.scalars(select(ProactiveAlert).where(ProactiveAlert.conversation_id == conversation_id).order_by(ProactiveAlert.id))
+            ).all()
         latest = escalations[-1] if escalations else None
+        # What the store told the shopper before they asked (issue #16): the bot's packet does not know it.
+        proactive = [
+            {"rule": a.rule_id, "kind": a.kind, "order_id": a.order_id, "text": a.text, "sent_at": iso_utc(a.sent_at),
+             "choice": a.choice, "choice_result": a.choice_result}
+            for a in alerts
+        ]  # fmt: skip
         packet = latest.packet if latest else {}
         return {
             "conversation_id": conv.id,
@@ -161,6 +171,7 @@ class DeskService:
                 "summary": packet.get("summary", ""),
                 "transcript": packet.get("transcript", []),
                 "slots": packet.get("slots", {}),
+                "proactive": proactive,
             }
             if latest
             else None,
@@ -174,6 +185,7 @@ class DeskService:
                 if t.get("sender") == "shopper" and t.get("sentiment") is not None
             ],
             "customer": packet.get("customer"),
+            "proactive": proactive,
             "events": [event_public(e) for e in events],
         }
 

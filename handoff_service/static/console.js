@@ -46,6 +46,9 @@
  *   agents-table, agent-row (many, data-username, data-status), sv-agents-summary
  *   approvals, approval (many, data-request-id), approval-approve, approval-reject (inside each), approvals-count
  *   sla-alerts, sla-alert (many, data-conversation-id), alerts-count
+ *   proactive (supervisors: proactive service), pv-summary, pv-scan, pv-stuck, pv-stuck-item (many, data-order-id),
+ *     pv-today, pv-alert (many, data-kind, data-outcome), pv-choices, pv-choice (many, data-choice)
+ *   customer-alerts, customer-alert (many, data-kind): proactive messages this customer was sent
  *   toast
  *
  * The page title is "kefu", or "(N) kefu" while N chats newly queued or assigned to me have not been opened.
@@ -58,6 +61,7 @@ import { reconnectIfDown, renderConn } from "./console/connection.js";
 import { followQueue, renderDetail, select } from "./console/conversation.js";
 import { hooks } from "./console/hooks.js";
 import { chooseLang, lang, t } from "./console/language.js";
+import { bindProactive, renderProactive } from "./console/proactive.js";
 import { bindLifecycle } from "./console/lifecycle.js";
 import { updateTitle, watchGestures } from "./console/notify.js";
 import { bindPanels } from "./console/panels.js";
@@ -90,6 +94,7 @@ function applyTexts() {
   renderStatusToggle();
   renderQueue();
   renderSupervisor();
+  renderProactive();
   if (state.detail) renderDetail(true);
 }
 
@@ -123,6 +128,7 @@ function start() {
   });
   bindPresence();
   bindViews();
+  bindProactive();
   watchGestures();
   startWaitTicker();
   bindSuggestions();

@@ -130,7 +130,7 @@ def test_second_store_on_the_same_file_does_not_seed_again(tmp_path: Path) -> No
 
     with sqlite3.connect(path) as db:
         counts = (db.execute("SELECT COUNT(*) FROM customers").fetchone()[0], db.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
-    assert counts == (5, 13)
+    assert counts == (7, 18)  # five customers with their orders, and the two of the proactive demo (issue #16)
 
 
 def test_store_reopens_after_close(store: DemoStore) -> None:

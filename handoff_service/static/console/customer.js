@@ -108,6 +108,7 @@ export function renderCustomer() {
     );
   });
   body.appendChild(chats);
+  renderAlerts(body, Array.isArray(c.alerts) ? c.alerts : []);
 
   // notes (with tags) the desk keeps about this customer
   var notes = Array.isArray(c.notes) ? c.notes : [];
@@ -177,4 +178,21 @@ function saveNote(e) {
       btn.disabled = false;
       toast(t("actionFailed", { m: err.message }), "error");
     });
+}
+
+/** Proactive messages the store sent this customer (issue #16), with what they chose. */
+function renderAlerts(body, alerts) {
+  body.appendChild(el("div", { className: "orders-title", text: t("pvCustomerAlerts") + (alerts.length ? " · " + alerts.length : "") }));
+  var list = el("ul", { className: "past", "data-testid": "customer-alerts" });
+  if (!alerts.length) list.appendChild(el("li", { className: "muted", text: t("pvNoCustomerAlerts") }));
+  alerts.forEach(function (a) {
+    list.appendChild(
+      el("li", { "data-testid": "customer-alert", "data-kind": a.kind, "data-outcome": a.outcome }, [
+        el("span", { className: "past-time", text: dayTime(a.sent_at || a.created_at) }),
+        el("span", { className: "past-reason", text: label("rulekind_", a.kind) + " · " + a.order_id }),
+        el("span", { className: "pill", text: label("outcome_", a.outcome) + (a.choice ? " · " + a.choice : "") }),
+      ])
+    );
+  });
+  body.appendChild(list);
 }

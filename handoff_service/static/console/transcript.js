@@ -36,6 +36,17 @@ function cardRow(card) {
   ]);
 }
 
+/** What the shopper clicked, for a message that is a button's payload (a proactive message's choice). */
+function buttonTitle(ev) {
+  if (ev.sender !== "shopper" || !ev.text || ev.text.charAt(0) !== "/" || !state.detail) return null;
+  var events = state.detail.events || [];
+  for (var i = events.length - 1; i >= 0; i--) {
+    var buttons = (events[i].payload && events[i].payload.buttons) || [];
+    for (var j = 0; j < buttons.length; j++) if (buttons[j] && buttons[j].payload === ev.text) return "▸ " + String(buttons[j].title || ev.text);
+  }
+  return null;
+}
+
 /** The row of an event (also of my reply while it is pending). */
 export function transcriptRow(ev) {
   var payload = ev.payload && typeof ev.payload === "object" ? ev.payload : {};
@@ -64,8 +75,10 @@ export function transcriptRow(ev) {
     "data-seq": ev.seq ? String(ev.seq) : null,
     "data-client-id": ev.client_id || null,
   });
-  row.appendChild(el("div", { className: "msg-who" }, [el("span", { className: "msg-name", text: senderLabel(ev) })]));
-  row.appendChild(el("div", { className: "bubble", text: ev.text || "" }));
+  var who = [el("span", { className: "msg-name", text: senderLabel(ev) })];
+  if (payload.proactive) who.push(el("span", { className: "pill", "data-testid": "transcript-proactive", text: t("pvTag") }));
+  row.appendChild(el("div", { className: "msg-who" }, who));
+  row.appendChild(el("div", { className: "bubble", text: buttonTitle(ev) || ev.text || "" }));
   var card = cardRow(payload.card);
   if (card) row.appendChild(card);
   if (Array.isArray(payload.buttons) && payload.buttons.length) {

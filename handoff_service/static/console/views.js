@@ -2,6 +2,7 @@
 
 import { $ } from "../desk-common.js";
 import { loadColleagues } from "./colleagues.js";
+import { loadProactive } from "./proactive.js";
 import { isSupervisor, state } from "./state.js";
 import { loadApprovals, renderSupervisor } from "./supervisor.js";
 
@@ -18,6 +19,7 @@ export function showView(next) {
     state.alertsSeen = state.slaAlerts.length;
     loadColleagues();
     loadApprovals();
+    loadProactive();
   }
   renderSupervisor();
 }

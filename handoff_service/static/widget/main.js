@@ -1,5 +1,6 @@
 // The widget's start: reads the embedding tag, builds the panel, wires the modules, exposes window.kefuWidget.
 
+import { checkInbox, setDropper } from "./alerts.js";
 import { bindComposer } from "./composer.js";
 import { config, configure } from "./config.js";
 import { addEvent } from "./events.js";
@@ -38,7 +39,9 @@ function mount() {
   (document.body || document.documentElement).appendChild(host);
   applyTexts();
   updateQuickChips();
-  if (state.session) restore();
+  setDropper(dropSession);
+  if (state.session) restore().then(checkInbox);
+  else checkInbox();
 }
 
 /** The network coming and going, the tab coming back, another tab of the same shop changing the chat. */

@@ -6,7 +6,7 @@ import { hooks } from "./hooks.js";
 import { api, sessionPath } from "./http.js";
 import { scrollToBottom, ui } from "./layout.js";
 import { state } from "./state.js";
-import { setConn } from "./status.js";
+import { renderUnread, setConn } from "./status.js";
 import { onTypingFrame } from "./typing.js";
 
 let socketFailures = 0;
@@ -167,10 +167,11 @@ function startPolling() {
 
 // reload: fetch the whole history from seq 0 (dedupe by seq), then go live from the last seq
 export function restore() {
-  if (!state.session) return;
+  if (!state.session) return Promise.resolve();
   state.loadingHistory = true;
   ui.messages.setAttribute("aria-busy", "true");
   var s = state.session;
+  var seenBefore = Number(s.seq) || 0; // what arrived after it while the page was away is unread
   var all = [];
   function page(after) {
     return api(
@@ -185,13 +186,19 @@ export function restore() {
       return res;
     });
   }
-  page(0)
+  return page(0)
     .then(
       function (last) {
         if (state.session !== s) return;
+        var missed = 0;
         all.forEach(function (ev) {
+          if (ev.seq > seenBefore && ev.kind === "message" && ev.sender !== "shopper" && !state.seen[ev.seq]) missed += 1;
           addEvent(ev, false);
         });
+        if (missed && !state.isOpen) {
+          state.unread += missed;
+          renderUnread();
+        }
         syncState(last.state);
         if ("queue" in last) applyQueue(last.queue);
         scrollToBottom();
