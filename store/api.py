@@ -80,6 +80,10 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
             raise HTTPException(409, str(exc)) from exc
         return dataclasses.asdict(created)
 
+    @app.get("/orders")
+    def orders_placed(since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
+        return {"orders": [dataclasses.asdict(o) for o in store.orders_placed(since, until)]}
+
     return app
 
 

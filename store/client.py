@@ -102,6 +102,17 @@ class Customer:
         return any(t.upper() == "VIP" for t in self.tags)
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order as the service insight reads it: who placed it, when, for how much (conversion)."""
+
+    order_id: str
+    customer_id: str
+    created_at: str
+    total: float
+    items: list[str] = field(default_factory=list)
+
+
 class StoreError(Exception):
     """The store could not answer (unreachable, refused, or answered nonsense)."""
 
@@ -130,3 +141,7 @@ class StoreClient(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
+        """Every order placed in [since, until), oldest first (the service insight's conversion)."""
+        ...

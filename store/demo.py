@@ -14,6 +14,7 @@ from store.client import (
     Customer,
     LogisticsEvent,
     Order,
+    PlacedOrder,
     ReturnRequest,
     Shipment,
     StoreError,
@@ -197,6 +198,34 @@ class DemoStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+    def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT id, customer_id, created_at, total, items FROM orders WHERE created_at >= ? AND created_at < ? "
+                "ORDER BY created_at, id",
+                (_iso(since), _iso(until)),
+            ).fetchall()
+        return [PlacedOrder(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def add_orders(self, orders: list[PlacedOrder], status: str = "delivered") -> None:
+        """Demo only: orders of a seeded history (`kefu demo --seed-history`), for its conversion."""
+        with self._lock:
+            db = self._db()
+            db.executemany(
+                "INSERT OR IGNORE INTO customers VALUES (?, ?, '[]')", [(o.customer_id, o.customer_id) for o in orders]
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                [(o.order_id, o.customer_id, status, o.total, o.created_at, json.dumps(o.items, ensure_ascii=False)) for o in orders],
+            )
+            db.commit()
+
+
+def _iso(moment: dt.datetime) -> str:
+    """The seed's format (demo_data.at): UTC, ISO, seconds."""
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def days_since(value: str | None, now: dt.datetime) -> float | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from store.client import Coupon, Customer, LogisticsEvent, Order, ReturnRequest, Shipment, StoreError
+from store.client import Coupon, Customer, LogisticsEvent, Order, PlacedOrder, ReturnRequest, Shipment, StoreError
 
 
 class HttpStore:
@@ -120,6 +120,13 @@ class HttpStore:
 
     def close(self) -> None:
         self._http.close()
+
+    def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
+        body = self._get("/orders", {"since": since.isoformat(), "until": until.isoformat()}) or {}
+        try:
+            return [PlacedOrder(**order) for order in body.get("orders") or []]
+        except TypeError as exc:
+            raise StoreError(f"store sent an order kefu cannot read: {exc!r}") from exc
 
 
 def _json(response: httpx.Response) -> Any:  # noqa: ANN401 - JSON

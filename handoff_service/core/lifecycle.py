@@ -134,6 +134,14 @@ async def close(session: AsyncSession, conv: Conversation, agent_id: int) -> flo
     return handled
 
 
+async def end_by_shopper(session: AsyncSession, conv: Conversation) -> None:
+    """The shopper ends a chat the bot owns (the widget's "end chat"): a bot-only chat's end."""
+    if conv.state != State.BOT:
+        raise Conflict(f"only a chat with the assistant can be ended this way; this one is {conv.state}")
+    await _move(session, conv, State.CLOSED, closed_at=utcnow())
+    await record(session, conv.id, "state", "system", say("ended_by_shopper", conv.lang), {"state": State.CLOSED, "by": "shopper"})
+
+
 async def abandon(session: AsyncSession, conv: Conversation) -> None:
     """The shopper left while waiting."""
     await _move(session, conv, State.ABANDONED, closed_at=utcnow())

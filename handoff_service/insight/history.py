@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from handoff_service.core.models import AuditEntry, Conversation, Csat, Escalation, Event, Survey
+from handoff_service.core.models import (
+    AuditEntry,
+    Conversation,
+    Csat,
+    Escalation,
+    Event,
+    Survey,
+)
 from handoff_service.insight.record import DEMO_TOKEN
 
 
