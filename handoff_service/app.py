@@ -99,8 +99,8 @@ def create_app(
             relay_lease_seconds=settings.relay_lease_seconds,
         )  # fmt: skip
         desk = DeskService(sessions, hub, rasa, metrics)
-        for surveyor in (requests, desk):
-            surveyor.csat_every_hours, surveyor.nps_every_days = settings.csat_every_hours, settings.nps_every_days
+        requests.csat_every_hours, requests.nps_every_days = settings.csat_every_hours, settings.nps_every_days
+        desk.csat_every_hours = settings.csat_every_hours
         if settings.auto_assign:
             requests.after_queue_change = desk.assign_waiting
         app.state.settings = settings

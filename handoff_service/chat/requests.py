@@ -179,6 +179,8 @@ class ChatRequests:
             else:
                 await self._answer_survey(session, conv, "csat", context, asked.get("agent_id"), score, comment)
             await events.record(session, conv.id, "csat", "shopper", comment[:1000], {"score": score})
+            # One question at a time: "would you recommend us" follows the rating, when it is due.
+            await surveys.ask_nps(session, conv, self.nps_every_days)
             await session.commit()
         self._metrics.csat.labels(str(score)).inc()
         notify(self._hub, conversation_id)
@@ -224,7 +226,7 @@ class ChatRequests:
             if conv is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
             await lifecycle.end_by_shopper(session, conv)
-            await surveys.ask_csat(session, conv, "bot_end", None, self.csat_every_hours)
-            await surveys.ask_nps(session, conv, self.nps_every_days)
+            if not await surveys.ask_csat(session, conv, "bot_end", None, self.csat_every_hours):
+                await surveys.ask_nps(session, conv, self.nps_every_days)
             await session.commit()
         notify(self._hub, conversation_id)

@@ -1,7 +1,8 @@
 """When a shopper is asked to rate (issue #17): CSAT after an agent hands the chat back to the bot
 and at the end of a bot-only chat, at most once per customer per `csat_every_hours` (a guest: once
-per chat); NPS (0-10) when a chat ends, at most once per customer per `nps_every_days`, never a
-guest (nobody to count). An agent closing a chat always asks, as before (lifecycle.close)."""
+per chat); NPS (0-10) after a CSAT answer (or at a bot-only chat's end when no CSAT is due), at most
+once per customer per `nps_every_days`, never a guest (nobody to count). An agent closing a chat
+always asks CSAT, as before (lifecycle.close). One question at a time: never two forms at once."""
 
 from __future__ import annotations
 

@@ -62,9 +62,8 @@ class DeskService:
         self._hub = hub
         self._rasa = rasa
         self._metrics = metrics
-        # Survey limits (core/surveys.py); the app sets them from its settings.
+        # How often a customer may be asked CSAT (core/surveys.py); the app sets it from its settings.
         self.csat_every_hours = 24.0
-        self.nps_every_days = 90
 
     async def _conversation(self, session: AsyncSession, conversation_id: str) -> Conversation:
         conv = await session.get(Conversation, conversation_id)
@@ -359,7 +358,6 @@ class DeskService:
             conv = await self._owned_by(session, agent, conversation_id)
             await self._free_seat_of(session, conv)
             handled = await lifecycle.close(session, conv, agent.id)
-            await surveys.ask_nps(session, conv, self.nps_every_days)
             session.add(AuditEntry(agent_id=agent.id, action="conversation.closed", conversation_id=conv.id))
             await session.commit()
         self._metrics.handle_seconds.observe(handled)

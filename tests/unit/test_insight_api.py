@@ -42,11 +42,11 @@ def test_surveys_after_a_hand_back_at_a_bot_chats_end_and_nps_are_rate_limited(d
     assert kinds(http, desk, cid, auth) == ["csat_request"]
     assert http.post(f"{desk.url}/api/sessions/{cid}/csat", json={"score": 4}, headers=auth).status_code == 201
     assert http.post(f"{desk.url}/api/sessions/{cid}/csat", json={"score": 5}, headers=auth).status_code == 409
-    assert http.post(f"{desk.url}/api/sessions/{cid}/end", headers=auth).status_code == 204
-    # already asked for CSAT today: only the NPS question comes
-    assert kinds(http, desk, cid, auth) == ["csat_request", "csat", "nps_request"]
+    assert kinds(http, desk, cid, auth) == ["csat_request", "csat", "nps_request"]  # NPS follows the rating
     assert http.post(f"{desk.url}/api/sessions/{cid}/nps", json={"score": 11}, headers=auth).status_code == 422
     assert http.post(f"{desk.url}/api/sessions/{cid}/nps", json={"score": 9}, headers=auth).status_code == 201
+    assert http.post(f"{desk.url}/api/sessions/{cid}/end", headers=auth).status_code == 204
+    assert kinds(http, desk, cid, auth) == ["csat_request", "csat", "nps_request", "nps"]  # CSAT asked today already
     assert http.post(f"{desk.url}/api/sessions/{cid}/end", headers=auth).status_code == 409  # already ended
 
     again, again_auth = open_chat(http, desk.url, "C1001")
