@@ -209,7 +209,7 @@ class DemoStore:
             ).fetchall()
         return [PlacedOrder(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
-    def add_orders(self, orders: list[PlacedOrder], status: str = "delivered") -> None:
+    def add_orders(self, orders: list[PlacedOrder], carriers: dict[str, str] | None = None, status: str = "delivered") -> None:
         """Demo only: orders of a seeded history (`kefu demo --seed-history`), for its conversion."""
         with self._lock:
             db = self._db()
@@ -219,6 +219,10 @@ class DemoStore:
             db.executemany(
                 "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, NULL)",
                 [(o.order_id, o.customer_id, status, o.total, o.created_at, json.dumps(o.items, ensure_ascii=False)) for o in orders],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO shipments VALUES (?, ?, ?)",
+                [(order_id, carrier, f"DEMO{order_id}") for order_id, carrier in (carriers or {}).items()],
             )
             db.commit()
 

@@ -12,7 +12,16 @@ from typing import Any
 
 import httpx
 
-from store.client import Coupon, Customer, LogisticsEvent, Order, PlacedOrder, ReturnRequest, Shipment, StoreError
+from store.client import (
+    Coupon,
+    Customer,
+    LogisticsEvent,
+    Order,
+    PlacedOrder,
+    ReturnRequest,
+    Shipment,
+    StoreError,
+)
 
 
 class HttpStore:
