@@ -63,14 +63,14 @@ def weekly_command(
 
 
 async def _report(settings: Settings, period: Period) -> dict[str, Any]:
-    from kb_index.encoder import load_encoder  # torch: only when a report is made
+    from kb_index.encoder import shared_encoder  # torch: only when a report is made
 
     engine = make_engine(settings.database_url)
     store = _store(settings)
     try:
         await migrate(engine)
         insight = InsightService(engine, store_orders(store), settings.store_timezone, (settings.opening_hour, settings.closing_hour))
-        encoder = load_encoder(KbSettings().model)
+        encoder = shared_encoder(KbSettings().model)
         return await weekly(insight, engine, period, store, encoder.encode)
     finally:
         store.close()

@@ -235,7 +235,10 @@ def demo_agents(connection: Connection) -> tuple[int, ...]:
     return tuple(ids)
 
 
-async def seed(engine: AsyncEngine, weeks: int, seed_value: int, last_day: dt.date, timezone: str, store: object | None = None) -> dict[str, int]:
+async def seed(
+    engine: AsyncEngine, weeks: int, seed_value: int, last_day: dt.date, timezone: str, store: object | None = None,
+    chats_per_day: int = 60,
+) -> dict[str, int]:
     """Write the demo history once (a database that already holds demo chats is left as it is);
     `store`, the demo store, gets the orders and carriers the chats talk about."""
     async with engine.begin() as conn:
@@ -243,7 +246,7 @@ async def seed(engine: AsyncEngine, weeks: int, seed_value: int, last_day: dt.da
         if present:
             return {"chats": 0, "already_seeded": int(present)}
         agents = await conn.run_sync(demo_agents)
-        history = generate(weeks, seed_value, last_day, timezone, agent_ids=agents)
+        history = generate(weeks, seed_value, last_day, timezone, chats_per_day, agent_ids=agents)
         for batch in batches(history.stories):
             await conn.run_sync(write, batch)
     add_orders = getattr(store, "add_orders", None)

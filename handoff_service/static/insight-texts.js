@@ -33,6 +33,8 @@ export const TEXT = {
     scoresTitle: "客服评分", scoresHelp: "权重：解决 {resolution}，满意度 {satisfaction}，转化 {conversion}，响应速度 {speed}。没有数据的项不计入。",
     comp_resolution: "解决率", comp_satisfaction: "满意度", comp_conversion: "转化", comp_speed: "响应速度",
     casesTitle: "案例库", casesHelp: "主管在质检时收入的优秀对话，可按标题、点评或对话内容搜索。", search: "搜索", casesEmpty: "没有找到案例。",
+    reason_explicit_request: "顾客要求人工", reason_low_confidence: "机器人把握不大", reason_out_of_scope_repeated: "多次超出范围",
+    reason_upset: "顾客不满", reason_repeated_failure: "多次没答上", reason_high_risk: "高风险", reason_bot_unavailable: "机器人不可用",
     noData: "暂无数据", loading: "加载中…", actionFailed: "操作失败：{m}", sessionExpired: "登录已过期，请重新登录",
   },
   en: {
@@ -65,6 +67,8 @@ export const TEXT = {
     scoresTitle: "Agent scorecards", scoresHelp: "Weights: resolution {resolution}, satisfaction {satisfaction}, conversion {conversion}, speed {speed}. Components without data are left out.",
     comp_resolution: "Resolution", comp_satisfaction: "Satisfaction", comp_conversion: "Conversion", comp_speed: "Speed",
     casesTitle: "Case library", casesHelp: "Exemplary chats saved during reviews; search titles, comments or what was said.", search: "Search",
+    reason_explicit_request: "asked for a person", reason_low_confidence: "bot unsure", reason_out_of_scope_repeated: "out of scope again",
+    reason_upset: "upset shopper", reason_repeated_failure: "failed repeatedly", reason_high_risk: "high risk", reason_bot_unavailable: "bot unavailable",
     casesEmpty: "No cases found.", noData: "No data", loading: "Loading…", actionFailed: "That failed: {m}", sessionExpired: "Your session ended; sign in again",
   },
 };

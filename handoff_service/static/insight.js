@@ -163,13 +163,13 @@ import { TEXT } from "./insight-texts.js";
     drawn("chart-trend", t("chartTrend"));
 
     bars("frt", cur.frt_distribution.map(function (b) { return [b.bucket, b.count, { frt: b.bucket }]; }), t("chartFrt"));
-    bars("reasons", Object.keys(cur.escalation_reasons).map(function (r) { return [r, cur.escalation_reasons[r], { reason: r }]; }), t("chartReasons"));
+    bars("reasons", Object.keys(cur.escalation_reasons).map(function (r) { return [label("reason_", r), cur.escalation_reasons[r], { reason: r }]; }), t("chartReasons"));
     bars("topics", Object.keys(cur.by_topic).slice(0, 12).map(function (k) { return [k, cur.by_topic[k].chats, { topic: k }]; }), t("chartTopics"));
   }
   function bars(id, rows, title) {
     var c = chart("chart-" + id);
     c.setOption({
-      tooltip: {}, grid: { left: 110, right: 20, top: 10, bottom: 24 },
+      tooltip: {}, grid: { left: 8, right: 20, top: 10, bottom: 24, containLabel: true },
       xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: rows.map(function (r) { return r[0]; }), inverse: true },
       series: [{ type: "bar", data: rows.map(function (r) { return r[1]; }), itemStyle: { color: "#4f5bd5" } }],
     }, true);
@@ -187,7 +187,7 @@ import { TEXT } from "./insight-texts.js";
       res.chats.forEach(function (c) {
         body.appendChild(el("tr", { "data-testid": "drill-row" }, [
           el("td", { text: desk.dayTime(c.created_at, lang) }), el("td", { text: c.lang }), el("td", { text: c.topic }),
-          el("td", { text: c.escalations.join(", ") }), el("td", { text: c.agent || "" }), el("td", { text: c.csat === null ? "" : String(c.csat) }),
+          el("td", { text: c.escalations.map(function (r) { return label("reason_", r); }).join(", ") }), el("td", { text: c.agent || "" }), el("td", { text: c.csat === null ? "" : String(c.csat) }),
           el("td", null, [el("button", { className: "btn btn-quiet", type: "button", "data-testid": "drill-open", text: t("open"),
             on: { click: function () { openChat("/api/insight/chats/" + encodeURIComponent(c.conversation_id), null); } } })]),
         ]));
