@@ -107,7 +107,7 @@ def figures(
         "period": period.public(),
         "conversations": len(chats),
         "demo_conversations": sum(1 for c in chats if c.demo),
-        "messages": dict(sum((Counter(c.messages) for c in chats), Counter())),
+        "messages": message_counts(chats),
         "containment": share(sum(1 for c in chats if c.contained), len(chats)),
         "escalated": len(escalated),
         "escalations": episodes,
@@ -139,6 +139,13 @@ def figures(
         "by_agent": breakdown([c for c in chats if c.agent_id is not None], csat, sold, lambda c: str(c.agent_id)),
         "by_topic": breakdown(chats, csat, sold, lambda c: c.topic),
     }
+
+
+def message_counts(chats: list[ChatFacts]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for chat in chats:
+        total.update(chat.messages)
+    return dict(total)
 
 
 def frt_distribution(frts: list[float]) -> list[dict[str, Any]]:

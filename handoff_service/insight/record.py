@@ -7,10 +7,11 @@ Rows are read per chat in event order so one pass (metrics.py) can follow each c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Text, and_, case, cast, or_, select
 
 from handoff_service.core.models import AuditEntry, Conversation, Csat, Event, Survey
 
@@ -60,20 +61,31 @@ def chats(connection: Connection, start: dt.datetime, end: dt.datetime) -> list[
 
 
 def events(connection: Connection, start: dt.datetime, end: dt.datetime) -> list[EventRow]:
-    """The messages and moves of the chats begun in [start, end), per chat in order."""
+    """The messages and moves of the chats begun in [start, end), per chat in order.
+
+    The payload comes as its JSON text, and only for moves and the bot's answers (the rest never
+    needs it): reading seven JSON paths per row in SQL cost three times as much on SQLite."""
     e, c = Event.__table__.c, Conversation.__table__.c
-    p = Event.__table__.c.payload
+    wanted = or_(e.kind == "state", e.sender == "bot")
     query = (
-        select(
-            e.conversation_id, e.kind, e.sender, e.created_at,
-            p["state"].as_string(), p["reason"].as_string(), p["agent_id"].as_string(), p["how"].as_string(),
-            p["outcome"].as_string(), p[("turn", "intent")].as_string(), p[("turn", "kb_entry")].as_string(),
-        )  # fmt: skip
+        select(e.conversation_id, e.kind, e.sender, e.created_at, case((wanted, cast(e.payload, Text)), else_=None))
         .join(Conversation.__table__, c.id == e.conversation_id)
         .where(c.created_at >= start, c.created_at < end, e.kind.in_(("message", "state")))
         .order_by(e.conversation_id, e.id)
     )
-    return [EventRow(*row) for row in connection.execute(query)]
+    out = []
+    loads = json.loads
+    for cid, kind, sender, at, raw in connection.execute(query):
+        if raw is None:
+            out.append(EventRow(cid, kind, sender, at, None, None, None, None, None, None, None))
+            continue
+        p = loads(raw) or {}
+        turn = p.get("turn") or {}
+        out.append(EventRow(
+            cid, kind, sender, at, p.get("state"), p.get("reason"), p.get("agent_id"), p.get("how"), p.get("outcome"),
+            turn.get("intent"), turn.get("kb_entry"),
+        ))  # fmt: skip
+    return out
 
 
 def ratings(connection: Connection, start: dt.datetime, end: dt.datetime) -> list[Rating]:

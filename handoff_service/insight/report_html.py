@@ -31,7 +31,7 @@ main{max-width:1000px;margin:0 auto;padding:24px}h1{margin:0 0 4px}h2{margin:28p
 .kpi span{color:#6b7280;font-size:12.5px}.topic{background:#fff;border:1px solid #e6e8ef;border-radius:10px;padding:12px 14px;margin-bottom:10px}
 .topic h3{margin:0 0 6px;font-size:16px}.chip{display:inline-block;background:#eef0fb;color:#3d47b8;border-radius:10px;padding:0 8px;margin:0 4px 4px 0;font-size:12.5px}
 .facts{color:#4b5563;font-size:13px}blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid #c7ccf3;background:#fafbff;white-space:pre-wrap}
-figure{margin:0;background:#fff;border:1px solid #e6e8ef;border-radius:10px;padding:10px}figcaption{font-weight:700;margin-bottom:6px}
+figure{margin:14px 0 0;background:#fff;border:1px solid #e6e8ef;border-radius:10px;padding:10px}figcaption{font-weight:700;margin-bottom:6px}
 table{border-collapse:collapse;background:#fff;width:100%}td,th{border-bottom:1px solid #eef0f4;padding:6px 10px;text-align:left}
 .up{color:#a3202c}.down{color:#17613f}"""
 

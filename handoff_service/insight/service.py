@@ -100,9 +100,15 @@ class InsightService:
         return out
 
     async def dashboard(self, period: Period, business_hours_only: bool = False) -> dict[str, Any]:
-        """The period, the one before, and the change of each headline figure."""
-        current = await self.figures(period, business_hours_only)
-        previous = await self.figures(period.previous(), business_hours_only)
+        """The period, the one before, and the change of each headline figure (both read in one pass)."""
+        before = period.previous()
+        data = await self.load(Period(before.first, period.last, period.timezone), business_hours_only)
+        split = period.start
+        current = figures(
+            period, [c for c in data.chats if c.created_at >= split], data.ratings, data.returns, data.orders
+        )
+        previous = figures(before, [c for c in data.chats if c.created_at < split], data.ratings, data.returns, data.orders)
+        current["business_hours_only"] = business_hours_only
         names = await self.agent_names()
         for row_key, row in list(current["by_agent"].items()):
             row["name"] = names.get(int(row_key), row_key)

@@ -211,7 +211,7 @@ async def weekly(
             "categories": Counter(category(i) for f in facts for i in f.items).most_common(3),
             "carriers": Counter(f.carrier for f in facts if f.carrier).most_common(3),
             "places": (Counter(f.location for f in facts if f.location) + mentioned).most_common(3),
-            "quotes": [mask_pii(said[i].text) for i in closest[:3]],
+            "quotes": list(dict.fromkeys(mask_pii(said[i].text) for i in closest))[:3],  # three different ones
             "knowledge_gaps": sum(1 for s in members if s.gap),
         })  # fmt: skip
     return report
