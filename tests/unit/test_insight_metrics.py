@@ -154,3 +154,35 @@ def test_business_hours_only_and_the_previous_period(url: str) -> None:
     assert figures_of(url, [day, night, yesterday], DEC_2, business_hours_only=True)["conversations"] == 1
     assert DEC_2.previous() == Period(dt.date(2026, 12, 1), dt.date(2026, 12, 1), TZ)
     assert Period.iso_week("2026-W48", TZ).first == dt.date(2026, 11, 23)
+
+
+def test_demo_history_is_repeatable_marked_as_demo_and_its_orders_reach_the_store_over_http(tmp_path: Path, serve: Any) -> None:  # noqa: ANN401
+    from handoff_service.insight import demo_history
+    from store import DemoStore, HttpStore
+    from store.api import create_app as store_api
+
+    day = dt.date(2026, 11, 29)
+    first, again = (demo_history.generate(1, 5, day, TZ, chats_per_day=10) for _ in range(2))
+    assert [s.id for s in first.stories] == [s.id for s in again.stories] and len(first.stories) >= 60
+    assert all(s.demo for s in first.stories)
+    store = DemoStore(tmp_path / "store.db")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}"
+
+    async def main() -> tuple[dict[str, int], dict[str, int], dict[str, Any]]:
+        engine = make_engine(url)
+        try:
+            await migrate(engine)
+            written = await demo_history.seed(engine, 1, 5, day, TZ, store, chats_per_day=10)
+            twice = await demo_history.seed(engine, 1, 5, day, TZ, store, chats_per_day=10)
+            week = Period(day - dt.timedelta(days=6), day, TZ)
+            return written, twice, await InsightService(engine, timezone=TZ).figures(week)
+        finally:
+            await engine.dispose()
+
+    written, twice, figs = asyncio.run(main())
+    assert twice == {"chats": 0, "already_seeded": written["chats"]}
+    assert figs["conversations"] == figs["demo_conversations"] == written["chats"]
+    with serve(store_api(store)) as server:
+        placed = HttpStore(server.url).orders_placed(Period(day, day, TZ).start - dt.timedelta(days=40), Period(day, day, TZ).end + dt.timedelta(days=2))
+    assert len([o for o in placed if o.order_id.startswith("DO")]) == written["orders"]  # besides the demo store's own
+    store.close()
