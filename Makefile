@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-insight
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -51,3 +51,8 @@ bench-faults: setup
 
 bench-soak: setup
 	.venv/bin/python -m benchmarks.soak --shoppers 500 --agents 20 --minutes 10
+
+# Service insight (issue #17): the dashboard's query time over a year of 2,000 chats a day, on
+# SQLite and PostgreSQL (the history is written in bulk first: ~10-30 min on 2 cores).
+bench-insight: setup
+	.venv/bin/python -m benchmarks.insight --days 365 --chats-per-day 2000
