@@ -26,7 +26,8 @@ from handoff_service.insight.history import ChatStory
 from handoff_service.settings import Settings
 from kefu.cli import app as kefu_cli
 from store import DemoStore
-from tests.browser.conftest import AGENT_PASSWORD, Browsing
+from tests.browser.conftest import AGENT_PASSWORD, PHONE, Browsing
+from tests.browser.pages import Storefront
 from tests.conftest import ServerThread
 from tests.handoff_helpers import SECRET, FakeRasa, add_agent
 
@@ -75,7 +76,7 @@ def service(seeded: tuple[str, Path]) -> Iterator[str]:
     url, store_path = seeded
     settings = Settings(
         environment="development", database_url=url, store_path=store_path, handoff_secret=SECRET,
-        identity_required=False, demo_agent_username=None, store_timezone=TZ,
+        identity_required=False, demo_agent_username=None, store_timezone=TZ, demo_customer_id="C1001",
     )  # fmt: skip
     with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(FakeRasa().handler))) as server:
         yield server.url
@@ -146,6 +147,34 @@ def test_dashboard_drill_down_review_and_an_agents_own_scorecard(service: str, b
     expect(agent.get_by_test_id("score-row")).to_contain_text("Ann")
     expect(agent.get_by_test_id("my-reviews")).to_contain_text("先安抚情绪")
     shot(agent, "04-agent-scorecard")
+
+
+def test_a_shopper_ends_a_chat_with_the_bot_rates_it_and_answers_nps_by_keyboard(service: str, browsing: Browsing, shot: Shot) -> None:
+    shop = Storefront(browsing.new_page(locale="zh-CN", viewport=PHONE), service).open()
+    end = shop.page.get_by_test_id("kefu-end")
+    expect(end).to_be_hidden()  # no chat yet
+    shop.ask("有优惠券吗")
+    expect(end).to_have_text("结束咨询")
+    end.click()
+    expect(shop.page.get_by_test_id("kefu-ended")).to_be_visible()
+    form = shop.page.get_by_test_id("kefu-csat")
+    expect(form).to_contain_text("智能客服帮到您了吗")
+    form.locator("[data-testid=kefu-csat-star][data-score='4']").click()
+    form.get_by_test_id("kefu-csat-submit").click()
+    expect(form).to_have_attribute("data-done", "true")
+    nps = shop.page.get_by_test_id("kefu-nps")
+    expect(nps).to_be_visible()
+    first = nps.locator("[data-testid=kefu-nps-point][data-score='0']")
+    first.focus()
+    for _ in range(9):
+        shop.page.keyboard.press("ArrowRight")
+    expect(nps.locator("[data-testid=kefu-nps-point][data-score='9']")).to_have_attribute("aria-checked", "true")
+    shot(shop.page, "01-nps-form")
+    nps.get_by_test_id("kefu-nps-submit").click()
+    expect(nps.get_by_test_id("kefu-nps-thanks")).to_contain_text("9")
+    shop.page.get_by_test_id("kefu-lang").click()
+    expect(nps.get_by_test_id("kefu-nps-thanks")).to_contain_text("You gave 9 out of 10")
+    shot(shop.page, "02-nps-answered-en")
 
 
 @pytest.mark.slow  # loads the knowledge base's encoder (seconds of CPU)
