@@ -46,7 +46,7 @@ def rows_for_day(rng: random.Random, day: dt.date, chats: int, agents: list[int]
     for hour in hours:
         cid = uuid.UUID(int=rng.getrandbits(128)).hex
         start = dt.datetime.combine(day, dt.time(hour, rng.randrange(60), rng.randrange(60)), zone).astimezone(dt.UTC)
-        at = lambda seconds, s=start: s + dt.timedelta(seconds=seconds)  # noqa: E731
+        at = lambda seconds, s=start: s + dt.timedelta(seconds=seconds)
         intent, kb = rng.choice(INTENTS)
         customer = f"B{rng.randrange(200_000)}" if rng.random() < 0.8 else None
         events = [
@@ -85,7 +85,7 @@ def rows_for_day(rng: random.Random, day: dt.date, chats: int, agents: list[int]
     return out
 
 
-def _sqlite_value(value: Any) -> Any:  # noqa: ANN401
+def _sqlite_value(value: Any) -> Any:
     """As SQLAlchemy stores it on SQLite: UTC datetimes without offset, JSON as text."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
@@ -94,7 +94,7 @@ def _sqlite_value(value: Any) -> Any:  # noqa: ANN401
     return value
 
 
-async def bulk(raw: Any, dialect: str, table: str, rows: list[dict[str, Any]]) -> None:  # noqa: ANN401
+async def bulk(raw: Any, dialect: str, table: str, rows: list[dict[str, Any]]) -> None:
     """The driver's own bulk path (PostgreSQL's COPY; SQLite's executemany): five to ten times
     faster than the ORM's, which matters for a year of history and nothing else."""
     columns = list(rows[0])

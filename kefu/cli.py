@@ -49,7 +49,7 @@ def train_command() -> None:
     _train(settings)
 
 
-def _train(settings: DemoSettings):  # noqa: ANN202 - returns a Path
+def _train(settings: DemoSettings):
     rasa = settings.rasa_venv / "bin" / "rasa"
     if not rasa.exists():
         raise fail(f"{rasa} not found: run `make demo` (or `make setup`) to create the Rasa environment")

@@ -27,9 +27,10 @@ from store import open_store
 
 app = typer.Typer(help="Reports: the weekly voice of the customer.", no_args_is_help=True)
 console = Console(soft_wrap=True, stderr=True)
+REPORTS = Path("var/reports")
 
 
-def _store(settings: Settings) -> Any:  # noqa: ANN401 - a StoreClient
+def _store(settings: Settings) -> Any:
     token = settings.store_token.get_secret_value() if settings.store_token else None
     return open_store(settings.store_path, settings.store_url, token)
 
@@ -37,7 +38,7 @@ def _store(settings: Settings) -> Any:  # noqa: ANN401 - a StoreClient
 @app.command("weekly")
 def weekly_command(
     week: str = typer.Option(None, "--week", help="ISO week, e.g. 2026-W48 (default: last full week)"),
-    out: Path = typer.Option(Path("var/reports"), "--out", help="folder for the HTML and JSON files"),
+    out: Path = typer.Option(REPORTS, "--out", help="folder for the HTML and JSON files"),
     as_json: bool = typer.Option(False, "--json", help="also print the report's JSON on stdout"),
     lang: str = typer.Option("zh", "--lang", help="language of the HTML: zh or en"),
 ) -> None:

@@ -35,7 +35,7 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
     app = FastAPI(title="kefu store API (reference)")
 
     @app.middleware("http")
-    async def check_token(request: Request, call_next: Any) -> Any:  # noqa: ANN401
+    async def check_token(request: Request, call_next: Any) -> Any:
         from fastapi.responses import JSONResponse
 
         if token and request.headers.get("authorization") != f"Bearer {token}":

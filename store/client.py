@@ -18,7 +18,7 @@ ReturnStatus = Literal["requested", "in_transit", "received", "refunded", "excha
 def parse_time(value: str) -> dt.datetime:
     """An ISO time as an aware UTC datetime (a bare date counts as midnight UTC)."""
     parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

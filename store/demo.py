@@ -84,7 +84,7 @@ class DemoStore:
                         conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 if conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0:
-                    _seed(conn, self._now or dt.datetime.now(dt.timezone.utc))
+                    _seed(conn, self._now or dt.datetime.now(dt.UTC))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -149,7 +149,7 @@ class DemoStore:
     def create_return(self, customer_id: str, order_id: str, kind: str, reason: str) -> ReturnRequest:
         if kind not in ("refund", "exchange", "keep_with_coupon"):
             raise StoreError(f"unknown return kind {kind!r}")
-        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         with self._lock:
             db = self._db()
             order = db.execute(
@@ -176,7 +176,7 @@ class DemoStore:
     def issue_coupon(self, customer_id: str, amount: float, reason: str, valid_days: int) -> Coupon:
         if amount <= 0:
             raise StoreError("a coupon must be worth something")
-        until = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=valid_days)).isoformat()
+        until = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=valid_days)).isoformat()
         with self._lock:
             db = self._db()
             if db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
@@ -229,7 +229,7 @@ class DemoStore:
 
 def _iso(moment: dt.datetime) -> str:
     """The seed's format (demo_data.at): UTC, ISO, seconds."""
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def days_since(value: str | None, now: dt.datetime) -> float | None:
@@ -238,7 +238,7 @@ def days_since(value: str | None, now: dt.datetime) -> float | None:
 
 
 def _seed(conn: sqlite3.Connection, now: dt.datetime) -> None:
-    now = now.astimezone(dt.timezone.utc)
+    now = now.astimezone(dt.UTC)
     at = demo_data.at
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('seeded_at', ?)", (now.isoformat(),))
     conn.executemany(

@@ -39,7 +39,7 @@ class HttpStore:
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
         )
 
-    def _get(self, path: str, params: dict[str, str] | None = None) -> Any:  # noqa: ANN401 - JSON
+    def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         """The JSON body, or None for a 404; StoreError for anything else that is not 2xx."""
         try:
             response = self._http.get(path, params=params)
@@ -138,7 +138,7 @@ class HttpStore:
             raise StoreError(f"store sent an order kefu cannot read: {exc!r}") from exc
 
 
-def _json(response: httpx.Response) -> Any:  # noqa: ANN401 - JSON
+def _json(response: httpx.Response) -> Any:
     if response.status_code >= 300:
         detail = response.text[:200]
         raise StoreError(f"store answered {response.status_code}: {detail}")

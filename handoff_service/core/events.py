@@ -47,7 +47,7 @@ class Chat(NamedTuple):
 def _insert_event() -> Insert:
     events, conversations = Event.__table__, Conversation.__table__
 
-    def of_chat(column: Any) -> Any:  # noqa: ANN401 - a column and its scalar subquery
+    def of_chat(column: Any) -> Any:
         return select(column).where(conversations.c.id == bindparam("chat")).scalar_subquery().label(column.name)
 
     return insert(events).returning(

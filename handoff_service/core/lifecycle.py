@@ -26,7 +26,7 @@ def seconds_since(moment: dt.datetime | None) -> float:
     return (utcnow() - as_utc(moment)).total_seconds() if moment else 0.0
 
 
-async def _move(session: AsyncSession, conv: Conversation, target: State, **values: Any) -> None:  # noqa: ANN401
+async def _move(session: AsyncSession, conv: Conversation, target: State, **values: Any) -> None:
     transition(conv.state, target)
     result = await session.execute(
         update(Conversation)

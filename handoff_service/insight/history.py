@@ -47,7 +47,7 @@ class ChatStory:
     def at(self, t: float) -> dt.datetime:
         return self.start + dt.timedelta(seconds=t)
 
-    def _event(self, t: float, kind: str, sender: str, text: str = "", **payload: Any) -> ChatStory:  # noqa: ANN401
+    def _event(self, t: float, kind: str, sender: str, text: str = "", **payload: Any) -> ChatStory:
         self.events.append({"conversation_id": self.id, "kind": kind, "sender": sender, "text": text, "payload": payload, "created_at": self.at(t)})
         return self
 

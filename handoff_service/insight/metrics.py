@@ -124,7 +124,7 @@ def figures(
         "first_contact_resolution": share(sum(1 for c in chats if c.fcr), len(chats)),
         "csat": {**csat_figures([r.score for r in csat]), "by_context": {
             ctx: csat_figures([r.score for r in csat if r.context == ctx]) for ctx in sorted({r.context for r in csat})
-        }},  # fmt: skip
+        }},
         "nps": nps_figures(nps),
         "conversion": {"chats_with_customer": len(known), "converted": len(sold), "rate": share(len(sold), len(known))},
         "returns": {
@@ -171,7 +171,7 @@ def by_day(period: Period, chats: list[ChatFacts], csat: list[Rating]) -> list[d
         {
             "day": day.isoformat(), "chats": r["chats"], "escalated": r["escalated"],
             "containment": share(r["contained"], r["chats"]), "csat": csat_figures(r["csat"])["satisfied"],
-        }  # fmt: skip
+        }
         for day, r in rows.items()
     ]
 
@@ -185,7 +185,7 @@ def heatmap(period: Period, chats: list[ChatFacts]) -> list[list[int]]:
     return grid
 
 
-def breakdown(chats: list[ChatFacts], csat: list[Rating], sold: set[str], key: Any) -> dict[str, dict[str, Any]]:  # noqa: ANN401
+def breakdown(chats: list[ChatFacts], csat: list[Rating], sold: set[str], key: Any) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[ChatFacts]] = defaultdict(list)
     for chat in chats:
         groups[key(chat)].append(chat)

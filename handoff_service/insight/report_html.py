@@ -54,8 +54,12 @@ def bar_chart(rows: list[tuple[str, float, float | None]], caption: str, test_id
         return ""
     top = max(max(a, b or 0) for _, a, b in rows) or 1
     height, label_w, width = 26 * len(rows) + 10, 190, 760
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_e(caption)}" data-testid="{test_id}" '
-             f'viewBox="0 0 {width} {height}" width="100%">']  # fmt: skip
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_e(caption)}" data-testid="{test_id}" '
+            f'viewBox="0 0 {width} {height}" width="100%">'
+        )
+    ]
     for n, (name, value, before) in enumerate(rows):
         y = 6 + 26 * n
         w = (width - label_w - 60) * value / top

@@ -149,7 +149,7 @@ class InsightService:
                     "conversation_id": c.id, "created_at": iso_utc(c.created_at), "lang": c.lang, "state": c.state,
                     "topic": c.topic, "escalations": c.escalations, "agent": names.get(c.agent_id or 0),
                     "csat": score.get(c.id), "resolved": c.resolved, "demo": c.demo,
-                }  # fmt: skip
+                }
                 for c in chosen[:limit]
             ],
         }

@@ -28,11 +28,12 @@ HANDOFF_WORDS = {"转人工", "人工", "人工客服", "i want a human", "human
 GAP_OUTCOMES = ("kb_abstained", "not_understood")
 CITIES = {"北京": "Beijing", "上海": "Shanghai", "广州": "Guangzhou", "深圳": "Shenzhen", "成都": "Chengdu", "杭州": "Hangzhou",
           "武汉": "Wuhan", "西安": "Xi'an", "重庆": "Chongqing", "南京": "Nanjing", "天津": "Tianjin", "苏州": "Suzhou"}  # fmt: skip
-STOPWORDS = set(
-    "的 了 吗 呢 吧 啊 呀 我 你 我们 你们 是 在 有 和 就 都 也 还 很 这 那 怎么 什么 可以 一下 一个 能 要 会 没 不 多 好 下 帮 请 亲 "
-    "the a an to of and is are was it my i you for on in with can do does how what when where me your be have has this that not "
-    "there right now any get".split()
-)
+STOPWORDS = {
+    "的", "了", "吗", "呢", "吧", "啊", "呀", "我", "你", "我们", "你们", "是", "在", "有", "和", "就", "都", "也", "还", "很", "这", "那",
+    "怎么", "什么", "可以", "一下", "一个", "能", "要", "会", "没", "不", "多", "好", "下", "帮", "请", "亲", "the", "a", "an", "to", "of",
+    "and", "is", "are", "was", "it", "my", "i", "you", "for", "on", "in", "with", "can", "do", "does", "how", "what",
+    "when", "where", "me", "your", "be", "have", "has", "this", "that", "not", "there", "right", "now", "any", "get",
+}
 
 
 class Said(NamedTuple):
@@ -146,7 +147,7 @@ def category(item: str) -> str:
 
 async def weekly(
     insight: InsightService,
-    engine: Any,  # noqa: ANN401 - an AsyncEngine
+    engine: Any,
     period: Period,
     store: StoreClient | None,
     encode: Callable[[list[str]], np.ndarray],
@@ -174,14 +175,14 @@ async def weekly(
             "conversations", "messages", "containment", "escalated", "first_response_seconds", "next_response_seconds",
             "handle_seconds", "wait_seconds", "abandonment", "resolution", "first_contact_resolution", "csat", "nps",
             "conversion", "returns",
-        )},  # fmt: skip
+        )},
         "previous": {"conversations": previous["conversations"], "containment": previous["containment"],
                      "csat": previous["csat"]["satisfied"], "first_contact_resolution": previous["first_contact_resolution"]},
         "escalation_reasons": current["escalation_reasons"],
         "peak_hours": _peaks(current["heatmap"]),
         "knowledge_gaps": _gaps(said),
         "topics": [],
-    }  # fmt: skip
+    }
     if not said:
         return report
     vectors = normalised(await asyncio.to_thread(encode, [s.text for s in said]))

@@ -34,7 +34,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield database_url
 
 
-def figures_of(url: str, stories: list[ChatStory], period: Period, orders: list[PlacedOrder] = (), **kw: Any) -> dict[str, Any]:  # noqa: ANN401
+def figures_of(url: str, stories: list[ChatStory], period: Period, orders: list[PlacedOrder] = (), **kw: Any) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         engine = make_engine(url)
         try:
@@ -156,7 +156,7 @@ def test_business_hours_only_and_the_previous_period(url: str) -> None:
     assert Period.iso_week("2026-W48", TZ).first == dt.date(2026, 11, 23)
 
 
-def test_demo_history_is_repeatable_marked_as_demo_and_its_orders_reach_the_store_over_http(tmp_path: Path, serve: Any) -> None:  # noqa: ANN401
+def test_demo_history_is_repeatable_marked_as_demo_and_its_orders_reach_the_store_over_http(tmp_path: Path, serve: Any) -> None:
     from handoff_service.insight import demo_history
     from store import DemoStore, HttpStore
     from store.api import create_app as store_api
