@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn bench-proactive
+.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn bench-proactive bench-insight
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -60,3 +60,8 @@ bench-handoff-turn: setup
 # Proactive service (issue #16): a simulated week of orders, carrier delays and shoppers (BENCHMARKS.md).
 bench-proactive: setup
 	.venv/bin/python -m benchmarks.proactive --orders 1000 --scan-orders 10000
+
+# Service insight (issue #17): the dashboard's query time over a year of 2,000 chats a day, on
+# SQLite and PostgreSQL (the history is written in bulk first: ~10-30 min on 2 cores).
+bench-insight: setup
+	.venv/bin/python -m benchmarks.insight --days 365 --chats-per-day 2000

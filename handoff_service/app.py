@@ -45,6 +45,9 @@ from handoff_service.desk.remedies import Remedies
 from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
+from handoff_service.insight import routes as insight_routes
+from handoff_service.insight.qa import QaDesk
+from handoff_service.insight.service import InsightService, store_orders
 from handoff_service.pages import STATIC
 from handoff_service.proactive import routes as proactive_routes
 from handoff_service.proactive.choices import AlertChoices
@@ -125,6 +128,8 @@ def create_app(
             relay_lease_seconds=settings.relay_lease_seconds, choices=AlertChoices(sessions, hub, store, settings),
         )  # fmt: skip
         desk = DeskService(sessions, hub, rasa, metrics)
+        requests.csat_every_hours, requests.nps_every_days = settings.csat_every_hours, settings.nps_every_days
+        desk.csat_every_hours = settings.csat_every_hours
         if settings.auto_assign:
             requests.after_queue_change = desk.assign_waiting
         app.state.settings = settings
@@ -141,6 +146,10 @@ def create_app(
         app.state.customers = CustomerDirectory(sessions, store)
         app.state.remedies = Remedies(sessions, hub, store, settings)
         app.state.suggester = Suggester(kb_settings, settings.canned_replies_path)
+        app.state.insight = InsightService(
+            engine, store_orders(store), settings.store_timezone, (settings.opening_hour, settings.closing_hour)
+        )
+        app.state.qa = QaDesk(sessions)
         if settings.wants_demo_accounts and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,
@@ -249,6 +258,7 @@ def create_app(
     app.include_router(inbox_routes.router)
     app.include_router(retrain_routes.router)
     app.include_router(knowledge_routes.router)
+    app.include_router(insight_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

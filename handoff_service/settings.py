@@ -95,6 +95,19 @@ class Settings(BaseSettings):
         "recipient: After-sales team, tel 400-820-6688"
     )
 
+    # Service insight (issue #17). A customer is asked CSAT after a hand-back to the bot or at the end
+    # of a bot-only chat at most once per csat_every_hours, and NPS (0-10) at most once per nps_every_days.
+    csat_every_hours: float = Field(default=24.0, ge=0)
+    nps_every_days: int = Field(default=90, ge=1)
+    # The agent scorecard's weights (the seeds' formula); they are normalised to sum to 1.
+    scorecard_weights: dict[Literal["resolution", "satisfaction", "conversion", "speed"], float] = Field(
+        default_factory=lambda: {"resolution": 0.30, "satisfaction": 0.30, "conversion": 0.25, "speed": 0.15}
+    )
+    # The QA review queue: every closed chat with CSAT <= 2, a handle time above this, or an escalation
+    # after a hand-back, plus this share of the others drawn at random (stable per chat).
+    qa_long_handle_seconds: int = Field(default=900, ge=1)
+    qa_random_share: float = Field(default=0.05, ge=0, le=1)
+
     # The trainer's pages write examples and knowledge drafts into this project (nlu_data/, knowledge/,
     # bot/) exactly as `kefu nlu add` / `kefu kb add` would, and retrain with its Rasa environment.
     project_dir: Path = Path(".")

@@ -16,6 +16,8 @@ from kefu.alerts_cli import app as alerts_app
 from kefu.bot_memory import BotMemoryError, bot_memory
 from kefu.nlu_cli import nlu_app, settings_or_exit
 from kefu.privacy_cli import app as privacy_app
+from kefu.report_cli import app as report_app
+from kefu.report_cli import seed_demo_history
 from kefu.settings import DemoSettings
 from kefu.supervisor import (
     Ports,
@@ -33,6 +35,7 @@ app.add_typer(agents_app, name="agents")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(report_app, name="report")
 console = Console(soft_wrap=True)
 
 
@@ -48,7 +51,7 @@ def train_command() -> None:
     _train(settings)
 
 
-def _train(settings: DemoSettings):  # noqa: ANN202 - returns a Path
+def _train(settings: DemoSettings):
     rasa = settings.rasa_venv / "bin" / "rasa"
     if not rasa.exists():
         raise fail(f"{rasa} not found: run `make demo` (or `make setup`) to create the Rasa environment")
@@ -65,9 +68,24 @@ def _train(settings: DemoSettings):  # noqa: ANN202 - returns a Path
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    seed_history: bool = typer.Option(
+        False, "--seed-history", help="first write weeks of demo history (marked as demo) for the dashboard and reports"
+    ),
+    weeks: int = typer.Option(4, "--weeks", min=1, max=52, help="with --seed-history: how many weeks"),
+    seed: int = typer.Option(17, "--seed", help="with --seed-history: the same seed writes the same history"),
+    start: bool = typer.Option(True, "--start/--no-start", help="--no-start: only seed, start nothing"),
+) -> None:
     """Build the index, train if needed, start everything on 127.0.0.1 and print the URLs."""
     settings = settings_or_exit()
+    if seed_history:
+        written = seed_demo_history(weeks, seed)
+        if written["already_seeded"]:
+            console.print(f"[green]✓[/green] demo history already there ({written['already_seeded']} chats marked as demo)")
+        else:
+            console.print(f"[green]✓[/green] demo history: {written['chats']} chats over {weeks} weeks, marked as demo")
+    if not start:
+        return
     ports = Ports(
         handoff=settings.port,
         rasa=settings.rasa_port,

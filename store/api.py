@@ -42,7 +42,7 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
     app = FastAPI(title="kefu store API (reference)")
 
     @app.middleware("http")
-    async def check_token(request: Request, call_next: Any) -> Any:  # noqa: ANN401
+    async def check_token(request: Request, call_next: Any) -> Any:
         from fastapi.responses import JSONResponse
 
         if token and request.headers.get("authorization") != f"Bearer {token}":
@@ -106,6 +106,9 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
         except StoreError as exc:
             raise HTTPException(400, str(exc)) from exc
         return {"orders": [dataclasses.asdict(o) for o in page.orders], "cursor": page.cursor}
+    @app.get("/orders")
+    def orders_placed(since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
+        return {"orders": [dataclasses.asdict(o) for o in store.orders_placed(since, until)]}
 
     return app
 

@@ -18,7 +18,7 @@ ReturnStatus = Literal["requested", "in_transit", "received", "refunded", "excha
 def parse_time(value: str) -> dt.datetime:
     """An ISO time as an aware UTC datetime (a bare date counts as midnight UTC)."""
     parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,15 @@ class Remedy:
     amount: float  # its cost to the store (a refund's sum, the gift's value); 0 if none
     reason: str
     created_at: str
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order as the service insight reads it: who placed it, when, for how much (conversion)."""
+
+    order_id: str
+    customer_id: str
+    created_at: str
+    total: float
+    items: list[str] = field(default_factory=list)
 
 
 class StoreError(Exception):
@@ -157,6 +166,9 @@ class StoreClient(Protocol):
 
     def close(self) -> None: ...
 
+    def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
+        """Every order placed in [since, until), oldest first (the service insight's conversion)."""
+        ...
     # --- proactive service (issue #16) -----------------------------------------------------------
 
     def order_changes(self, cursor: str | None, limit: int = 500) -> OrderChanges:

@@ -18,6 +18,7 @@ from store.client import (
     Order,
     OrderChanges,
     OrderTracking,
+    PlacedOrder,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -172,7 +173,7 @@ class DemoStore:
     def create_return(self, customer_id: str, order_id: str, kind: str, reason: str) -> ReturnRequest:
         if kind not in ("refund", "exchange", "keep_with_coupon"):
             raise StoreError(f"unknown return kind {kind!r}")
-        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         with self._lock:
             db = self._db()
             order = db.execute(
@@ -199,7 +200,7 @@ class DemoStore:
     def issue_coupon(self, customer_id: str, amount: float, reason: str, valid_days: int) -> Coupon:
         if amount <= 0:
             raise StoreError("a coupon must be worth something")
-        until = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=valid_days)).isoformat()
+        until = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=valid_days)).isoformat()
         with self._lock:
             db = self._db()
             if db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
@@ -289,13 +290,45 @@ class DemoStore:
                 db.execute("UPDATE stream SET done = 1 WHERE id = ?", (row_id,))
 
 
+    def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
+        with self._lock:
+            rows = self._db().execute(
+                "SELECT id, customer_id, created_at, total, items FROM orders WHERE created_at >= ? AND created_at < ? "
+                "ORDER BY created_at, id",
+                (_iso(since), _iso(until)),
+            ).fetchall()
+        return [PlacedOrder(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def add_orders(self, orders: list[PlacedOrder], carriers: dict[str, str] | None = None, status: str = "delivered") -> None:
+        """Demo only: orders of a seeded history (`kefu demo --seed-history`), for its conversion."""
+        with self._lock:
+            db = self._db()
+            db.executemany(
+                "INSERT OR IGNORE INTO customers VALUES (?, ?, '[]')", [(o.customer_id, o.customer_id) for o in orders]
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO orders VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                [(o.order_id, o.customer_id, status, o.total, o.created_at, json.dumps(o.items, ensure_ascii=False)) for o in orders],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO shipments VALUES (?, ?, ?)",
+                [(order_id, carrier, f"DEMO{order_id}") for order_id, carrier in (carriers or {}).items()],
+            )
+            db.commit()
+
+
+def _iso(moment: dt.datetime) -> str:
+    """The seed's format (demo_data.at): UTC, ISO, seconds."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 def days_since(value: str | None, now: dt.datetime) -> float | None:
     """Days from an ISO time to `now` (None stays None)."""
     return None if value is None else (now - parse_time(value)).total_seconds() / 86400
 
 
 def _seed(conn: sqlite3.Connection, now: dt.datetime) -> None:
-    now = now.astimezone(dt.timezone.utc)
+    now = now.astimezone(dt.UTC)
     at = demo_data.at
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('seeded_at', ?)", (now.isoformat(),))
     conn.executemany(

@@ -19,6 +19,7 @@ from store.client import (
     Order,
     OrderChanges,
     OrderTracking,
+    PlacedOrder,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -41,7 +42,7 @@ class HttpStore:
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
         )
 
-    def _get(self, path: str, params: dict[str, str] | None = None) -> Any:  # noqa: ANN401 - JSON
+    def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         """The JSON body, or None for a 404; StoreError for anything else that is not 2xx."""
         try:
             response = self._http.get(path, params=params)
@@ -161,8 +162,15 @@ class HttpStore:
         except (KeyError, TypeError) as exc:
             raise StoreError(f"store sent order changes kefu cannot read: {exc!r}") from exc
 
+    def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
+        body = self._get("/orders", {"since": since.isoformat(), "until": until.isoformat()}) or {}
+        try:
+            return [PlacedOrder(**order) for order in body.get("orders") or []]
+        except TypeError as exc:
+            raise StoreError(f"store sent an order kefu cannot read: {exc!r}") from exc
 
-def _json(response: httpx.Response) -> Any:  # noqa: ANN401 - JSON
+
+def _json(response: httpx.Response) -> Any:
     if response.status_code >= 300:
         detail = response.text[:200]
         raise StoreError(f"store answered {response.status_code}: {detail}")

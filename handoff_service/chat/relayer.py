@@ -149,9 +149,13 @@ class Relayer:
                 connection.rollback()
                 # Rasa answers [] when its action server is down: silence would be a dead end.
                 raise RasaUnavailable("rasa returned no reply")
+            # The turn's intent and knowledge entry stay with the answer: the service insight's topic.
+            turn = {"intent": turns[-1].intent, "kb_entry": turns[-1].kb_entry, "outcome": turns[-1].outcome} if turns else None
             for reply in replies:
                 payload = {k: reply[k] for k in ("buttons", "custom", "image") if reply.get(k)}
                 payload["in_reply_to"] = relay.event_id
+                if turn:
+                    payload["turn"] = turn
                 # The chat as it stands after the insert: the bot may have handed over meanwhile.
                 event, chat, before = events.append(connection, cid, "message", "bot", str(reply.get("text") or ""), payload)
                 stored_replies.append((before, event))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handoff_service.core import events, lifecycle
+from handoff_service.core import events, lifecycle, surveys
 from handoff_service.core.errors import AlreadyReceived, BadRequest, Conflict, NotFound
 from handoff_service.core.events import StoredEvent
 from handoff_service.core.hub import EventHub, notify
@@ -25,6 +25,7 @@ from handoff_service.core.models import (
     Csat,
     Escalation,
     Event,
+    Survey,
     as_utc,
     iso_utc,
 )
@@ -50,6 +51,9 @@ class ChatRequests:
         self._metrics = metrics
         self._default_handle = default_handle_seconds
         self._timezone = timezone
+        # Survey limits (core/surveys.py); the app sets them from its settings.
+        self.csat_every_hours = 24.0
+        self.nps_every_days = 90
         # Set by the app: runs auto-assignment whenever the queue changes.
         self.after_queue_change: Callable[[], Awaitable[None]] | None = None
 
@@ -153,6 +157,8 @@ class ChatRequests:
         return as_utc(moment).astimezone(ZoneInfo(self._timezone)).strftime("%m-%d %H:%M")
 
     async def answer_csat(self, conversation_id: str, score: int, comment: str) -> None:
+        """The 1-5 answer to the chat's latest CSAT request: an agent's close (the `csat` table), or a
+        hand-back / the end of a bot-only chat (a survey, issue #17)."""
         if not 1 <= score <= 5:
             raise BadRequest("score must be 1 to 5")
         async with self._sessions() as session:
@@ -160,14 +166,67 @@ class ChatRequests:
             if conv is None:
                 raise NotFound(f"no conversation {conversation_id!r}")
             asked = await session.scalar(
-                select(func.count(Event.id)).where(Event.conversation_id == conversation_id, Event.kind == "csat_request")
-            )
-            if not asked:
+                select(Event.payload).where(Event.conversation_id == conversation_id, Event.kind == "csat_request")
+                .order_by(Event.id.desc()).limit(1)
+            )  # fmt: skip
+            if asked is None:
                 raise Conflict("no satisfaction survey was sent for this conversation")
-            if await session.get(Csat, conversation_id):
-                raise Conflict("this conversation was already rated")
-            session.add(Csat(conversation_id=conversation_id, agent_id=conv.assigned_agent_id, score=score, comment=comment[:1000]))
+            context = (asked or {}).get("context") or "agent"
+            if context == "agent":
+                if await session.get(Csat, conversation_id):
+                    raise Conflict("this conversation was already rated")
+                session.add(Csat(conversation_id=conversation_id, agent_id=conv.assigned_agent_id, score=score, comment=comment[:1000]))
+            else:
+                await self._answer_survey(session, conv, "csat", context, asked.get("agent_id"), score, comment)
             await events.record(session, conv.id, "csat", "shopper", comment[:1000], {"score": score})
+            # One question at a time: "would you recommend us" follows the rating, when it is due.
+            await surveys.ask_nps(session, conv, self.nps_every_days)
             await session.commit()
         self._metrics.csat.labels(str(score)).inc()
+        notify(self._hub, conversation_id)
+
+    async def _answer_survey(
+        self, session: AsyncSession, conv: Conversation, kind: str, context: str, agent_id: int | None, score: int, comment: str
+    ) -> None:
+        exists = await session.scalar(select(Survey.id).where(Survey.conversation_id == conv.id, Survey.kind == kind))
+        if exists:
+            raise Conflict("this conversation was already rated")
+        session.add(Survey(
+            conversation_id=conv.id, customer_id=conv.customer_id, kind=kind, context=context,
+            agent_id=agent_id if isinstance(agent_id, int) else None, score=score, comment=comment[:1000],
+        ))  # fmt: skip
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            await session.rollback()
+            raise Conflict("this conversation was already rated") from exc
+
+    async def answer_nps(self, conversation_id: str, score: int, comment: str) -> None:
+        """0-10: would the shopper recommend the store (asked at most once per customer per 90 days)."""
+        if not 0 <= score <= 10:
+            raise BadRequest("score must be 0 to 10")
+        async with self._sessions() as session:
+            conv = await session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFound(f"no conversation {conversation_id!r}")
+            asked = await session.scalar(
+                select(func.count(Event.id)).where(Event.conversation_id == conversation_id, Event.kind == surveys.NPS_REQUEST)
+            )
+            if not asked:
+                raise Conflict("no recommendation question was sent for this conversation")
+            await self._answer_survey(session, conv, "nps", "nps", None, score, comment)
+            await events.record(session, conv.id, "nps", "shopper", comment[:1000], {"score": score})
+            await session.commit()
+        notify(self._hub, conversation_id)
+
+    async def end(self, conversation_id: str) -> None:
+        """The shopper ends a chat with the bot: asked to rate it (rate-limited), and NPS when due."""
+        async with self._sessions() as session:
+            conv = await session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFound(f"no conversation {conversation_id!r}")
+            await lifecycle.end_by_shopper(session, conv)
+            if not await surveys.ask_csat(session, conv, "bot_end", None, self.csat_every_hours):
+                await surveys.ask_nps(session, conv, self.nps_every_days)
+            await session.commit()
         notify(self._hub, conversation_id)

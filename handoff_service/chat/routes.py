@@ -108,6 +108,11 @@ class CsatBody(Input):
     comment: str = Field(default="", max_length=1000)
 
 
+class NpsBody(Input):
+    score: int = Field(ge=0, le=10)
+    comment: str = Field(default="", max_length=1000)
+
+
 class FeedbackBody(Input):
     helpful: bool
 
@@ -196,6 +201,19 @@ async def leave_contact(body: ContactBody, service: Requests, conv: Shopper) -> 
 async def rate(body: CsatBody, service: Requests, conv: Shopper) -> dict[str, Any]:
     await service.answer_csat(conv.id, body.score, body.comment)
     return {"score": body.score}
+
+
+@router.post("/api/sessions/{conversation_id}/nps", status_code=201)
+async def recommend(body: NpsBody, service: Requests, conv: Shopper) -> dict[str, Any]:
+    """The answer to "how likely are you to recommend us" (0-10), when the chat asked it."""
+    await service.answer_nps(conv.id, body.score, body.comment)
+    return {"score": body.score}
+
+
+@router.post("/api/sessions/{conversation_id}/end", status_code=204)
+async def end(service: Requests, conv: Shopper) -> None:
+    """The shopper ends a chat with the assistant; they may be asked to rate it."""
+    await service.end(conv.id)
 
 
 @router.post("/api/sessions/{conversation_id}/events/{seq}/feedback")

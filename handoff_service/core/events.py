@@ -66,7 +66,7 @@ class Appended(NamedTuple):
 def _insert_event() -> Insert:
     events, conversations = Event.__table__, Conversation.__table__
 
-    def of_chat(column: Any) -> Any:  # noqa: ANN401 - a column and its scalar subquery
+    def of_chat(column: Any) -> Any:
         return select(column).where(conversations.c.id == bindparam("chat")).scalar_subquery().label(column.name)
 
     # Written out: SQLAlchemy's SQLite compiler drops the table names inside RETURNING, which this
@@ -126,13 +126,16 @@ async def record(
 
 
 def event_public(event: Any) -> dict[str, Any]:
+    payload = event.payload or {}
+    if "turn" in payload:  # how the bot understood the turn (the insight's topic) is not the shopper's
+        payload = {k: v for k, v in payload.items() if k != "turn"}
     return {
         "seq": event.id,
         "conversation_id": event.conversation_id,
         "kind": event.kind,
         "sender": event.sender,
         "text": event.text,
-        "payload": event.payload or {},
+        "payload": payload,
         "client_id": event.client_id,
         "created_at": iso_utc(event.created_at),
     }

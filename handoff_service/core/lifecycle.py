@@ -26,7 +26,7 @@ def seconds_since(moment: dt.datetime | None) -> float:
     return (utcnow() - as_utc(moment)).total_seconds() if moment else 0.0
 
 
-async def _move(session: AsyncSession, conv: Conversation, target: State, **values: Any) -> None:  # noqa: ANN401
+async def _move(session: AsyncSession, conv: Conversation, target: State, **values: Any) -> None:
     transition(conv.state, target)
     result = await session.execute(
         update(Conversation)
@@ -132,6 +132,14 @@ async def close(session: AsyncSession, conv: Conversation, agent_id: int) -> flo
     await record(session, conv.id, "state", "system", say("closed", conv.lang), {"state": State.CLOSED, "agent_id": agent_id})
     await record(session, conv.id, "csat_request", "system", say("csat_request", conv.lang), {"scale": [1, 5]})
     return handled
+
+
+async def end_by_shopper(session: AsyncSession, conv: Conversation) -> None:
+    """The shopper ends a chat the bot owns (the widget's "end chat"): a bot-only chat's end."""
+    if conv.state != State.BOT:
+        raise Conflict(f"only a chat with the assistant can be ended this way; this one is {conv.state}")
+    await _move(session, conv, State.CLOSED, closed_at=utcnow())
+    await record(session, conv.id, "state", "system", say("ended_by_shopper", conv.lang), {"state": State.CLOSED, "by": "shopper"})
 
 
 async def abandon(session: AsyncSession, conv: Conversation) -> None:

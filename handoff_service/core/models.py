@@ -343,3 +343,51 @@ class ScanCursor(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+# --- Service insight (issue #17): surveys beyond the agent's CSAT, chat QA reviews, the case library ---
+
+
+class Survey(Base):
+    """A shopper's answer to a survey the `csat` table does not hold: CSAT asked after a hand-back to
+    the bot or at the end of a bot-only chat, and NPS (0-10)."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("conversation_id", "kind", name="uq_survey_chat_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # csat | nps
+    context: Mapped[str] = mapped_column(String(16))  # handback | bot_end | nps
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class QaReview(Base):
+    """A supervisor's scorecard of one closed chat (greeting, empathy, accuracy, solution, closing: 1-5)."""
+
+    __tablename__ = "qa_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)  # the agent reviewed
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    scores: Mapped[dict[str, int]] = mapped_column(JSON)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    sampled_for: Mapped[list[str]] = mapped_column(JSON, default=list)  # random | low_csat | long_handle | reopened
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseEntry(Base):
+    """An exemplary chat kept as training material, searchable from the console."""
+
+    __tablename__ = "case_library"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    added_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -45,6 +45,7 @@ from handoff_service.core.models import (
     ProactivePreference,
     RetrainRun,
     ReviewItem,
+    Survey,
     TrackedOrder,
     as_utc,
     iso_utc,
@@ -69,6 +70,7 @@ class ErasureCounts:
     events: int = 0
     escalations: int = 0
     csat_comments: int = 0
+    survey_answers: int = 0  # issue #17: CSAT after a hand-back or a bot chat, NPS (comment and customer id)
     review_items: int = 0
     coupon_requests: int = 0
     notes: int = 0
@@ -229,6 +231,10 @@ async def _erase(
         review_where = or_(review_where, ReviewItem.created_at < older)
         comment_where = or_(comment_where, Csat.created_at < older)
     comment_where = and_(comment_where, Csat.comment != "")
+    survey_where = Survey.conversation_id.in_(chats)
+    if older is not None:
+        survey_where = or_(survey_where, Survey.created_at < older)
+    survey_where = and_(survey_where, or_(Survey.comment != "", Survey.customer_id.is_not(None)))
     texts = set(await session.scalars(select(ReviewItem.text).where(review_where)))
     runs = [
         run for run in await session.scalars(select(RetrainRun).where(RetrainRun.report.is_not(None)))
@@ -247,6 +253,7 @@ async def _erase(
         ("escalations", Escalation, Escalation.conversation_id.in_(chats),
          update(Escalation).where(Escalation.conversation_id.in_(chats)).values(packet={})),
         ("csat_comments", Csat, comment_where, update(Csat).where(comment_where).values(comment="")),
+        ("survey_answers", Survey, survey_where, update(Survey).where(survey_where).values(comment="", customer_id=None)),
         ("review_items", ReviewItem, review_where, delete(ReviewItem).where(review_where)),
         ("coupon_requests", CouponRequest, coupon_where,
          update(CouponRequest).where(coupon_where).values(customer_id=ERASED_CUSTOMER, reason="")),

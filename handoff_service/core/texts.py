@@ -73,6 +73,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "未能确认您的登录身份，本次以访客身份为您服务；查询订单请登录后再问我~",
         "en": "We couldn't confirm your sign-in, so this is a guest chat. Log in to ask about your orders.",
     },
+    # Service insight (issue #17): surveys after a hand-back, at the end of a bot-only chat, and NPS.
+    "csat_request_handback": {
+        "zh": "人工客服刚才的服务您满意吗？请打个分吧（1–5 星）~",
+        "en": "How did the agent do? Please rate their help from 1 to 5 stars.",
+    },
+    "csat_request_bot_end": {
+        "zh": "智能客服帮到您了吗？请为本次咨询打个分吧（1–5 星）~",
+        "en": "Did the assistant help? Please rate this chat from 1 to 5 stars.",
+    },
+    "nps_request": {
+        "zh": "您有多大可能把我们的店推荐给朋友？（0 = 完全不可能，10 = 非常可能）",
+        "en": "How likely are you to recommend our store to a friend? (0 = not at all, 10 = extremely likely)",
+    },
+    "ended_by_shopper": {
+        "zh": "您已结束本次咨询，感谢光临~",
+        "en": "You ended the chat. Thanks for stopping by.",
+    },
 }
 
 

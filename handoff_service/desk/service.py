@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handoff_service.core import lifecycle
+from handoff_service.core import lifecycle, surveys
 from handoff_service.core.agents import DESK_ROLES
 from handoff_service.core.errors import (
     BadRequest,
@@ -63,6 +63,8 @@ class DeskService:
         self._hub = hub
         self._rasa = rasa
         self._metrics = metrics
+        # How often a customer may be asked CSAT (core/surveys.py); the app sets it from its settings.
+        self.csat_every_hours = 24.0
 
     async def _conversation(self, session: AsyncSession, conversation_id: str) -> Conversation:
         conv = await session.get(Conversation, conversation_id)
@@ -351,6 +353,7 @@ class DeskService:
             conv = await self._owned_by(session, agent, conversation_id)
             await self._free_seat_of(session, conv)
             handled = await lifecycle.hand_back(session, conv, outcome, agent.id)
+            await surveys.ask_csat(session, conv, "handback", agent.id, self.csat_every_hours)
             session.add(AuditEntry(agent_id=agent.id, action="conversation.handed_back", conversation_id=conv.id, detail={"outcome": outcome}))
             await session.commit()
         self._metrics.handle_seconds.observe(handled)

@@ -23,6 +23,9 @@
  *   kefu-status-title  the bold part of the status (智能客服 / Assistant / agent name / 排队中…)
  *   kefu-lang          zh/en toggle button in the header; data-lang = current language
  *   kefu-close         minimise button in the header
+ *   kefu-end           "end chat" in the header, shown while the assistant answers (the service may then ask a rating)
+ *   kefu-nps (many)    the 0–10 "would you recommend us" form: kefu-nps-point (many, data-score), kefu-nps-comment,
+ *                      kefu-nps-submit, kefu-nps-thanks; data-done="true" once answered
  *   kefu-conn          connection banner (hidden while connected)
  *   kefu-queue         the waiting banner under the header (hidden unless queued); inside it
  *                      kefu-queue-position (data-position), kefu-queue-wait (data-wait-seconds), kefu-leave

@@ -38,7 +38,8 @@ export function buildUi() {
   ]);
   ui.langBtn = el("button", withTid("kefu-lang", { className: "kefu-hbtn kefu-lang", type: "button" }));
   ui.closeBtn = el("button", withTid("kefu-close", { className: "kefu-hbtn kefu-close", type: "button" }), [svg(ICON.down, 24)]);
-  const header = el("div", { className: "kefu-header" }, [ui.avatar, ui.status, ui.langBtn, ui.closeBtn]);
+  ui.endBtn = el("button", withTid("kefu-end", { className: "kefu-hbtn kefu-end", type: "button", hidden: true }));
+  const header = el("div", { className: "kefu-header" }, [ui.avatar, ui.status, ui.endBtn, ui.langBtn, ui.closeBtn]);
 
   ui.conn = el("div", withTid("kefu-conn", { className: "kefu-conn", role: "status", hidden: true }));
   ui.queuePos = el("div", withTid("kefu-queue-position", { className: "kefu-qpos", "aria-hidden": "true" }));

@@ -8,6 +8,7 @@ import { feedbackBar } from "./feedback.js";
 import { hooks } from "./hooks.js";
 import { t } from "./language.js";
 import { focusInput, ui } from "./layout.js";
+import { npsBlock, npsResult } from "./nps.js";
 import { csatBlock, csatResult } from "./rating.js";
 import { state } from "./state.js";
 import { updateBotButtons } from "./status.js";
@@ -106,6 +107,8 @@ export function renderEvent(ev) {
   var row;
   if (ev.kind === "csat_request") return csatBlock(ev, text);
   if (ev.kind === "csat") return csatResult(ev);
+  if (ev.kind === "nps_request") return npsBlock(ev, text);
+  if (ev.kind === "nps") return npsResult(ev);
   if (ev.kind === "state" || ev.sender === "system") {
     if (!text) return null;
     var notice = el("div", {

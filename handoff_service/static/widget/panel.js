@@ -6,6 +6,7 @@ import { chooseLang, lang, t } from "./language.js";
 import { focusInput, scrollToBottom, ui } from "./layout.js";
 import { relabel } from "./messages.js";
 import { submit } from "./sending.js";
+import { endChat } from "./nps.js";
 import { leaveQueue } from "./session.js";
 import { state } from "./state.js";
 import { renderConn, renderStatus, renderUnread } from "./status.js";
@@ -103,4 +104,5 @@ export function bindPanel() {
     }
   });
   ui.leave.addEventListener("click", leaveQueue);
+  ui.endBtn.addEventListener("click", endChat);
 }

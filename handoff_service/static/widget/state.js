@@ -20,6 +20,7 @@ export const state = {
   relabelHooks: [], // texts of cards and forms that must follow the language toggle
   callbackForms: [], // [{form}] contact forms shown in this chat
   csatForms: [], // [{finish}] satisfaction forms shown in this chat
+  npsForms: [], // [{finish}] "would you recommend us" forms shown in this chat
 };
 
 /** Forgets what the rows of the current chat registered (before its history is removed). */
@@ -27,5 +28,6 @@ export function forgetHistory() {
   state.relabelHooks = [];
   state.callbackForms = [];
   state.csatForms = [];
+  state.npsForms = [];
   state.seen = Object.create(null);
 }

@@ -1,5 +1,6 @@
 // The widget's header and bars: who is answering, queue banner, "chat ended" bar, unread badge, connection banner.
 
+import { renderEndButton } from "./nps.js";
 import { updateForms } from "./callback.js";
 import { ICON, svg } from "./dom.js";
 import { t } from "./language.js";
@@ -39,6 +40,7 @@ export function renderStatus() {
     avatar = svg(ICON.bot, 22);
   }
   ui.root.setAttribute("data-state", shown);
+  renderEndButton();
   ui.status.setAttribute("data-state", shown);
   ui.statusTitle.textContent = title;
   ui.statusSub.textContent = sub;
