@@ -22,6 +22,7 @@ from handoff_service.chat.conversations import ConversationService
 from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
+from handoff_service.core.attachments import Attachments
 from handoff_service.core.background import Background
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
@@ -32,7 +33,13 @@ from handoff_service.core.metrics import Metrics
 from handoff_service.core.rasa_client import RasaClient
 from handoff_service.core.request_guard import RequestGuard
 from handoff_service.core.security_headers import SecurityHeaders
-from handoff_service.desk import agent_routes, console_routes
+from handoff_service.core.storage import (
+    AttachmentStorage,
+    LocalFolderStorage,
+    S3Storage,
+)
+from handoff_service.desk import agent_routes, console_routes, tools_routes
+from handoff_service.desk.assist import SeniorHelp
 from handoff_service.desk.customers import CustomerDirectory
 from handoff_service.desk.remedies import Remedies
 from handoff_service.desk.service import DeskService
@@ -61,6 +68,19 @@ def allowed_methods(request: Request) -> list[str]:
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)
+
+
+def attachment_storage(settings: Settings) -> AttachmentStorage:
+    """#19: S3-compatible object storage when a bucket is set, else the local folder."""
+    if settings.attachment_s3_bucket:
+        return S3Storage(
+            settings.attachment_s3_bucket,
+            settings.attachment_s3_endpoint_url,
+            settings.attachment_s3_region,
+            settings.attachment_s3_access_key.get_secret_value() if settings.attachment_s3_access_key else None,
+            settings.attachment_s3_secret_key.get_secret_value() if settings.attachment_s3_secret_key else None,
+        )
+    return LocalFolderStorage(settings.attachment_dir)
 
 
 def create_app(
@@ -114,6 +134,13 @@ def create_app(
         app.state.customers = CustomerDirectory(sessions, store)
         app.state.remedies = Remedies(sessions, hub, store, settings)
         app.state.suggester = Suggester(kb_settings, settings.canned_replies_path)
+        # #19: photos, senior help, shifts
+        app.state.sessions = sessions
+        app.state.attachments = Attachments(
+            sessions, attachment_storage(settings), settings.attachment_max_bytes,
+            settings.attachment_max_pixels, settings.attachment_max_side,
+        )  # fmt: skip
+        app.state.senior_help = SeniorHelp(sessions, hub, settings.help_target_seconds)
         if settings.wants_demo_accounts and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,
@@ -132,7 +159,9 @@ def create_app(
         await app.state.retraining.recover()
         # The first pass of the relay worker, at once, takes what a stopped replica left due.
         background.every(RELAY_WORKER, settings.relay_poll_seconds, conversations.relayer.work)
-        background.every(SWEEPER, settings.sweep_interval_seconds, Sweeper(sessions, hub, desk, metrics, settings).sweep)
+        sweeper = Sweeper(sessions, hub, desk, metrics, settings)
+        sweeper.help = app.state.senior_help
+        background.every(SWEEPER, settings.sweep_interval_seconds, sweeper.sweep)
         try:
             yield
         finally:
@@ -147,7 +176,9 @@ def create_app(
             show_url_secrets()
 
     app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard, max_body_bytes=settings.max_body_bytes, upload_max_bytes=settings.attachment_max_bytes
+    )
     app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origin_list)
 
     @app.exception_handler(KefuError)
@@ -177,6 +208,7 @@ def create_app(
     app.include_router(agent_routes.router)
     app.include_router(agent_routes.socket_router)
     app.include_router(console_routes.router)
+    app.include_router(tools_routes.router)  # #19
     app.include_router(inbox_routes.router)
     app.include_router(retrain_routes.router)
     app.include_router(pages.router)

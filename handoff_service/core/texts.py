@@ -73,6 +73,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "未能确认您的登录身份，本次以访客身份为您服务；查询订单请登录后再问我~",
         "en": "We couldn't confirm your sign-in, so this is a guest chat. Log in to ask about your orders.",
     },
+    # #19: remedies beyond coupons, as the shopper reads them
+    "remedy_reship": {
+        "zh": "已为订单 {order_id} 安排补发，新包裹发出后会通知您物流单号~",
+        "en": "I've arranged a replacement for order {order_id}; you'll get the tracking number once it ships.",
+    },
+    "remedy_refund": {
+        "zh": "已为订单 {order_id} 退款 ¥{amount}，1–3 个工作日原路到账~",
+        "en": "I've refunded ¥{amount} for order {order_id}; it reaches your payment method in 1–3 business days.",
+    },
+    "remedy_return_shipping_waiver": {
+        "zh": "订单 {order_id} 的退货运费由我们承担，寄回时无需您付运费~",
+        "en": "We'll pay the return shipping for order {order_id}; you don't pay anything to send it back.",
+    },
+    "remedy_express_upgrade": {
+        "zh": "已将订单 {order_id} 升级为顺丰加急，会更快送到您手上~",
+        "en": "I've upgraded order {order_id} to express delivery.",
+    },
+    "remedy_gift": {
+        "zh": "已为订单 {order_id} 加赠一份小礼物，随包裹一起送到~",
+        "en": "I've added a small gift to order {order_id}; it comes with your parcel.",
+    },
+    "photo_from_agent": {"zh": "[图片]", "en": "[photo]"},
 }
 
 
