@@ -20,7 +20,15 @@ from handoff_service.core.storage import S3Storage
 from handoff_service.settings import Settings
 from kb_index.settings import KbSettings
 from tests.conftest import ROOT, ServerThread
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, login, open_chat
+from tests.handoff_helpers import (
+    IDENTITY_SECRET,
+    SECRET,
+    FakeRasa,
+    add_agent,
+    escalate,
+    login,
+    open_chat,
+)
 
 LIMIT = 1_048_576
 
