@@ -64,6 +64,7 @@ import { bindPanels } from "./console/panels.js";
 import { bindPresence, renderStatusToggle } from "./console/presence.js";
 import { renderQueue, startWaitTicker } from "./console/queue.js";
 import { bindRemedies } from "./console/remedies.js";
+import { bindServiceTools, relabelServiceTools } from "./console/service-tools.js";
 import { bindReplying } from "./console/replying.js";
 import { bindSession, expire, restoreSession, resumeOrLogIn } from "./console/session.js";
 import { bindShortcuts } from "./console/shortcuts.js";
@@ -90,6 +91,7 @@ function applyTexts() {
   renderStatusToggle();
   renderQueue();
   renderSupervisor();
+  relabelServiceTools();
   if (state.detail) renderDetail(true);
 }
 
@@ -129,6 +131,7 @@ function start() {
   bindLifecycle();
   bindPanels();
   bindRemedies();
+  bindServiceTools();
   bindReplying();
   startSupervisorTimer();
   bindShortcuts();

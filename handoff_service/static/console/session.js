@@ -10,6 +10,7 @@ import { closePanel } from "./panels.js";
 import { renderStatusToggle } from "./presence.js";
 import { loadQueue } from "./queue.js";
 import { isSupervisor, SESSION_KEYS, state } from "./state.js";
+import { startServiceTools } from "./service-tools.js";
 import { loadApprovals } from "./supervisor.js";
 import { showView } from "./views.js";
 
@@ -54,6 +55,7 @@ function showApp() {
   loadQueue();
   loadColleagues();
   if (isSupervisor()) loadApprovals();
+  startServiceTools();
 }
 
 /** The server no longer accepts our token: back to the login form, saying why. */

@@ -3,6 +3,7 @@
 import { $, el } from "../desk-common.js";
 import { amount, hhmm } from "./format.js";
 import { label, lang, t } from "./language.js";
+import { photoNode, remedyCardText } from "./service-tools.js";
 import { isMine, state } from "./state.js";
 import { scheduleSuggestions } from "./suggestions.js";
 
@@ -29,6 +30,8 @@ function cardRow(card) {
     text = t("couponCard", { n: amount(card.amount), title: lang === "en" ? card.title_en || card.title_zh : card.title_zh || card.title_en, code: card.code, d: card.valid_until });
   } else if (card.type === "return") {
     text = t("returnCard", { kind: label("kind_", card.kind), id: card.return_id, order: card.order_id });
+  } else if (card.type === "remedy") {
+    text = remedyCardText(card);
   } else return null;
   return el("div", { className: "msg-card", "data-testid": "transcript-card", "data-card-type": card.type }, [
     el("b", { text: label("card_", card.type) }),
@@ -65,7 +68,9 @@ export function transcriptRow(ev) {
     "data-client-id": ev.client_id || null,
   });
   row.appendChild(el("div", { className: "msg-who" }, [el("span", { className: "msg-name", text: senderLabel(ev) })]));
-  row.appendChild(el("div", { className: "bubble", text: ev.text || "" }));
+  if (ev.text || !payload.attachment) row.appendChild(el("div", { className: "bubble", text: ev.text || "" }));
+  var photo = payload.attachment ? photoNode(ev.conversation_id || state.selectedId, payload.attachment) : null;
+  if (photo) row.appendChild(photo);
   var card = cardRow(payload.card);
   if (card) row.appendChild(card);
   if (Array.isArray(payload.buttons) && payload.buttons.length) {

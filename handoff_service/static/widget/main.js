@@ -1,6 +1,7 @@
 // The widget's start: reads the embedding tag, builds the panel, wires the modules, exposes window.kefuWidget.
 
 import { bindComposer } from "./composer.js";
+import { bindPhotos } from "./photos.js";
 import { config, configure } from "./config.js";
 import { addEvent } from "./events.js";
 import { hooks } from "./hooks.js";
@@ -28,6 +29,7 @@ export function start(script) {
   buildUi();
   bindPanel();
   bindComposer();
+  bindPhotos();
   watchPage();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
   else mount();
