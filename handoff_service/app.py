@@ -116,6 +116,7 @@ def create_app(
             relay_lease_seconds=settings.relay_lease_seconds,
         )  # fmt: skip
         desk = DeskService(sessions, hub, rasa, metrics)
+        desk.skill_fallback_seconds = settings.skill_fallback_seconds  # #19
         if settings.auto_assign:
             requests.after_queue_change = desk.assign_waiting
         app.state.settings = settings

@@ -119,6 +119,25 @@ class Remedy:
     created_at: str
 
 
+@dataclass(frozen=True)
+class Product:
+    """One product of the store's catalogue (#19): what a recommendation shows and matches on.
+    `attributes` holds lists per facet: skin_types (dry, oily, combination, sensitive), sizes,
+    materials, occasions (gift, …)."""
+
+    sku: str
+    name_zh: str
+    name_en: str
+    category: str
+    price: float
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    image_url: str = ""
+    url: str = ""  # the product page
+    cart_url: str = ""  # adds it to the shopper's cart
+    blurb_zh: str = ""
+    blurb_en: str = ""
+
+
 class StoreError(Exception):
     """The store could not answer (unreachable, refused, or answered nonsense)."""
 
@@ -156,3 +175,7 @@ class StoreClient(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def products(self, category: str | None = None) -> list[Product]:
+        """#19: the catalogue (of one category if given), in the store's order."""
+        ...

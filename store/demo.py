@@ -15,6 +15,7 @@ from store.client import (
     Customer,
     LogisticsEvent,
     Order,
+    Product,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -240,6 +241,15 @@ class DemoStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+    def products(self, category: str | None = None) -> list[Product]:
+        """#19: the storefront's catalogue (demo_data.PRODUCTS), read-only."""
+        return [
+            Product(sku, zh, en, cat, price, attributes, image_url="", url=f"/?sku={sku}#new",
+                    cart_url=f"/?add={sku}#new", blurb_zh=blurb_zh, blurb_en=blurb_en)
+            for sku, zh, en, cat, price, attributes, blurb_zh, blurb_en in demo_data.PRODUCTS
+            if category is None or cat == category
+        ]
 
 
 def days_since(value: str | None, now: dt.datetime) -> float | None:

@@ -53,10 +53,16 @@ export function photoNode(conversationId, attachment) {
     width: String(Math.min(240, attachment.width || 240)),
   });
   if (attachment.width && attachment.height) img.style.aspectRatio = attachment.width + " / " + attachment.height;
+  img.addEventListener("load", function () {
+    img.setAttribute("data-loaded", "true"); // decoded, not merely fetched
+  });
+  img.addEventListener("error", function () {
+    img.alt = t("photoUnavailable");
+    img.setAttribute("data-loaded", "false");
+  });
   loadPhoto(conversationId, attachment.id).then(
     function (url) {
       img.src = url;
-      img.setAttribute("data-loaded", "true");
     },
     function () {
       img.alt = t("photoUnavailable");

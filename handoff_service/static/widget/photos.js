@@ -22,9 +22,16 @@ export function photoNode(attachment) {
   var img = el("img", { className: "kefu-img kefu-photo", "data-testid": "kefu-photo", "data-attachment-id": attachment.id, alt: t("image") });
   if (attachment.width && attachment.height) img.style.aspectRatio = attachment.width + " / " + attachment.height;
   var s = state.session;
+  // "loaded" once the picture is really decoded, not merely fetched
+  img.addEventListener("load", function () {
+    img.setAttribute("data-loaded", "true");
+  });
+  img.addEventListener("error", function () {
+    img.alt = t("photoUnavailable");
+    img.setAttribute("data-loaded", "false");
+  });
   if (urls[attachment.id]) {
     img.src = urls[attachment.id];
-    img.setAttribute("data-loaded", "true");
   } else if (s) {
     fetch(config.base + sessionPath(s, "/attachments/" + attachment.id), {
       headers: { Authorization: "Bearer " + s.token },
@@ -38,7 +45,6 @@ export function photoNode(attachment) {
       .then(function (blob) {
         urls[attachment.id] = URL.createObjectURL(blob);
         img.src = urls[attachment.id];
-        img.setAttribute("data-loaded", "true");
       })
       .catch(function () {
         img.alt = t("photoUnavailable");
