@@ -41,6 +41,7 @@ from handoff_service.core.storage import (
 from handoff_service.desk import agent_routes, console_routes, tools_routes
 from handoff_service.desk.assist import SeniorHelp
 from handoff_service.desk.customers import CustomerDirectory
+from handoff_service.desk.promises import Promises
 from handoff_service.desk.remedies import Remedies
 from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
@@ -142,6 +143,7 @@ def create_app(
             settings.attachment_max_pixels, settings.attachment_max_side,
         )  # fmt: skip
         app.state.senior_help = SeniorHelp(sessions, hub, settings.help_target_seconds)
+        app.state.promises = Promises(sessions, hub, settings.store_timezone, settings.promise_remind_minutes)
         if settings.wants_demo_accounts and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,
@@ -162,6 +164,7 @@ def create_app(
         background.every(RELAY_WORKER, settings.relay_poll_seconds, conversations.relayer.work)
         sweeper = Sweeper(sessions, hub, desk, metrics, settings)
         sweeper.help = app.state.senior_help
+        sweeper.promises = app.state.promises
         background.every(SWEEPER, settings.sweep_interval_seconds, sweeper.sweep)
         try:
             yield

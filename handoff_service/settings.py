@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     # #19 — a chat that needs a skill (from the bot's escalation) waits this long for an agent who has
     # it, then goes to any agent.
     skill_fallback_seconds: float = Field(default=120.0, ge=0)
+    # #19 — a promised callback reminds its agent this many minutes before it is due.
+    promise_remind_minutes: float = Field(default=15.0, ge=0)
     # How many chats one agent handles per hour, for the suggested staffing per hour.
     chats_per_agent_hour: float = Field(default=6.0, gt=0)
 

@@ -95,6 +95,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I've added a small gift to order {order_id}; it comes with your parcel.",
     },
     "photo_from_agent": {"zh": "[图片]", "en": "[photo]"},
+    "promise_made": {
+        "zh": "亲，这个问题我去核实一下，{due} 前一定给您答复，请放心~",
+        "en": "I'll look into this and get back to you by {due}. You have my word.",
+    },
 }
 
 

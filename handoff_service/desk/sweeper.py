@@ -18,6 +18,7 @@ from handoff_service.core.metrics import Metrics
 from handoff_service.core.models import Agent, AgentShift, Conversation, utcnow
 from handoff_service.core.states import State
 from handoff_service.desk.assist import SeniorHelp
+from handoff_service.desk.promises import Promises
 from handoff_service.desk.service import DeskService
 from handoff_service.settings import Settings
 
@@ -58,6 +59,7 @@ class Sweeper:
         self._metrics = metrics
         self._settings = settings
         self.help: SeniorHelp | None = None  # #19: overdue senior-help requests alert from here
+        self.promises: Promises | None = None  # #19: promised callbacks remind and escalate from here
 
     async def sweep(self) -> None:
         """One pass, run every sweep_interval_seconds under core.background (which survives its errors)."""
@@ -67,6 +69,8 @@ class Sweeper:
             await self._offer_callbacks()
             if self.help is not None:
                 await self.help.alert_overdue()
+            if self.promises is not None:
+                await self.promises.sweep()
             if self._settings.auto_assign:
                 await self._desk.assign_waiting()
         except Conflict as exc:  # another replica moved the chat first: the next pass sees it

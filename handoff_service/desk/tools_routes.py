@@ -33,6 +33,7 @@ from handoff_service.core.models import Agent, AgentShift, Conversation, utcnow
 from handoff_service.core.states import State
 from handoff_service.desk.assist import SeniorHelp
 from handoff_service.desk.deps import get_remedies
+from handoff_service.desk.promises import Promises
 from handoff_service.desk.remedies import Remedies, remedy_limit
 from handoff_service.desk.sweeper import opening_hours, staffed
 from handoff_service.settings import Settings
@@ -180,6 +181,36 @@ async def whisper(conversation_id: str, body: WhisperBody, agent: DeskAgent, hel
 @router.get("/conversations/{conversation_id}/whispers")
 async def whispers(conversation_id: str, agent: DeskAgent, help: Help) -> dict[str, Any]:
     return {"notes": await help.notes(agent, conversation_id)}
+
+
+# --- promised callbacks -------------------------------------------------------------------------
+
+
+class PromiseBody(Input):
+    due_at: dt.datetime = Field(strict=False, description="when the shopper will hear back (ISO 8601 with an offset; UTC if none)")
+    note: str = Field(default="", max_length=500)
+
+
+def get_promises(request: Request) -> Promises:
+    return request.app.state.promises
+
+
+PromiseBook = Annotated[Promises, Depends(get_promises)]
+
+
+@router.post("/conversations/{conversation_id}/promises", status_code=201)
+async def promise(conversation_id: str, body: PromiseBody, agent: DeskAgent, promises: PromiseBook) -> dict[str, Any]:
+    return await promises.promise(agent, conversation_id, body.due_at, body.note)
+
+
+@router.get("/promises")
+async def promise_list(agent: DeskAgent, promises: PromiseBook, everyone: bool = False) -> dict[str, Any]:
+    return {"promises": await promises.listing(agent, everyone)}
+
+
+@router.post("/promises/{promise_id}/kept")
+async def keep_promise(promise_id: RowId, agent: DeskAgent, promises: PromiseBook) -> dict[str, Any]:
+    return await promises.keep(agent, promise_id)
 
 
 # --- shifts and staffing ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""#19: chat photos, remedies with approval, senior help and private notes, agent shifts
+"""#19: chat photos, remedies with approval, senior help and private notes, agent shifts,
+promised callbacks, the reply library
 
 Revision ID: 0008
 Revises: 0004
@@ -92,8 +93,43 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index(op.f('ix_agent_shifts_agent_id'), 'agent_shifts', ['agent_id'], unique=False)
+    op.create_table('callback_promises',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('conversation_id', sa.String(length=32), nullable=False),
+    sa.Column('customer_id', sa.String(length=64), nullable=True),
+    sa.Column('agent_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reminded', sa.Boolean(), nullable=False),
+    sa.Column('escalated', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('kept_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_callback_promises_conversation_id'), 'callback_promises', ['conversation_id'], unique=False)
+    op.create_index(op.f('ix_callback_promises_agent_id'), 'callback_promises', ['agent_id'], unique=False)
+    op.create_index(op.f('ix_callback_promises_due_at'), 'callback_promises', ['due_at'], unique=False)
+    op.create_index(op.f('ix_callback_promises_status'), 'callback_promises', ['status'], unique=False)
+    op.create_table('reply_templates',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('title', sa.String(length=80), nullable=False),
+    sa.Column('tone', sa.String(length=16), nullable=False),
+    sa.Column('text_zh', sa.Text(), nullable=False),
+    sa.Column('text_en', sa.Text(), nullable=False),
+    sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by'], ['agents.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_reply_templates_tone'), 'reply_templates', ['tone'], unique=False)
+    op.create_index(op.f('ix_reply_templates_archived'), 'reply_templates', ['archived'], unique=False)
 
 
 def downgrade() -> None:
-    for table in ('agent_shifts', 'private_notes', 'help_requests', 'remedy_requests', 'attachments'):
+    for table in ('reply_templates', 'callback_promises', 'agent_shifts', 'private_notes', 'help_requests', 'remedy_requests', 'attachments'):
         op.drop_table(table)
