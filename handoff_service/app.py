@@ -43,6 +43,7 @@ from handoff_service.desk.assist import SeniorHelp
 from handoff_service.desk.customers import CustomerDirectory
 from handoff_service.desk.promises import Promises
 from handoff_service.desk.remedies import Remedies
+from handoff_service.desk.replies import ReplyLibrary
 from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
@@ -144,6 +145,8 @@ def create_app(
         )  # fmt: skip
         app.state.senior_help = SeniorHelp(sessions, hub, settings.help_target_seconds)
         app.state.promises = Promises(sessions, hub, settings.store_timezone, settings.promise_remind_minutes)
+        app.state.replies = ReplyLibrary(sessions)
+        await app.state.replies.ensure_seeded()
         if settings.wants_demo_accounts and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,

@@ -32,9 +32,13 @@ from handoff_service.core.inputs import MAX_ROW_ID, Input
 from handoff_service.core.models import Agent, AgentShift, Conversation, utcnow
 from handoff_service.core.states import State
 from handoff_service.desk.assist import SeniorHelp
-from handoff_service.desk.deps import get_remedies
+from handoff_service.desk.console_routes import placeholder_values
+from handoff_service.desk.customers import CustomerDirectory
+from handoff_service.desk.deps import get_customers, get_desk, get_remedies
 from handoff_service.desk.promises import Promises
 from handoff_service.desk.remedies import Remedies, remedy_limit
+from handoff_service.desk.replies import TONES, ReplyLibrary, suggest_tone
+from handoff_service.desk.service import DeskService
 from handoff_service.desk.sweeper import opening_hours, staffed
 from handoff_service.settings import Settings
 from store.client import REMEDY_KINDS
@@ -211,6 +215,65 @@ async def promise_list(agent: DeskAgent, promises: PromiseBook, everyone: bool =
 @router.post("/promises/{promise_id}/kept")
 async def keep_promise(promise_id: RowId, agent: DeskAgent, promises: PromiseBook) -> dict[str, Any]:
     return await promises.keep(agent, promise_id)
+
+
+# --- the reply library ---------------------------------------------------------------------------
+
+
+class ReplyBody(Input):
+    title: str = Field(min_length=1, max_length=80)
+    tone: str = Field(pattern=r"^(warm|professional|brief)$")
+    zh: str = Field(default="", max_length=2000)
+    en: str = Field(default="", max_length=2000)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ArchiveBody(Input):
+    archived: bool = True
+
+
+def get_library(request: Request) -> ReplyLibrary:
+    return request.app.state.replies
+
+
+Library = Annotated[ReplyLibrary, Depends(get_library)]
+
+
+@router.get("/conversations/{conversation_id}/replies")
+async def search_replies(
+    conversation_id: str, agent: DeskAgent, library: Library, desk: Annotated[DeskService, Depends(get_desk)],
+    customers: Annotated[CustomerDirectory, Depends(get_customers)], q: str = "", tone: str | None = None,
+) -> dict[str, Any]:
+    """The reply box's "/" search: replies matching `q`, filled for this chat, and the tone this
+    shopper's way of writing suggests (used when `tone` is not given)."""
+    if tone is not None and tone not in TONES:
+        raise BadRequest(f"tone must be one of {', '.join(TONES)}")
+    detail = await desk.detail(conversation_id)
+    suggestion = suggest_tone([e["text"] for e in detail["events"] if e["sender"] == "shopper" and e["kind"] == "message"])
+    values = await placeholder_values(detail, customers, agent)
+    chosen = tone or suggestion["tone"]
+    replies = await library.search(q[:100], detail["lang"], values, chosen)
+    return {"suggested_tone": suggestion, "tone": chosen, "replies": replies}
+
+
+@router.get("/replies")
+async def library_list(agent: Supervisor, library: Library) -> dict[str, Any]:
+    return {"replies": await library.all()}
+
+
+@router.post("/replies", status_code=201)
+async def library_create(body: ReplyBody, agent: Supervisor, library: Library) -> dict[str, Any]:
+    return await library.save(agent, None, body.title, body.tone, body.zh, body.en, body.tags)
+
+
+@router.put("/replies/{reply_id}")
+async def library_update(reply_id: RowId, body: ReplyBody, agent: Supervisor, library: Library) -> dict[str, Any]:
+    return await library.save(agent, reply_id, body.title, body.tone, body.zh, body.en, body.tags)
+
+
+@router.post("/replies/{reply_id}/archive")
+async def library_archive(reply_id: RowId, body: ArchiveBody, agent: Supervisor, library: Library) -> dict[str, Any]:
+    return await library.archive(agent, reply_id, body.archived)
 
 
 # --- shifts and staffing ------------------------------------------------------------------------
