@@ -64,6 +64,8 @@ import { bindPanels } from "./console/panels.js";
 import { bindPresence, renderStatusToggle } from "./console/presence.js";
 import { renderQueue, startWaitTicker } from "./console/queue.js";
 import { bindRemedies } from "./console/remedies.js";
+import { bindPromises } from "./console/promises.js";
+import { bindReplyLibrary, relabelReplyLibrary } from "./console/reply-library.js";
 import { bindServiceTools, relabelServiceTools } from "./console/service-tools.js";
 import { bindReplying } from "./console/replying.js";
 import { bindSession, expire, restoreSession, resumeOrLogIn } from "./console/session.js";
@@ -92,6 +94,7 @@ function applyTexts() {
   renderQueue();
   renderSupervisor();
   relabelServiceTools();
+  relabelReplyLibrary();
   if (state.detail) renderDetail(true);
 }
 
@@ -132,6 +135,8 @@ function start() {
   bindPanels();
   bindRemedies();
   bindServiceTools();
+  bindPromises();
+  bindReplyLibrary();
   bindReplying();
   startSupervisorTimer();
   bindShortcuts();

@@ -75,6 +75,31 @@ def test_a_shoppers_photo_is_seen_inline_by_the_agent(
     assert photo.evaluate("img => img.naturalWidth") == 800
     shot(console.page, "02-agent-sees-the-photo-inline")
 
+    # "/" in the reply box searches the reply library in the tone suggested for this shopper
+    box = console.page.get_by_test_id("reply-input")
+    box.press_sequentially("/致歉", delay=30)
+    library = console.page.get_by_test_id("reply-library")
+    expect(library).to_be_visible()
+    expect(console.page.get_by_test_id("reply-tone-suggestion")).to_have_attribute("data-tone", re.compile("warm|professional|brief"))
+    expect(library.get_by_test_id("library-reply").first).to_contain_text("抱歉")
+    shot(console.page, "03-reply-library-from-the-slash")
+    box.press("Enter")
+    expect(library).to_be_hidden()
+    expect(box).to_have_value(re.compile("抱歉"))
+    box.press("Control+Enter")
+    expect(shop.rows("agent").filter(has_text="抱歉")).to_have_count(1)
+
+    # a promised reply: the shopper sees the time in the thread; the agent's list keeps it
+    console.page.get_by_test_id("action-promise").click()
+    console.page.get_by_test_id("promise-note").fill("问仓库能否换新")
+    console.page.get_by_test_id("promise-submit").click()
+    expect(console.page.get_by_test_id("promise-result")).to_have_attribute("data-status", "made")
+    expect(console.page.get_by_test_id("promise").filter(has_text="问仓库能否换新")).to_have_count(1)
+    promised = shop.page.locator('[data-testid="kefu-card"][data-card-type="promise"]')
+    expect(promised).to_have_count(1)
+    expect(promised.get_by_test_id("kefu-promise-due")).to_have_text(re.compile(r"^\d\d-\d\d \d\d:\d\d$"))
+    assert "问仓库" not in shop.page.get_by_test_id("kefu-messages").inner_text()  # the note stays with the desk
+
     # the agent answers with a photo of their own; the shopper sees it under the agent's name
     reply = tmp_path / "size-chart.png"
     Image.new("RGB", (400, 300), (250, 250, 250)).save(reply, "PNG")
@@ -82,7 +107,7 @@ def test_a_shoppers_photo_is_seen_inline_by_the_agent(
     theirs = shop.rows("agent").locator('[data-testid="kefu-photo"]')
     expect(theirs).to_have_count(1)
     expect(theirs).to_have_attribute("data-loaded", "true")
-    shot(phone, "03-shopper-sees-the-agents-photo-phone")
+    shot(phone, "04-shopper-sees-the-promise-and-the-agents-photo-phone")
     console.page.get_by_test_id("action-close").click()
     console.page.get_by_test_id("close-submit").click()
     expect(shop.status).to_have_attribute("data-state", "closed")

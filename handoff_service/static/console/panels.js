@@ -8,7 +8,7 @@ import { state } from "./state.js";
 import { renderRemedyPanel } from "./service-tools.js";
 import { renderTransferChoices } from "./transfer.js";
 
-const PANELS = ["coupon", "return", "remedy", "help", "transfer", "close"];
+const PANELS = ["coupon", "return", "remedy", "promise", "help", "transfer", "close"];
 
 function openPanel(name) {
   var panel = $("action-panel");
@@ -19,12 +19,12 @@ function openPanel(name) {
     $(p + "-form").hidden = p !== name;
     $("action-" + p).setAttribute("aria-expanded", String(p === name));
   });
-  ["coupon-result", "return-result", "remedy-result", "help-result", "transfer-result"].forEach(function (r) {
+  ["coupon-result", "return-result", "remedy-result", "promise-result", "help-result", "transfer-result"].forEach(function (r) {
     $(r).hidden = true;
     $(r).removeAttribute("data-status");
   });
   renderPanels();
-  var first = { coupon: "coupon-amount", return: "return-order", remedy: "remedy-order", help: "help-note", transfer: state.colleagues ? "transfer-agent" : "transfer-team", close: "close-submit" }[name];
+  var first = { coupon: "coupon-amount", return: "return-order", remedy: "remedy-order", promise: "promise-time", help: "help-note", transfer: state.colleagues ? "transfer-agent" : "transfer-team", close: "close-submit" }[name];
   if (name === "transfer") loadColleagues();
   setTimeout(function () {
     $(first).focus();

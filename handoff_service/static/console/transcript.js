@@ -32,6 +32,8 @@ function cardRow(card) {
     text = t("returnCard", { kind: label("kind_", card.kind), id: card.return_id, order: card.order_id });
   } else if (card.type === "remedy") {
     text = remedyCardText(card);
+  } else if (card.type === "promise") {
+    text = t("promiseMade", { due: card.due_local || "" });
   } else return null;
   return el("div", { className: "msg-card", "data-testid": "transcript-card", "data-card-type": card.type }, [
     el("b", { text: label("card_", card.type) }),

@@ -73,6 +73,18 @@ export function renderCard(card) {
     );
     return node;
   }
+  if (card.type === "promise") {
+    // #19: the agent promised an answer by a time
+    var when = el("b", { "data-testid": "kefu-promise-due", text: String(card.due_local || "") });
+    var head = el("span");
+    var relabelPromise = function () {
+      head.textContent = t("promiseCard");
+    };
+    relabelPromise();
+    state.relabelHooks.push(relabelPromise);
+    node.appendChild(el("div", { className: "kefu-return-head" }, [head, when]));
+    return node;
+  }
   if (card.type === "remedy") {
     // #19: a reship, refund, free return, express upgrade or gift
     var what = el("b");

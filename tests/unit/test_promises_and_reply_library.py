@@ -105,3 +105,58 @@ def test_a_promise_in_the_past_or_too_far_ahead_is_refused_in_both_languages(des
     assert http.post(f"{desk.url}/api/agent/conversations/{cid}/promises", json={"due_at": far}, headers=desk.ann).status_code == 400
     soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()
     assert http.post(f"{desk.url}/api/agent/conversations/{cid}/promises", json={"due_at": soon}, headers=desk.sue).status_code == 403
+
+
+# --- the reply library (#19), on the same running service ----------------------------------------
+
+
+def test_tone_is_suggested_from_how_the_shopper_writes():
+    from handoff_service.desk.replies import suggest_tone
+
+    assert suggest_tone(["亲，这个有货吗~", "好哒谢谢啦！！"])["tone"] == "warm"
+    assert suggest_tone(["您好，请问贵店能开具增值税专用发票吗？"])["tone"] == "professional"
+    assert suggest_tone(["Could you please send the invoice? Kind regards"])["tone"] == "professional"
+    assert suggest_tone(["到哪了", "单号"])["tone"] == "brief"
+    assert suggest_tone([])["tone"] == "professional"
+
+
+def test_the_library_is_searched_filled_for_the_chat_in_the_suggested_tone(desk: Desk, http: httpx.Client):
+    cid, auth = open_chat(http, desk.url)
+    escalate(http, desk.url, cid)
+    http.post(f"{desk.url}/api/agent/conversations/{cid}/claim", headers=desk.ann)
+    http.post(f"{desk.url}/api/sessions/{cid}/messages", json={"text": "亲，我的羽绒服到哪啦~ 好着急呀！"}, headers=auth)
+    found = http.get(f"{desk.url}/api/agent/conversations/{cid}/replies", params={"q": "问候"}, headers=desk.ann).json()
+    assert found["suggested_tone"]["tone"] == "warm" and found["tone"] == "warm"
+    assert [r["tone"] for r in found["replies"]] == ["warm"]
+    assert found["replies"][0]["text"].startswith("亲爱的林晓雨您好呀~ 我是Ann")
+    # the latest order is paid and has no tracking yet: the order-status reply cannot be filled, so it is not offered
+    unfilled = http.get(f"{desk.url}/api/agent/conversations/{cid}/replies", params={"q": "订单进度"}, headers=desk.ann).json()
+    assert unfilled["replies"] == []
+    brief = http.get(f"{desk.url}/api/agent/conversations/{cid}/replies", params={"q": "问候", "tone": "brief"}, headers=desk.ann).json()
+    assert brief["replies"][0]["text"] == "您好，Ann为您服务。"
+    bad = http.get(f"{desk.url}/api/agent/conversations/{cid}/replies", params={"tone": "sarcastic"}, headers=desk.ann)
+    assert bad.status_code == 400
+
+
+def test_supervisors_create_edit_and_archive_replies(desk: Desk, http: httpx.Client):
+    body = {"title": "尺码建议 Size", "tone": "professional", "zh": "{name}您好，建议您选择常穿尺码。", "en": "Hello {name}, take your usual size.",
+            "tags": ["尺码"]}
+    assert http.post(f"{desk.url}/api/agent/replies", json=body, headers=desk.ann).status_code == 403  # agents use, supervisors manage
+    created = http.post(f"{desk.url}/api/agent/replies", json=body, headers=desk.sue)
+    assert created.status_code == 201, created.text
+    reply_id = created.json()["id"]
+    edited = http.put(f"{desk.url}/api/agent/replies/{reply_id}", json={**body, "zh": "{name}您好，建议选大一码。"}, headers=desk.sue)
+    assert edited.json()["zh"] == "{name}您好，建议选大一码。"
+    broken = http.put(f"{desk.url}/api/agent/replies/{reply_id}", json={**body, "zh": "您好 {nmae}"}, headers=desk.sue)
+    assert broken.status_code == 400 and "占位符" in broken.json()["message"]
+    cid, _ = open_chat(http, desk.url)
+    escalate(http, desk.url, cid)
+    http.post(f"{desk.url}/api/agent/conversations/{cid}/claim", headers=desk.ann)
+    search = {"q": "尺码", "tone": "professional"}
+    texts = [r["text"] for r in http.get(f"{desk.url}/api/agent/conversations/{cid}/replies", params=search, headers=desk.ann).json()["replies"]]
+    assert "林晓雨您好，建议选大一码。" in texts
+    http.post(f"{desk.url}/api/agent/replies/{reply_id}/archive", json={"archived": True}, headers=desk.sue)
+    texts = [r["text"] for r in http.get(f"{desk.url}/api/agent/conversations/{cid}/replies", params=search, headers=desk.ann).json()["replies"]]
+    assert "林晓雨您好，建议选大一码。" not in texts
+    listed = http.get(f"{desk.url}/api/agent/replies", headers=desk.sue).json()["replies"]
+    assert any(r["id"] == reply_id and r["archived"] for r in listed) and len(listed) >= 16
