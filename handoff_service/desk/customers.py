@@ -17,6 +17,7 @@ from handoff_service.core.models import (
     Escalation,
     iso_utc,
 )
+from handoff_service.desk.remedies import remedy_history
 from store import StoreClient, StoreError
 
 COMPLAINT_REASONS = ("upset", "high_risk")
@@ -48,6 +49,7 @@ class CustomerDirectory:
                     await session.scalars(select(Escalation).where(Escalation.conversation_id.in_([c.id for c in chats])))
                 ).all()
             }
+            remedies = await remedy_history(session, customer_id)  # #19: what the desk granted, and who
             notes = (
                 await session.execute(
                     select(CustomerNote, Agent.display_name)
@@ -73,6 +75,7 @@ class CustomerDirectory:
             "notes": [
                 {"text": n.text, "tags": n.tags, "by": name, "created_at": iso_utc(n.created_at)} for n, name in notes
             ],
+            "remedies": remedies,
             "store_error": store_error,
         }
 

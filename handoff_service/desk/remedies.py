@@ -308,22 +308,27 @@ class Remedies:
     async def history(self, customer_id: str) -> list[dict[str, Any]]:
         """Every remedy and coupon asked for this customer, with who asked and who decided (customer 360)."""
         async with self._sessions() as session:
-            remedies = (await session.scalars(
-                select(RemedyRequest).where(RemedyRequest.customer_id == customer_id).order_by(RemedyRequest.id.desc()).limit(50)
-            )).all()  # fmt: skip
-            coupons = (await session.scalars(
-                select(CouponRequest).where(CouponRequest.customer_id == customer_id).order_by(CouponRequest.id.desc()).limit(50)
-            )).all()  # fmt: skip
-            names = {a.id: a.display_name for a in (await session.scalars(select(Agent))).all()}
-        rows = [
-            {"kind": r.kind, "order_id": r.order_id, "amount": r.amount, "status": r.status, "reason": r.reason,
-             "requested_by": names.get(r.requested_by or 0, "bot"), "decided_by": names.get(r.decided_by or 0),
-             "reference": r.remedy_id, "created_at": iso_utc(r.created_at)}
-            for r in remedies
-        ] + [
-            {"kind": "coupon", "order_id": None, "amount": c.amount, "status": c.status, "reason": c.reason,
-             "requested_by": names.get(c.requested_by), "decided_by": names.get(c.decided_by or 0),
-             "reference": c.coupon_code, "created_at": iso_utc(c.created_at)}
-            for c in coupons
-        ]
-        return sorted(rows, key=lambda row: row["created_at"] or "", reverse=True)
+            return await remedy_history(session, customer_id)
+
+
+async def remedy_history(session: AsyncSession, customer_id: str) -> list[dict[str, Any]]:
+    """Every remedy and coupon asked for a customer, newest first, with who asked and who decided."""
+    remedies = (await session.scalars(
+        select(RemedyRequest).where(RemedyRequest.customer_id == customer_id).order_by(RemedyRequest.id.desc()).limit(50)
+    )).all()  # fmt: skip
+    coupons = (await session.scalars(
+        select(CouponRequest).where(CouponRequest.customer_id == customer_id).order_by(CouponRequest.id.desc()).limit(50)
+    )).all()  # fmt: skip
+    names = {a.id: a.display_name for a in (await session.scalars(select(Agent))).all()}
+    rows = [
+        {"kind": r.kind, "order_id": r.order_id, "amount": r.amount, "status": r.status, "reason": r.reason,
+         "requested_by": names.get(r.requested_by or 0, "bot"), "decided_by": names.get(r.decided_by or 0),
+         "reference": r.remedy_id, "created_at": iso_utc(r.created_at)}
+        for r in remedies
+    ] + [
+        {"kind": "coupon", "order_id": None, "amount": c.amount, "status": c.status, "reason": c.reason,
+         "requested_by": names.get(c.requested_by), "decided_by": names.get(c.decided_by or 0),
+         "reference": c.coupon_code, "created_at": iso_utc(c.created_at)}
+        for c in coupons
+    ]
+    return sorted(rows, key=lambda row: row["created_at"] or "", reverse=True)

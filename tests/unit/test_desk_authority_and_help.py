@@ -99,6 +99,8 @@ def test_a_reship_above_the_agents_limit_waits_for_a_supervisor_then_is_done(des
     assert {"remedy.reship.requested", "remedy.reship.approved", "remedy.reship.done"} <= set(actions)
     history = http.get(f"{desk.url}/api/agent/customers/C1002/remedies", headers=desk.ann).json()["remedies"]
     assert history[0]["kind"] == "reship" and history[0]["decided_by"] == "Sue" and history[0]["reference"].startswith("M")
+    customer = http.get(f"{desk.url}/api/agent/conversations/{cid}", headers=desk.ann).json()["customer"]
+    assert customer["remedies"][0]["kind"] == "reship" and customer["remedies"][0]["requested_by"] == "Ann"
 
 
 def test_the_store_refusing_a_remedy_is_a_clear_conflict(desk: Desk, http: httpx.Client):
