@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from handoff_service.app import attachment_storage
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
 from handoff_service.core.privacy import ErasureCounts, PrivacyService
@@ -57,7 +58,7 @@ def _run(work: Callable[[PrivacyService], Awaitable[T]]) -> T:
         engine = make_engine(settings.database_url)
         try:
             await migrate(engine)
-            return await work(PrivacyService(make_sessionmaker(engine)))
+            return await work(PrivacyService(make_sessionmaker(engine), attachment_storage(settings)))
         finally:
             await engine.dispose()
 

@@ -35,6 +35,7 @@ LIMIT = 1_048_576
 
 @dataclass
 class Desk:
+    db: str
     url: str
     ann: dict[str, str]
     tina: dict[str, str]
@@ -55,7 +56,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     kb = KbSettings(knowledge_dir=ROOT / "knowledge", index_dir=tmp / "kb")
     app = create_app(settings, rasa_transport=httpx.MockTransport(FakeRasa().handler), kb_settings=kb)
     with ServerThread(app) as server, httpx.Client(timeout=60) as http:
-        yield Desk(server.url, login(http, server.url, "ann", "password-123"), login(http, server.url, "tina", "password-123"),
+        yield Desk(url, server.url, login(http, server.url, "ann", "password-123"), login(http, server.url, "tina", "password-123"),
                    tmp / "attachments")
 
 
@@ -190,3 +191,22 @@ def test_s3_storage_against_a_real_local_s3_server():
             storage.put("../../etc/passwd", b"x", "image/jpeg")
     finally:
         server.stop()
+
+
+async def test_erasing_a_customer_deletes_their_photos_and_the_stored_bytes(desk: Desk):
+    from handoff_service.core.db import make_engine, make_sessionmaker
+    from handoff_service.core.privacy import PrivacyService
+    from handoff_service.core.storage import LocalFolderStorage
+
+    with httpx.Client(timeout=30) as http:
+        cid, auth = open_chat(http, desk.url, "C1003")
+        photo_id = upload(http, desk, cid, auth, jpeg_with_gps(), "image/jpeg").json()["attachment"]["id"]
+        assert list(desk.folder.glob(f"{cid}/{photo_id}"))
+        engine = make_engine(desk.db)
+        try:
+            counts = await PrivacyService(make_sessionmaker(engine), LocalFolderStorage(desk.folder)).delete("C1003", by="test")
+        finally:
+            await engine.dispose()
+        assert counts.photos == 1
+        assert not list(desk.folder.glob(f"{cid}/*"))  # the bytes are gone, not only the row
+        assert http.get(f"{desk.url}/api/sessions/{cid}/attachments/{photo_id}", headers=auth).status_code == 403
