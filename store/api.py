@@ -99,6 +99,11 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
             raise HTTPException(409, str(exc)) from exc
         return dataclasses.asdict(done)
 
+    @app.get("/products")
+    def products(category: str | None = None) -> dict[str, Any]:
+        """#19: the catalogue recommendations come from."""
+        return {"products": [dataclasses.asdict(p) for p in store.products(category)]}
+
     return app
 
 
