@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import yaml
 from kb_index.errors import KnowledgeFileError
 
 LANGUAGES = ("zh", "en")
-_KNOWN_KEYS = {"id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables"}
+_KNOWN_KEYS = {"id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "image"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class KnowledgeEntry:
     valid_until: dt.date | None = None
     variables: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
+    image: str | None = None  # #19: a picture shown with the answer (a size chart…): https URL or a path on kefu
 
     def is_valid_on(self, day: dt.date) -> bool:
         """Entries out of their validity window (a past promotion) must not be answered."""
@@ -139,6 +141,9 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
     variables = raw.get("variables") or []
     if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
         problems.append(f"{where}: 'variables' must be a list of names")
+    image = raw.get("image")
+    if image is not None and not (isinstance(image, str) and re.match(r"^(https://|/)[^\s<>\"']+$", image)):
+        problems.append(f"{where}: 'image' must be an https:// URL or a path starting with /")
     valid_from = _date(raw.get("valid_from"), "valid_from", where, problems)
     valid_until = _date(raw.get("valid_until"), "valid_until", where, problems)
     if len(problems) > before:
@@ -153,6 +158,7 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
         valid_until=valid_until,
         variables=tuple(variables),
         source=where,
+        image=image,
     )
 
 

@@ -108,3 +108,26 @@ async def test_yes_upgrades_the_order_on_its_way_within_the_bots_limit(work: Pat
     assert "顺丰加急" in guest[0]["text"] and "card" not in (guest[0].get("custom") or {})
     declined = await run(tracker([("user", "发货快吗 是礼物", None), offered, ("user", "不需要", None)]))
     assert "正常时效" in declined[0]["text"]
+
+
+async def test_a_knowledge_entry_carries_its_picture_and_the_size_question_follows(work: Path):
+    messages = await run(tracker([("user", "尺码表在哪看", None)]))
+    assert messages[0]["image"] == "/static/kb/size-chart.png" and "尺码表" in messages[0]["text"]
+    assert (ROOT / "handoff_service/static/kb/size-chart.png").exists()
+    assert messages[1]["custom"][NEED_KEY] == "size"
+    asked = ("bot", "您平时一般穿什么码呀？", {NEED_KEY: "size"})
+    reply = await run(tracker([("user", "尺码表在哪看", None), asked, ("user", "L码", None)]))
+    skus = [i["sku"] for i in reply[0]["custom"]["card"]["items"]]
+    assert skus and all(s.startswith("AP-") for s in skus) and "AP-DENIM" in skus
+
+
+def test_a_knowledge_image_must_be_https_or_a_path_on_kefu(tmp_path: Path):
+    from kb_index.errors import KnowledgeFileError
+    from kb_index.knowledge import load_knowledge
+
+    entry = "- id: x\n  category: c\n  questions: {zh: [问]}\n  answer: {zh: 答}\n  image: %s\n"
+    (tmp_path / "ok.yml").write_text(entry % "https://cdn.example/size.png", encoding="utf-8")
+    assert load_knowledge(tmp_path)[0].image == "https://cdn.example/size.png"
+    (tmp_path / "ok.yml").write_text(entry % "javascript:alert(1)", encoding="utf-8")
+    with pytest.raises(KnowledgeFileError, match="'image' must be"):
+        load_knowledge(tmp_path)
