@@ -140,6 +140,9 @@ def test_a_senior_whispers_approves_a_reship_above_the_agents_limit_and_takes_ov
     expect(request).to_contain_text(agent_name)
     expect(request.get_by_test_id("help-timer")).to_contain_text(re.compile(r"已等待"))
     expect(request.get_by_test_id("help-timer")).to_have_attribute("data-overdue", "false")
+    # the same view plans the day: open or not in the store's time zone, suggested agents per hour
+    expect(senior.page.get_by_test_id("staff-hour")).to_have_count(24)
+    expect(senior.page.get_by_test_id("staffing-now")).to_contain_text("Asia/Shanghai")
     shot(senior.page, "01-senior-sees-the-help-request-with-its-timer")
     request.get_by_test_id("help-join").click()
     expect(senior.page.get_by_test_id("conv-id")).to_have_attribute("title", conversation_id)

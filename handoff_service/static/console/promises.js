@@ -119,3 +119,43 @@ export function bindPromises() {
     renderPromises();
   }, 30000);
 }
+
+// ---------------------------------------------------------------- hours, shifts and staffing (supervisors)
+
+/** Today's suggested agents per hour (store time), whether the desk is open and staffed, and the shifts. */
+export function loadStaffing() {
+  if (!isSupervisor() || !$("staffing-grid")) return;
+  Promise.all([api("GET", "/api/agent/shifts"), api("GET", "/api/agent/staffing?weeks=4")]).then(
+    function (both) {
+      var shifts = both[0];
+      var staffing = both[1];
+      var local = new Date(shifts.local_time.slice(0, 19));
+      var today = (local.getDay() + 6) % 7; // Monday = 0, as the server counts
+      $("staffing-now").textContent = t(shifts.open_now ? (shifts.staffed_now ? "deskOpen" : "deskUnstaffed") : "deskClosed", {
+        time: shifts.local_time.slice(11, 16),
+        tz: shifts.timezone,
+      });
+      $("staffing-now").setAttribute("data-open", String(shifts.open_now));
+      var grid = $("staffing-grid");
+      clear(grid);
+      staffing.hours
+        .filter(function (h) {
+          return h.weekday === today;
+        })
+        .forEach(function (h) {
+          grid.appendChild(
+            el("div", { className: "staff-hour", "data-testid": "staff-hour", "data-hour": String(h.hour), "data-agents": String(h.agents), title: t("staffHour", { h: h.hour, n: h.agents, c: h.average_chats }) }, [
+              el("b", { text: String(h.agents) }),
+              el("span", { text: String(h.hour) }),
+            ])
+          );
+        });
+      var list = $("shift-list");
+      clear(list);
+      shifts.shifts.forEach(function (s) {
+        list.appendChild(el("li", { className: "small", "data-testid": "shift", text: s.agent_name + " · " + t("day_" + s.weekday) + " " + s.start + "–" + s.end }));
+      });
+    },
+    function () {}
+  );
+}

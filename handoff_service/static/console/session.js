@@ -10,7 +10,7 @@ import { closePanel } from "./panels.js";
 import { renderStatusToggle } from "./presence.js";
 import { loadQueue } from "./queue.js";
 import { isSupervisor, SESSION_KEYS, state } from "./state.js";
-import { loadPromises } from "./promises.js";
+import { loadPromises, loadStaffing } from "./promises.js";
 import { loadLibraryAdmin } from "./reply-library.js";
 import { startServiceTools } from "./service-tools.js";
 import { loadApprovals } from "./supervisor.js";
@@ -59,6 +59,7 @@ function showApp() {
   if (isSupervisor()) loadApprovals();
   startServiceTools();
   loadPromises();
+  loadStaffing();
   loadLibraryAdmin();
 }
 
