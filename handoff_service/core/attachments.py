@@ -84,6 +84,9 @@ def clean_image(data: bytes, max_bytes: int, max_pixels: int, max_side: int) -> 
                     f"图片尺寸过大（{image.width}×{image.height}），请缩小后再发。"
                     f"The photo's dimensions ({image.width}×{image.height}) are too large."
                 )
+            if image.format in ("JPEG", "MPO"):
+                # decode at the smallest DCT scale still at least max_side: a 12 MP photo decodes ~4x faster
+                image.draft("RGB", (max_side, max_side))
             image.load()
             image = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
