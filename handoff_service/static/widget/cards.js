@@ -95,7 +95,8 @@ export function renderCard(card) {
       remedyBody.appendChild(
         dl([
           [t("remedyOrder"), card.order_id],
-          [t("remedyAmount"), Number(card.amount) > 0 ? "¥" + money(card.amount) : ""],
+          // what the store spends on a reship or gift is not the shopper's business; a refund's sum is
+          [t("remedyAmount"), card.kind === "refund" && Number(card.amount) > 0 ? "¥" + money(card.amount) : ""],
         ])
       );
     };
