@@ -26,6 +26,7 @@ from handoff_service.core.attachments import Attachments
 from handoff_service.core.background import Background
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import KefuError
+from handoff_service.core.hours import HoursError, OpeningHours
 from handoff_service.core.hub import make_hub
 from handoff_service.core.inputs import CONTROL_CHARACTER, document_plain_text
 from handoff_service.core.limits import RateLimits
@@ -95,6 +96,12 @@ def create_app(
     settings = settings or Settings()
     if problems := settings.refusals():
         raise UnsafeSettings("; ".join(problems))
+    try:  # #19: hours the sweeper could not read would fail every pass; say so at the start instead
+        OpeningHours.from_settings(
+            settings.store_timezone, settings.opening_hours, settings.holidays, settings.opening_hour, settings.closing_hour
+        )
+    except HoursError as exc:
+        raise UnsafeSettings(f"KEFU_STORE_TIMEZONE / KEFU_OPENING_HOURS / KEFU_HOLIDAYS: {exc}") from exc
     kb_settings = kb_settings or KbSettings()
 
     @asynccontextmanager

@@ -226,7 +226,10 @@ async def send_photo(request: Request, conv: Shopper, hub: Annotated[EventHub, D
     if conv.state in ENDED_STATES:
         raise Conflict("本次会话已结束。This conversation has ended; start a new one.")
     attachments: Attachments = request.app.state.attachments
-    stored = await attachments.add(conv.id, await request.body(), "shopper")
+    reply = None
+    if conv.state == "bot":
+        reply = (say("photo_to_bot", conv.lang), {"buttons": [{"title": say("photo_to_bot_button", conv.lang), "payload": "/request_human"}]})
+    stored = await attachments.add(conv.id, await request.body(), "shopper", bot_reply=reply)
     notify(hub, conv.id, agents=conv.state != "bot")
     return {"event": event_public(stored["event"]), "attachment": stored["attachment"]}
 

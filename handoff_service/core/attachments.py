@@ -135,6 +135,7 @@ class Attachments:
         caption: str = "",
         agent_id: int | None = None,
         agent_name: str | None = None,
+        bot_reply: tuple[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Check, clean and store the photo, then append the message that shows it; returns the event."""
         image = await asyncio.to_thread(clean_image, data, self.max_bytes, self._max_pixels, self._max_side)
@@ -152,6 +153,8 @@ class Attachments:
             if agent_name:
                 payload["agent_name"] = agent_name
             event = await record(session, conversation_id, "message", sender, caption, payload)
+            if bot_reply:  # the bot cannot look at photos: it says so at once, never silence
+                await record(session, conversation_id, "message", "bot", bot_reply[0], bot_reply[1])
             await session.commit()
         return {"event": event, "attachment": payload["attachment"]}
 

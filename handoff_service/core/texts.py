@@ -95,6 +95,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I've added a small gift to order {order_id}; it comes with your parcel.",
     },
     "photo_from_agent": {"zh": "[图片]", "en": "[photo]"},
+    "photo_to_bot": {
+        "zh": "收到您的图片啦~ 图片需要人工客服帮您看，点下面的按钮马上转接，图片会一起给到客服哦。",
+        "en": "Got your photo! A person needs to look at it: tap below and it goes to them with the chat.",
+    },
+    "photo_to_bot_button": {"zh": "转人工看图片", "en": "Show it to a person"},
     "promise_made": {
         "zh": "亲，这个问题我去核实一下，{due} 前一定给您答复，请放心~",
         "en": "I'll look into this and get back to you by {due}. You have my word.",

@@ -26,6 +26,7 @@ from tests.handoff_helpers import (
     FakeRasa,
     add_agent,
     escalate,
+    events,
     login,
     open_chat,
 )
@@ -110,6 +111,9 @@ def test_a_photo_is_refused_to_everyone_but_the_chats_shopper_and_the_desk(desk:
     photo_id = upload(http, desk, cid, auth, jpeg_with_gps(), "image/jpeg").json()["attachment"]["id"]
     path = f"{desk.url}/api/sessions/{cid}/attachments/{photo_id}"
     other_cid, other_auth = open_chat(http, desk.url, "C1002")
+    # the bot cannot look at photos: it says so at once and offers a person, who will see the photo
+    reply = [e for e in events(http, desk.url, cid, auth) if e["sender"] == "bot"]
+    assert "人工客服帮您看" in reply[-1]["text"] and reply[-1]["payload"]["buttons"][0]["payload"] == "/request_human"
     assert http.get(path).status_code == 403  # no token
     assert http.get(path, headers=other_auth).status_code == 403  # another shopper's token
     # another chat's token cannot reach it through its own chat either

@@ -101,3 +101,13 @@ def test_out_of_hours_a_queued_chat_becomes_a_callback(tmp_path):
         cid, auth = open_chat(http, server.url)
         escalate(http, server.url, cid)
         assert wait_until(lambda: any(e["payload"].get("state") == "callback" for e in events(http, server.url, cid, auth)), 10)
+
+
+def test_hours_the_service_cannot_read_stop_it_at_the_start_with_the_reason():
+    from handoff_service.app import create_app
+    from handoff_service.settings import UnsafeSettings
+
+    with pytest.raises(UnsafeSettings, match="KEFU_OPENING_HOURS.*hh:mm"):
+        create_app(Settings(environment="development", opening_hours="weekdays 9-5"))
+    with pytest.raises(UnsafeSettings, match="time zone"):
+        create_app(Settings(environment="development", store_timezone="Asia/Atlantis"))
