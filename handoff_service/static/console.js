@@ -46,6 +46,18 @@
  *   agents-table, agent-row (many, data-username, data-status), sv-agents-summary
  *   approvals, approval (many, data-request-id), approval-approve, approval-reject (inside each), approvals-count
  *   sla-alerts, sla-alert (many, data-conversation-id), alerts-count
+ *   #19: transcript-photo (many, data-attachment-id, data-loaded), reply-photo (file input) + reply-photo-button;
+ *     action-remedy → remedy-form: remedy-order, remedy-kind, remedy-amount, remedy-reason, remedy-limit, remedy-submit,
+ *     remedy-result (data-status=done|pending|rejected|error); action-promise → promise-form: promise-time, promise-note,
+ *     promise-submit, promise-result (data-status=made|error); action-help → help-form: help-note, help-submit, help-result;
+ *     take-over (supervisors, another agent's chat); whisper-card: whispers, whisper (many), whisper-input, whisper-send;
+ *     promise-card: promise (many, data-overdue), promise-kept; reply-library ("/" in the reply box): reply-tone,
+ *     reply-tone-suggestion (data-tone), library-reply (many, data-tone); customer-remedies, customer-remedy (many);
+ *     supervisor view: help-requests, help-request (many, data-status) with help-timer (data-overdue), help-join,
+ *     help-take-over; remedy-approvals, remedy-approval (many, data-kind), remedy-approve, remedy-reject;
+ *     staffing-card: staffing-now, staff-hour (24, data-agents), shift (many); library-card: library-form (library-title,
+ *     library-tone, library-zh, library-en, library-tags, library-save), library-item (many, data-archived),
+ *     library-edit, library-archive
  *   toast
  *
  * The page title is "kefu", or "(N) kefu" while N chats newly queued or assigned to me have not been opened.
