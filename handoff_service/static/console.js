@@ -76,7 +76,7 @@ import { bindPanels } from "./console/panels.js";
 import { bindPresence, renderStatusToggle } from "./console/presence.js";
 import { renderQueue, startWaitTicker } from "./console/queue.js";
 import { bindRemedies } from "./console/remedies.js";
-import { bindPromises } from "./console/promises.js";
+import { bindPromises, bindShifts } from "./console/promises.js";
 import { bindReplyLibrary, relabelReplyLibrary } from "./console/reply-library.js";
 import { bindServiceTools, relabelServiceTools } from "./console/service-tools.js";
 import { bindReplying } from "./console/replying.js";
@@ -148,6 +148,7 @@ function start() {
   bindRemedies();
   bindServiceTools();
   bindPromises();
+  bindShifts();
   bindReplyLibrary();
   bindReplying();
   startSupervisorTimer();

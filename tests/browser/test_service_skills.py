@@ -5,8 +5,10 @@ Screenshots go to var/artifacts/browser/<test>/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from pathlib import Path
 
@@ -143,6 +145,18 @@ def test_a_senior_whispers_approves_a_reship_above_the_agents_limit_and_takes_ov
     # the same view plans the day: open or not in the store's time zone, suggested agents per hour
     expect(senior.page.get_by_test_id("staff-hour")).to_have_count(24)
     expect(senior.page.get_by_test_id("staffing-now")).to_contain_text("Asia/Shanghai")
+    # a shift for the agent, all of today (store time), then taken away again: the other tests' desk stays as it was
+    today = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[dt.datetime.now(ZoneInfo("Asia/Shanghai")).weekday()]
+    senior.page.get_by_test_id("shift-agent").select_option(label=agent_name)
+    senior.page.get_by_test_id("shift-day").select_option(today)
+    senior.page.get_by_test_id("shift-start").fill("00:00")
+    senior.page.get_by_test_id("shift-end").fill("23:59")
+    senior.page.get_by_test_id("shift-add").click()
+    shift = senior.page.get_by_test_id("shift").filter(has_text=agent_name)
+    expect(shift).to_have_count(1)
+    expect(senior.page.get_by_test_id("staffing-now")).to_contain_text("营业中")
+    shift.get_by_test_id("shift-remove").click()
+    expect(shift).to_have_count(0)
     shot(senior.page, "01-senior-sees-the-help-request-with-its-timer")
     request.get_by_test_id("help-join").click()
     expect(senior.page.get_by_test_id("conv-id")).to_have_attribute("title", conversation_id)

@@ -150,12 +150,75 @@ export function loadStaffing() {
             ])
           );
         });
-      var list = $("shift-list");
-      clear(list);
-      shifts.shifts.forEach(function (s) {
-        list.appendChild(el("li", { className: "small", "data-testid": "shift", text: s.agent_name + " · " + t("day_" + s.weekday) + " " + s.start + "–" + s.end }));
-      });
+      staff.shifts = shifts.shifts;
+      renderShifts();
     },
     function () {}
   );
+}
+
+const staff = { shifts: [] };
+
+function shiftsOf(agentId) {
+  return staff.shifts
+    .filter(function (s) {
+      return s.agent_id === agentId;
+    })
+    .map(function (s) {
+      return { weekday: s.weekday, start: s.start, end: s.end === "24:00" ? "24:00" : s.end };
+    });
+}
+
+function saveShifts(agentId, shifts) {
+  api("PUT", "/api/agent/agents/" + agentId + "/shifts", { shifts: shifts }).then(loadStaffing, function (err) {
+    toast(errorText(err), "error");
+  });
+}
+
+function renderShifts() {
+  var list = $("shift-list");
+  clear(list);
+  staff.shifts.forEach(function (s) {
+    list.appendChild(
+      el("li", { className: "small", "data-testid": "shift", "data-agent-id": String(s.agent_id) }, [
+        s.agent_name + " · " + t("day_" + s.weekday) + " " + s.start + "–" + s.end + " ",
+        el("button", {
+          type: "button",
+          className: "btn-link",
+          "data-testid": "shift-remove",
+          text: "×",
+          "aria-label": t("shiftRemove"),
+          on: {
+            click: function () {
+              saveShifts(
+                s.agent_id,
+                shiftsOf(s.agent_id).filter(function (x) {
+                  return !(x.weekday === s.weekday && x.start === s.start && x.end === s.end);
+                })
+              );
+            },
+          },
+        }),
+      ])
+    );
+  });
+  var agents = $("shift-agent");
+  var chosen = agents.value;
+  clear(agents);
+  (state.colleagues || []).forEach(function (a) {
+    if (a.role !== "trainer") agents.appendChild(el("option", { value: String(a.id), text: a.display_name }));
+  });
+  if (chosen) agents.value = chosen;
+  var days = $("shift-day").options;
+  for (var i = 0; i < days.length; i++) days[i].textContent = t("day_" + days[i].value);
+}
+
+export function bindShifts() {
+  $("shift-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var agentId = Number($("shift-agent").value);
+    if (!agentId) return;
+    var added = { weekday: $("shift-day").value, start: $("shift-start").value, end: $("shift-end").value === "00:00" ? "24:00" : $("shift-end").value };
+    saveShifts(agentId, shiftsOf(agentId).concat([added]));
+  });
 }

@@ -3,6 +3,7 @@
 import { $ } from "../desk-common.js";
 import { loadColleagues } from "./colleagues.js";
 import { isSupervisor, state } from "./state.js";
+import { loadStaffing } from "./promises.js";
 import { loadApprovals, renderSupervisor } from "./supervisor.js";
 
 export function showView(next) {
@@ -18,6 +19,7 @@ export function showView(next) {
     state.alertsSeen = state.slaAlerts.length;
     loadColleagues();
     loadApprovals();
+    loadStaffing(); // #19
   }
   renderSupervisor();
 }
