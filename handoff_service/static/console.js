@@ -76,6 +76,7 @@ import { bindPanels } from "./console/panels.js";
 import { bindPresence, renderStatusToggle } from "./console/presence.js";
 import { renderQueue, startWaitTicker } from "./console/queue.js";
 import { bindRemedies } from "./console/remedies.js";
+import { bindPhotos } from "./console/photos.js";
 import { bindPromises, bindShifts } from "./console/promises.js";
 import { bindReplyLibrary, relabelReplyLibrary } from "./console/reply-library.js";
 import { bindServiceTools, relabelServiceTools } from "./console/service-tools.js";
@@ -147,6 +148,7 @@ function start() {
   bindPanels();
   bindRemedies();
   bindServiceTools();
+  bindPhotos();
   bindPromises();
   bindShifts();
   bindReplyLibrary();

@@ -3,7 +3,8 @@
 import { $, el } from "../desk-common.js";
 import { amount, hhmm } from "./format.js";
 import { label, lang, t } from "./language.js";
-import { photoNode, remedyCardText } from "./service-tools.js";
+import { photoNode } from "./photos.js";
+import { remedyCardText } from "./service-tools.js";
 import { isMine, state } from "./state.js";
 import { scheduleSuggestions } from "./suggestions.js";
 
