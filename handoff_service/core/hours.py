@@ -37,7 +37,7 @@ def _days(part: str) -> list[int]:
             if first not in DAYS or last not in DAYS:
                 raise HoursError(f"unknown weekday in {piece!r} (use mon … sun)")
             a, b = DAYS.index(first), DAYS.index(last)
-            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
         elif piece in DAYS:
             days.append(DAYS.index(piece))
         else:

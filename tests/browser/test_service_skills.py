@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image

@@ -16,8 +16,18 @@ from websockets.sync.client import connect
 
 from handoff_service.app import create_app
 from handoff_service.settings import Settings
-from tests.conftest import ServerThread, wait_until
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, escalate, events, login, open_chat, socket_auth
+from tests.conftest import ServerThread
+from tests.handoff_helpers import (
+    IDENTITY_SECRET,
+    SECRET,
+    FakeRasa,
+    add_agent,
+    escalate,
+    events,
+    login,
+    open_chat,
+    socket_auth,
+)
 
 
 @dataclass
