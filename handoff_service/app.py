@@ -25,6 +25,7 @@ from handoff_service.chat.conversations import ConversationService
 from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
+from handoff_service.core.attachments import Attachments
 from handoff_service.core.background import Background
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.errors import (
@@ -32,6 +33,7 @@ from handoff_service.core.errors import (
     ServiceUnavailable,
     database_unreachable,
 )
+from handoff_service.core.hours import HoursError, OpeningHours
 from handoff_service.core.hub import make_hub
 from handoff_service.core.inputs import CONTROL_CHARACTER, document_plain_text
 from handoff_service.core.limits import RateLimits
@@ -39,9 +41,17 @@ from handoff_service.core.metrics import Metrics
 from handoff_service.core.rasa_client import RasaClient
 from handoff_service.core.request_guard import RequestGuard
 from handoff_service.core.security_headers import SecurityHeaders
-from handoff_service.desk import agent_routes, console_routes
+from handoff_service.core.storage import (
+    AttachmentStorage,
+    LocalFolderStorage,
+    S3Storage,
+)
+from handoff_service.desk import agent_routes, console_routes, tools_routes
+from handoff_service.desk.assist import SeniorHelp
 from handoff_service.desk.customers import CustomerDirectory
+from handoff_service.desk.promises import Promises
 from handoff_service.desk.remedies import Remedies
+from handoff_service.desk.replies import ReplyLibrary
 from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
@@ -90,6 +100,17 @@ def asyncpg_errors() -> tuple[type[Exception], ...]:
     except ImportError:  # a SQLite-only install
         return ()
     return (asyncpg.PostgresError, asyncpg.InterfaceError)
+def attachment_storage(settings: Settings) -> AttachmentStorage:
+    """#19: S3-compatible object storage when a bucket is set, else the local folder."""
+    if settings.attachment_s3_bucket:
+        return S3Storage(
+            settings.attachment_s3_bucket,
+            settings.attachment_s3_endpoint_url,
+            settings.attachment_s3_region,
+            settings.attachment_s3_access_key.get_secret_value() if settings.attachment_s3_access_key else None,
+            settings.attachment_s3_secret_key.get_secret_value() if settings.attachment_s3_secret_key else None,
+        )
+    return LocalFolderStorage(settings.attachment_dir)
 
 
 def create_app(
@@ -102,6 +123,12 @@ def create_app(
     settings = settings or Settings()
     if problems := settings.refusals():
         raise UnsafeSettings("; ".join(problems))
+    try:  # #19: hours the sweeper could not read would fail every pass; say so at the start instead
+        OpeningHours.from_settings(
+            settings.store_timezone, settings.opening_hours, settings.holidays, settings.opening_hour, settings.closing_hour
+        )
+    except HoursError as exc:
+        raise UnsafeSettings(f"KEFU_STORE_TIMEZONE / KEFU_OPENING_HOURS / KEFU_HOLIDAYS: {exc}") from exc
     kb_settings = kb_settings or KbSettings()
 
     @asynccontextmanager
@@ -130,6 +157,7 @@ def create_app(
         desk = DeskService(sessions, hub, rasa, metrics)
         requests.csat_every_hours, requests.nps_every_days = settings.csat_every_hours, settings.nps_every_days
         desk.csat_every_hours = settings.csat_every_hours
+        desk.skill_fallback_seconds = settings.skill_fallback_seconds  # #19
         if settings.auto_assign:
             requests.after_queue_change = desk.assign_waiting
         app.state.settings = settings
@@ -150,6 +178,16 @@ def create_app(
             engine, store_orders(store), settings.store_timezone, (settings.opening_hour, settings.closing_hour)
         )
         app.state.qa = QaDesk(sessions)
+        # #19: photos, senior help, shifts
+        app.state.sessions = sessions
+        app.state.attachments = Attachments(
+            sessions, attachment_storage(settings), settings.attachment_max_bytes,
+            settings.attachment_max_pixels, settings.attachment_max_side,
+        )  # fmt: skip
+        app.state.senior_help = SeniorHelp(sessions, hub, settings.help_target_seconds)
+        app.state.promises = Promises(sessions, hub, settings.store_timezone, settings.promise_remind_minutes)
+        app.state.replies = ReplyLibrary(sessions)
+        await app.state.replies.ensure_seeded()
         if settings.wants_demo_accounts and settings.demo_agent_username:
             await app.state.agents.ensure_demo_agent(
                 settings.demo_agent_username,
@@ -170,7 +208,10 @@ def create_app(
         await app.state.retraining.recover()
         # The first pass of the relay worker, at once, takes what a stopped replica left due.
         background.every(RELAY_WORKER, settings.relay_poll_seconds, conversations.relayer.work)
-        background.every(SWEEPER, settings.sweep_interval_seconds, Sweeper(sessions, hub, desk, metrics, settings).sweep)
+        sweeper = Sweeper(sessions, hub, desk, metrics, settings)
+        sweeper.help = app.state.senior_help
+        sweeper.promises = app.state.promises
+        background.every(SWEEPER, settings.sweep_interval_seconds, sweeper.sweep)
         keep = dt.timedelta(hours=settings.relay_keep_hours)
 
         async def forget_delivered_relays() -> None:
@@ -211,7 +252,9 @@ def create_app(
             show_url_secrets()
 
     app = FastAPI(title="kefu handoff service", version="0.1.0", lifespan=lifespan)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard, max_body_bytes=settings.max_body_bytes, upload_max_bytes=settings.attachment_max_bytes
+    )
     app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origin_list)
 
     @app.exception_handler(KefuError)
@@ -255,6 +298,7 @@ def create_app(
     app.include_router(agent_routes.router)
     app.include_router(agent_routes.socket_router)
     app.include_router(console_routes.router)
+    app.include_router(tools_routes.router)  # #19
     app.include_router(inbox_routes.router)
     app.include_router(retrain_routes.router)
     app.include_router(knowledge_routes.router)

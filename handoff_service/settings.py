@@ -107,6 +107,39 @@ class Settings(BaseSettings):
     # after a hand-back, plus this share of the others drawn at random (stable per chat).
     qa_long_handle_seconds: int = Field(default=900, ge=1)
     qa_random_share: float = Field(default=0.05, ge=0, le=1)
+    # #19 — photos in a chat: checked by content, re-encoded without EXIF, kept in a local folder
+    # or, with a bucket set, in S3-compatible object storage (AWS S3, MinIO, …).
+    attachment_max_bytes: int = Field(default=8 * 1_048_576, ge=1024)
+    attachment_max_pixels: int = 40_000_000
+    attachment_max_side: int = 2048  # longer sides are scaled down when re-encoded
+    attachment_dir: Path = Path("var/attachments")
+    attachment_s3_bucket: str | None = None
+    attachment_s3_endpoint_url: str | None = None
+    attachment_s3_region: str = "us-east-1"
+    attachment_s3_access_key: SecretStr | None = None
+    attachment_s3_secret_key: SecretStr | None = None
+    # #19 — authority per role for each remedy, in the store's currency (a reship's or gift's value;
+    # a waiver's or express upgrade's cost). Above it, a supervisor approves. JSON: {"role": {"kind": limit}}.
+    remedy_limits: dict[str, dict[str, float]] = {
+        "bot": {"coupon": 5, "return_shipping_waiver": 15, "express_upgrade": 15, "gift": 0, "reship": 0, "refund": 0},
+        "agent": {"coupon": 20, "return_shipping_waiver": 30, "express_upgrade": 30, "gift": 30, "reship": 100, "refund": 100},
+        "supervisor": {"coupon": 200, "return_shipping_waiver": 100, "express_upgrade": 100, "gift": 200,
+                       "reship": 2000, "refund": 2000},
+    }
+    # #19 — senior help: a supervisor should join within this many seconds; later, an alert.
+    help_target_seconds: int = 180
+    # #19 — opening hours per weekday in the store's time zone (store_timezone), e.g.
+    # "mon-fri 09:00-22:00; sat,sun 10:00-18:00" (a day not named is closed); empty: opening_hour..closing_hour
+    # every day. Holidays: comma-separated dates (YYYY-MM-DD), closed all day.
+    opening_hours: str = ""
+    holidays: str = ""
+    # #19 — a chat that needs a skill (from the bot's escalation) waits this long for an agent who has
+    # it, then goes to any agent.
+    skill_fallback_seconds: float = Field(default=120.0, ge=0)
+    # #19 — a promised callback reminds its agent this many minutes before it is due.
+    promise_remind_minutes: float = Field(default=15.0, ge=0)
+    # How many chats one agent handles per hour, for the suggested staffing per hour.
+    chats_per_agent_hour: float = Field(default=6.0, gt=0)
 
     # The trainer's pages write examples and knowledge drafts into this project (nlu_data/, knowledge/,
     # bot/) exactly as `kefu nlu add` / `kefu kb add` would, and retrain with its Rasa environment.

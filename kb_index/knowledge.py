@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from kb_index.errors import KnowledgeFileError
 
 LANGUAGES = ("zh", "en")
 _KNOWN_KEYS = {
-    "id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "archived",
+    "id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "archived", "image",
 }  # fmt: skip
 
 
@@ -32,6 +33,7 @@ class KnowledgeEntry:
     related: tuple[str, ...] = ()
     archived: bool = False
     source: str = field(default="", compare=False)
+    image: str | None = None  # #19: a picture shown with the answer (a size chart…): https URL or a path on kefu
 
     def is_valid_on(self, day: dt.date) -> bool:
         """Entries out of their validity window (a past promotion) or archived must not be answered."""
@@ -169,6 +171,9 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
     archived = raw.get("archived", False)
     if not isinstance(archived, bool):
         problems.append(f"{where}: 'archived' must be true or false")
+    image = raw.get("image")
+    if image is not None and not (isinstance(image, str) and re.match(r"^(https://|/)[^\s<>\"']+$", image)):
+        problems.append(f"{where}: 'image' must be an https:// URL or a path starting with /")
     valid_from = _date(raw.get("valid_from"), "valid_from", where, problems)
     valid_until = _date(raw.get("valid_until"), "valid_until", where, problems)
     if valid_from and valid_until and valid_until < valid_from:
@@ -187,6 +192,7 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
         related=tuple(related),
         archived=archived,
         source=where,
+        image=image,
     )
 
 

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from handoff_service.app import attachment_storage
 from handoff_service.core.privacy import ErasureCounts, PrivacyService
 from handoff_service.settings import Settings
 from kefu.service_database import run_on_service_database
@@ -49,7 +50,9 @@ def _operator(by: str | None) -> str:
 
 
 def _run(work: Callable[[PrivacyService], Awaitable[T]]) -> T:
-    return run_on_service_database(lambda sessions, _: PrivacyService(sessions), work, console)
+    return run_on_service_database(
+        lambda sessions, settings: PrivacyService(sessions, attachment_storage(settings)), work, console
+    )
 
 
 def _show(counts: ErasureCounts, title: str) -> None:

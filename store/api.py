@@ -106,9 +106,15 @@ def create_app(store: StoreClient, token: str | None = None) -> FastAPI:
         except StoreError as exc:
             raise HTTPException(400, str(exc)) from exc
         return {"orders": [dataclasses.asdict(o) for o in page.orders], "cursor": page.cursor}
+
     @app.get("/orders")
     def orders_placed(since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
         return {"orders": [dataclasses.asdict(o) for o in store.orders_placed(since, until)]}
+
+    @app.get("/products")
+    def products(category: str | None = None) -> dict[str, Any]:
+        """#19: the catalogue recommendations come from."""
+        return {"products": [dataclasses.asdict(p) for p in store.products(category)]}
 
     return app
 

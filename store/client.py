@@ -128,6 +128,25 @@ class PlacedOrder:
     items: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Product:
+    """One product of the store's catalogue (#19): what a recommendation shows and matches on.
+    `attributes` holds lists per facet: skin_types (dry, oily, combination, sensitive), sizes,
+    materials, occasions (gift, …)."""
+
+    sku: str
+    name_zh: str
+    name_en: str
+    category: str
+    price: float
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    image_url: str = ""
+    url: str = ""  # the product page
+    cart_url: str = ""  # adds it to the shopper's cart
+    blurb_zh: str = ""
+    blurb_en: str = ""
+
+
 class StoreError(Exception):
     """The store could not answer (unreachable, refused, or answered nonsense)."""
 
@@ -169,6 +188,11 @@ class StoreClient(Protocol):
     def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
         """Every order placed in [since, until), oldest first (the service insight's conversion)."""
         ...
+
+    def products(self, category: str | None = None) -> list[Product]:
+        """#19: the catalogue (of one category if given), in the store's order."""
+        ...
+
     # --- proactive service (issue #16) -----------------------------------------------------------
 
     def order_changes(self, cursor: str | None, limit: int = 500) -> OrderChanges:

@@ -19,6 +19,7 @@ from store.client import (
     OrderChanges,
     OrderTracking,
     PlacedOrder,
+    Product,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -289,7 +290,6 @@ class DemoStore:
                 _play(db, at, kind, order_id, json.loads(data))
                 db.execute("UPDATE stream SET done = 1 WHERE id = ?", (row_id,))
 
-
     def orders_placed(self, since: dt.datetime, until: dt.datetime) -> list[PlacedOrder]:
         with self._lock:
             rows = self._db().execute(
@@ -315,6 +315,15 @@ class DemoStore:
                 [(order_id, carrier, f"DEMO{order_id}") for order_id, carrier in (carriers or {}).items()],
             )
             db.commit()
+
+    def products(self, category: str | None = None) -> list[Product]:
+        """#19: the storefront's catalogue (demo_data.PRODUCTS), read-only."""
+        return [
+            Product(sku, zh, en, cat, price, attributes, image_url="", url=f"/?sku={sku}#new",
+                    cart_url=f"/?add={sku}#new", blurb_zh=blurb_zh, blurb_en=blurb_en)
+            for sku, zh, en, cat, price, attributes, blurb_zh, blurb_en in demo_data.PRODUCTS
+            if category is None or cat == category
+        ]
 
 
 def _iso(moment: dt.datetime) -> str:

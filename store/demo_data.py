@@ -180,3 +180,26 @@ STREAM: list[tuple[float, str, str, dict[str, object]]] = [
     (10, "exception", "O20261203019", {"kind": "failed_delivery", "location": "苏州", "description": "【苏州市】派送失败：收件人电话无人接听"}),
     (12, "delivered", "O20261111002", {"location": "上海", "description": "【上海市】快件已签收，签收人：本人"}),
 ]
+
+# #19: the storefront's catalogue, with what recommendations match on.
+# (sku, zh, en, category, price, attributes, blurb zh, blurb en)
+PRODUCTS = [
+    ("SK-CREAM-DRY", "玻尿酸水润保湿面霜", "Hyaluronic moisture cream", "skincare", 189.0,
+     {"skin_types": ["dry", "combination"], "concerns": ["moisture"]}, "干皮救星，保湿 12 小时不卡粉", "Keeps dry skin moist for 12 hours"),
+    ("SK-LOTION-OILY", "控油清爽保湿乳", "Oil-control light lotion", "skincare", 139.0,
+     {"skin_types": ["oily", "combination"], "concerns": ["moisture", "oil"]}, "清爽不黏腻，油皮夏天也能用", "Light and non-greasy for oily skin"),
+    ("SK-CREAM-CALM", "舒缓修护霜（无香精）", "Soothing repair cream (fragrance-free)", "skincare", 219.0,
+     {"skin_types": ["sensitive", "dry"], "concerns": ["moisture", "redness"]}, "无酒精无香精，敏感肌友好", "Alcohol- and fragrance-free, kind to sensitive skin"),
+    ("SK-SERUM-30", "保湿修护精华 30ml", "Hydrating serum 30ml", "skincare", 129.0,
+     {"skin_types": ["dry", "combination", "oily", "sensitive"], "concerns": ["moisture"]}, "搭配面霜使用，保湿更持久", "Pair it with a cream for longer-lasting moisture"),
+    ("AP-CARDIGAN", "羊毛针织开衫", "Wool knit cardigan", "apparel", 259.0,
+     {"sizes": ["S", "M", "L", "XL"], "materials": ["wool"], "occasions": ["gift"]}, "70% 羊毛，柔软不扎", "70% wool, soft and never itchy"),
+    ("AP-DOWN", "加厚连帽羽绒服", "Hooded down jacket", "apparel", 468.0,
+     {"sizes": ["S", "M", "L", "XL"], "materials": ["down", "nylon"]}, "90% 白鸭绒，-15℃ 适用", "90% white duck down, warm to -15 °C"),
+    ("AC-SCARF", "羊绒围巾", "Cashmere scarf", "accessories", 199.0,
+     {"materials": ["cashmere"], "occasions": ["gift"]}, "礼盒包装，送礼体面", "Comes in a gift box"),
+    ("AP-DENIM", "复古水洗牛仔外套", "Washed denim jacket", "apparel", 349.0,
+     {"sizes": ["M", "L", "XL"], "materials": ["cotton"]}, "纯棉水洗，不掉色", "Washed cotton that keeps its colour"),
+    ("AC-TOTE", "通勤托特包", "Everyday tote", "accessories", 219.0,
+     {"materials": ["leather"], "occasions": ["gift"]}, "头层牛皮，能装 14 寸电脑", "Full-grain leather; fits a 14-inch laptop"),
+]

@@ -20,6 +20,7 @@ from store.client import (
     OrderChanges,
     OrderTracking,
     PlacedOrder,
+    Product,
     Remedy,
     ReturnRequest,
     Shipment,
@@ -151,6 +152,14 @@ class HttpStore:
 
     def close(self) -> None:
         self._http.close()
+
+    def products(self, category: str | None = None) -> list[Product]:
+        """#19: GET /products[?category=…] → {"products": [{sku, name_zh, name_en, category, price, attributes, …}]}."""
+        body = self._get("/products", {"category": category} if category else None)
+        try:
+            return [Product(**p) for p in (body or {}).get("products", [])]
+        except TypeError as exc:
+            raise StoreError(f"store sent products kefu cannot read: {exc!r}") from exc
 
     # --- proactive service (issue #16) -----------------------------------------------------------
 

@@ -5,9 +5,9 @@ rasa-sdk imports this package while starting its workers.
 """
 
 from bot.actions.coupons import ActionShowCoupons
+from bot.actions.handoff import ActionEscalate
 from bot.actions.kb import ActionAnswerFromKb
 from bot.actions.orders import ActionCheckOrderStatus, ActionCheckRefundStatus
-from bot.actions.handoff import ActionEscalate
 from bot.actions.returns import ActionOfferReturnOptions
 
 __all__ = [

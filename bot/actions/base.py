@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.conversation import TurnContext, context_of, kefu_turn
 from bot.actions.escalation import hand_over
 from bot.actions.policy import after_failure, before_answer, failure_kind
+from bot.actions.recommend import answer_need, pending_need
 from bot.actions.resources import Resources, resources, settle
 from bot.actions.texts import say
 from kefu_contract.turn_report import KEY as TURN_KEY
@@ -34,6 +35,8 @@ class KefuAction(Action, ABC):
         if escalation:
             log.info("actions.policy.escalate", extra={"reason": escalation.reason, "detail": escalation.detail})
             events = await hand_over(dispatcher, tracker, turn, escalation, res)
+        elif (need := pending_need(tracker)) and await answer_need(need, dispatcher, turn, res):
+            events = succeeded()  # the reply to the bot's follow-up question (#19), whatever NLU made of it
         else:
             events = await self.answer(dispatcher, tracker, turn, res)
         report_turn(dispatcher, turn)

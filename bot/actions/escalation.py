@@ -15,6 +15,7 @@ from bot.actions.conversation import CHITCHAT, TurnContext, transcript_of
 from bot.actions.handoff_client import HandoffFailed
 from bot.actions.policy import Escalation, priority
 from bot.actions.resources import Resources
+from bot.actions.skills import skill_for
 from bot.actions.texts import say
 from kefu_contract.packet import CustomerProfile, HandoffPacket, OrderSummary
 from store.client import Customer, StoreError
@@ -83,6 +84,19 @@ def summary_of(tracker: Tracker, turn: TurnContext, escalation: Escalation) -> s
     return " · ".join(parts)
 
 
+def _with_skill(slots: dict[str, Any], tracker: Tracker, turn: TurnContext, res: Resources) -> dict[str, Any]:
+    """#19: the skill this chat needs (bot/routing/skills.yml) rides in the packet's slots."""
+    category = None
+    if turn.report.kb_entry:
+        try:
+            entry = res.searcher.entries.get(turn.report.kb_entry)
+        except Exception:  # noqa: BLE001 - no knowledge base loaded: route by intent alone
+            entry = None
+        category = entry.category if entry else None
+    skill = skill_for(tracker, category)
+    return {**slots, "skill": skill} if skill else slots
+
+
 async def hand_over(
     dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, escalation: Escalation, res: Resources
 ) -> list[dict[str, Any]]:
@@ -103,7 +117,7 @@ async def hand_over(
             language=turn.lang if turn.lang in ("zh", "en") else "zh",
             summary=summary_of(tracker, turn, escalation),
             transcript=transcript_of(tracker, res.upset),
-            slots={k: v for k, v in tracker.slots.items() if v not in (None, [], "")},
+            slots=_with_skill({k: v for k, v in tracker.slots.items() if v not in (None, [], "")}, tracker, turn, res),
             customer=customer,
             holding_message=holding_text,
         )

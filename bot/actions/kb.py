@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import Events, KefuAction, failed, succeeded
 from bot.actions.conversation import CHITCHAT, TurnContext
+from bot.actions.recommend import follow_up
 from bot.actions.resources import Resources
 from bot.actions.settings import ActionSettings
 from bot.actions.texts import say
@@ -95,7 +96,9 @@ class ActionAnswerFromKb(KefuAction):
         if kb_answers(result, turn.intent, res.settings) and result.best:
             log.info("kb.search.answered", extra={"entry": result.best.entry.id, "score": result.best.score})
             turn.report.kb_score = result.best.score
-            dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
+            entry = result.best.entry
+            dispatcher.utter_message(text=await answer_text(entry, tracker, turn, res), image=entry.image)
+            follow_up(dispatcher, result.best.entry.id, turn)  # #19: one question about the need underneath
             return succeeded()
         if turn.intent in CHITCHAT:  # "hi" needs no knowledge: never a failure
             dispatcher.utter_message(text=say(turn.intent, turn.lang))  # type: ignore[arg-type]

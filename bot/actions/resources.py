@@ -14,7 +14,8 @@ from kb_index.encoder import DEFAULT_MODEL, CachedEncoder, load_encoder
 from kb_index.live import LiveSearcher
 from kb_index.search import KnowledgeSearcher
 from kb_index.settings import KbSettings
-from kefu_contract.vector import KEY as SHARED_VECTOR, unpack
+from kefu_contract.vector import KEY as SHARED_VECTOR
+from kefu_contract.vector import unpack
 from store.client import StoreClient
 from store.demo import DemoStore
 from store.http import HttpStore

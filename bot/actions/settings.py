@@ -42,6 +42,10 @@ class ActionSettings(BaseSettings):
     exchange_ship_hours: int = 48
     keep_coupon_rate: float = 0.1  # keep the item: a coupon worth this share of the order
     keep_coupon_min: float = 5.0
+    # #19: what the bot may grant by itself (the handoff service's remedy_limits["bot"] row, for
+    # this process), and what an express upgrade costs the store.
+    bot_remedy_limits: dict[str, float] = {"express_upgrade": 15.0, "return_shipping_waiver": 15.0, "coupon": 5.0}
+    express_upgrade_cost: float = 15.0
 
     def refusals(self) -> list[str]:
         """Why the action server must not start with these settings (empty: it may)."""

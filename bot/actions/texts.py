@@ -158,6 +158,21 @@ TEXTS: dict[str, dict[str, str]] = {
     "summary_question": {"zh": "最近的问题：“{text}”", "en": "Latest question: \"{text}\""},
     "summary_order": {"zh": "订单 {order_id}", "en": "order {order_id}"},
     "summary_risk": {"zh": "风险类型：{kind}", "en": "risk: {kind}"},
+    # --- #19: reading the need: recommendations and express -------------------------------------
+    "recommend_none": {
+        "zh": "这个需求暂时没有特别合适的款，回复“转人工”让客服帮您细挑~",
+        "en": "Nothing in the shop fits that exactly right now; type \"human\" and a person will help you choose.",
+    },
+    "express_declined": {"zh": "好的亲~ 按正常时效发出，有需要随时叫我。", "en": "No problem — it ships as usual. Ask me any time."},
+    "express_at_checkout": {
+        "zh": "下单时配送方式选择「顺丰加急」，付款后我们优先打包，一般次日就能到~ 已经下单的话回复“转人工”，客服帮您改加急。",
+        "en": "Choose \"SF Express priority\" at checkout and we'll pack it first; it usually arrives the next day. "
+        "If you've already ordered, type \"human\" and a person will upgrade it.",
+    },
+    "express_done": {
+        "zh": "已为订单 {order_id} 升级顺丰加急，一般次日送达，赶得上的~",
+        "en": "Done: order {order_id} is upgraded to express and should arrive the next day.",
+    },
 }
 
 

@@ -15,6 +15,7 @@ from fastapi import (
     Path,
     Query,
     Request,
+    Response,
     WebSocket,
     WebSocketDisconnect,
 )
@@ -38,6 +39,7 @@ from handoff_service.chat.identity import (
     verify_customer,
 )
 from handoff_service.chat.requests import ChatRequests
+from handoff_service.core.attachments import Attachments
 from handoff_service.core.deps import (
     get_hub,
     get_settings,
@@ -55,7 +57,13 @@ from handoff_service.core.errors import (
     error_responses,
 )
 from handoff_service.core.events import event_public
-from handoff_service.core.hub import QUEUE, EventHub, Subscription, conversation_channel
+from handoff_service.core.hub import (
+    QUEUE,
+    EventHub,
+    Subscription,
+    conversation_channel,
+    notify,
+)
 from handoff_service.core.inputs import CONTROL_CHARACTER, MAX_ROW_ID, Input
 from handoff_service.core.limits import Rule, get_limits
 from handoff_service.core.models import Conversation
@@ -64,6 +72,8 @@ from handoff_service.settings import Settings
 
 log = logging.getLogger(__name__)
 TRY_AGAIN_LATER = 1013  # WebSocket close code: the widget reconnects on anything but 4403
+# A photo is private to its chat: never cached by a shared cache, never sniffed into another type.
+PHOTO_HEADERS = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
 
 router = APIRouter(tags=["shopper"], responses=error_responses(Forbidden, NotFound, Conflict, TooManyRequests))
 
@@ -223,6 +233,37 @@ async def feedback(
     """👍/👎 under a bot answer; 👎 sends the shopper's question to the trainers' review inbox."""
     item = await review.feedback(conv.id, seq, body.helpful)
     return {"seq": seq, "helpful": body.helpful, "review_item_id": item.id if item else None}
+
+
+ATTACHMENT_ID = r"^[0-9a-f]{32}$"
+ENDED_STATES = ("closed", "abandoned")
+
+
+@router.post("/api/sessions/{conversation_id}/attachments", status_code=201, dependencies=[Depends(message_allowed)],
+             openapi_extra={"requestBody": {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}})
+async def send_photo(request: Request, conv: Shopper, hub: Annotated[EventHub, Depends(get_hub)]) -> dict[str, Any]:
+    """A photo from the shopper (#19): the raw bytes as the body. Its type is read from its content,
+    whatever the name or Content-Type say; it is re-encoded without EXIF. While the bot owns the
+    chat it is kept for the agent who takes it later (the bot does not read photos)."""
+    if conv.state in ENDED_STATES:
+        raise Conflict("本次会话已结束。This conversation has ended; start a new one.")
+    attachments: Attachments = request.app.state.attachments
+    reply = None
+    if conv.state == "bot":
+        reply = (say("photo_to_bot", conv.lang), {"buttons": [{"title": say("photo_to_bot_button", conv.lang), "payload": "/request_human"}]})
+    stored = await attachments.add(conv.id, await request.body(), "shopper", bot_reply=reply)
+    notify(hub, conv.id, agents=conv.state != "bot")
+    return {"event": event_public(stored["event"]), "attachment": stored["attachment"]}
+
+
+@router.get("/api/sessions/{conversation_id}/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+async def shopper_photo(
+    attachment_id: Annotated[str, Path(pattern=ATTACHMENT_ID)], request: Request, conv: Shopper
+) -> Response:
+    """One of this chat's photos, to its shopper only (the chat's token)."""
+    data, content_type = await request.app.state.attachments.read(conv.id, attachment_id)
+    return Response(data, media_type=content_type, headers=PHOTO_HEADERS)
 
 
 @router.websocket("/ws/sessions/{conversation_id}")

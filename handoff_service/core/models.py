@@ -263,6 +263,8 @@ class KnowledgeUse(Base):
     event_seq: Mapped[int] = mapped_column(Integer)  # the shopper's message
     score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 # --- proactive service (issue #16): orders watched, alerts sent, shoppers' preferences -------------
 
 
@@ -343,6 +345,8 @@ class ScanCursor(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # --- Service insight (issue #17): surveys beyond the agent's CSAT, chat QA reviews, the case library ---
 
 
@@ -391,3 +395,118 @@ class CaseEntry(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     added_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- #19: photos, remedies with approval, senior help, shifts ---------------------------------
+
+
+class Attachment(Base):
+    """A photo sent in a chat, re-encoded without EXIF; its bytes live in the attachment storage."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # shopper | agent
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(160))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemedyRequest(Base):
+    """A remedy beyond a coupon (reship, refund, waiver, express, gift) an agent asked the store for;
+    above the role's authority it waits for a supervisor, like a coupon."""
+
+    __tablename__ = "remedy_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    order_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # pending | performing | done | rejected | failed
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))  # None: the bot
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    remedy_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HelpRequest(Base):
+    """An agent asked a senior for help on a chat; `answered_at` is when a senior first joined."""
+
+    __tablename__ = "help_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | joined | taken_over | closed
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PrivateNote(Base):
+    """A whisper between staff on a chat. Kept apart from `events` so no shopper path can read it."""
+
+    __tablename__ = "private_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgentShift(Base):
+    """When an agent is expected online: a weekday (0 = Monday) and minutes of the store's local day."""
+
+    __tablename__ = "agent_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class CallbackPromise(Base):
+    """#19: "I'll check and get back to you by 5 pm": kept, reminded before it is due, escalated when late."""
+
+    __tablename__ = "callback_promises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | kept
+    reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kept_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReplyTemplate(Base):
+    """#19: the reply library: one situation in one tone, in Chinese and English, with placeholders."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(80))
+    tone: Mapped[str] = mapped_column(String(16), index=True)  # warm | professional | brief
+    text_zh: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -34,15 +34,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core.errors import BadRequest, Conflict
 from handoff_service.core.models import (
+    Attachment,
     AuditEntry,
+    CallbackPromise,
     Conversation,
     CouponRequest,
     Csat,
     CustomerNote,
     Escalation,
     Event,
+    PrivateNote,
     ProactiveAlert,
     ProactivePreference,
+    RemedyRequest,
     RetrainRun,
     ReviewItem,
     Survey,
@@ -52,6 +56,7 @@ from handoff_service.core.models import (
     utcnow,
 )
 from handoff_service.core.states import State
+from handoff_service.core.storage import AttachmentStorage
 
 ERASED = "[erased]"
 ERASED_CUSTOMER = "erased"
@@ -76,6 +81,11 @@ class ErasureCounts:
     notes: int = 0
     retrain_reports: int = 0
     audit_entries: int = 0
+    # #19: chat photos (rows and stored bytes), whispers, promised callbacks' notes, remedy requests
+    photos: int = 0
+    private_notes: int = 0
+    callback_promises: int = 0
+    remedy_requests: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -90,8 +100,14 @@ class CustomerHasLiveChat(Conflict):
 
 
 class PrivacyService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], photos: AttachmentStorage | None = None) -> None:
         self._sessions = sessions
+        self._photos = photos  # #19: where erased chats' photos are deleted from (None: rows only)
+
+    def _delete_photos(self, keys: list[str]) -> None:
+        for key in keys:
+            if self._photos is not None:
+                self._photos.delete(key)
 
     # --- one customer -------------------------------------------------------------------------------
 
@@ -156,7 +172,8 @@ class PrivacyService:
                     f"customer {customer_id} has {len(live)} chat(s) with the desk ({', '.join(live[:3])}): close them first"
                 )
             chats = select(Conversation.id).where(Conversation.customer_id == customer_id)
-            counts = await _erase(session, chats, CouponRequest.customer_id == customer_id, None, dry_run)
+            photo_keys: list[str] = []
+            counts = await _erase(session, chats, CouponRequest.customer_id == customer_id, None, dry_run, photo_keys)
             counts.notes = await _count(session, CustomerNote, CustomerNote.customer_id == customer_id)
             if not dry_run:
                 await session.execute(
@@ -166,6 +183,7 @@ class PrivacyService:
                     await session.execute(delete(model).where(model.customer_id == customer_id), execution_options={"synchronize_session": False})
                 session.add(_audit_entry("privacy.delete", by, customer_id=customer_id, counts=counts.as_dict()))
                 await session.commit()
+                self._delete_photos(photo_keys)
         return counts
 
     # --- retention ----------------------------------------------------------------------------------
@@ -194,8 +212,10 @@ class PrivacyService:
                 batch = list(await session.scalars(chats.limit(PURGE_BATCH)))
                 if not batch:
                     break
-                counts.add(await _erase(session, batch, None, None, dry_run=False))
+                photo_keys: list[str] = []
+                counts.add(await _erase(session, batch, None, None, dry_run=False, photo_keys=photo_keys))
                 await session.commit()
+                self._delete_photos(photo_keys)
         async with self._sessions() as session:
             counts.add(await _erase(session, [], None, cutoff, dry_run=False))
             # proactive service (issue #16): alerts and kept orders past the retention period
@@ -218,6 +238,7 @@ async def _erase(
     coupons: ColumnElement[bool] | None,
     older: dt.datetime | None,
     dry_run: bool,
+    photo_keys: list[str] | None = None,
 ) -> ErasureCounts:
     """Erase the conversations `chats` selects (or lists), the coupon requests of theirs (or
     `coupons`), and with `older` also ratings' comments, review items and retrain reports from
@@ -257,6 +278,14 @@ async def _erase(
         ("review_items", ReviewItem, review_where, delete(ReviewItem).where(review_where)),
         ("coupon_requests", CouponRequest, coupon_where,
          update(CouponRequest).where(coupon_where).values(customer_id=ERASED_CUSTOMER, reason="")),
+        # #19: photos go (their bytes after the commit, by the caller); staff notes and promises lose their text
+        ("photos", Attachment, Attachment.conversation_id.in_(chats), delete(Attachment).where(Attachment.conversation_id.in_(chats))),
+        ("private_notes", PrivateNote, PrivateNote.conversation_id.in_(chats),
+         update(PrivateNote).where(PrivateNote.conversation_id.in_(chats)).values(text=ERASED)),
+        ("callback_promises", CallbackPromise, CallbackPromise.conversation_id.in_(chats),
+         update(CallbackPromise).where(CallbackPromise.conversation_id.in_(chats)).values(note="", customer_id=None)),
+        ("remedy_requests", RemedyRequest, RemedyRequest.conversation_id.in_(chats),
+         update(RemedyRequest).where(RemedyRequest.conversation_id.in_(chats)).values(customer_id=ERASED_CUSTOMER, reason="")),
         ("conversations", Conversation, Conversation.id.in_(chats),
          update(Conversation).where(Conversation.id.in_(chats)).values(customer_id=None, callback_contact=None, token_hash="")),
     ]  # fmt: skip
@@ -267,6 +296,8 @@ async def _erase(
         counts.audit_entries = await _count(session, AuditEntry, audit)
         return counts
     bulk = {"synchronize_session": False}  # nothing this session holds is among these rows
+    if photo_keys is not None:
+        photo_keys.extend(await session.scalars(select(Attachment.storage_key).where(Attachment.conversation_id.in_(chats))))
     for entry in await session.scalars(select(AuditEntry).where(audit)):
         entry.detail = {k: v for k, v in (entry.detail or {}).items() if not isinstance(v, str) or k in _AUDIT_CODES}
         counts.audit_entries += 1

@@ -18,9 +18,11 @@ from handoff_service.core.events import control_character
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, upload_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # #19: a photo upload (POST …/attachments) may be larger than any JSON body
+        self.upload_max_bytes = upload_max_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -37,12 +39,19 @@ class RequestGuard:
         if scope["type"] == "websocket":  # frames: uvicorn's ws_max_size
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(
-            f"请求内容超过 {self.max_body_bytes} 字节，未被读取。"
-            f"The request body is larger than {self.max_body_bytes} bytes and was not read."
-        )
+        limit = self.max_body_bytes
+        if scope["method"] == "POST" and scope["path"].endswith("/attachments"):
+            limit = self.upload_max_bytes
+            mib = limit / 1_048_576
+            too_large = PayloadTooLarge(
+                f"图片不能超过 {mib:g} MB，请压缩后再发。The photo is larger than {mib:g} MB; please send a smaller one."
+            )
+        else:
+            too_large = PayloadTooLarge(
+                f"请求内容超过 {limit} 字节，未被读取。The request body is larger than {limit} bytes and was not read."
+            )
         length = _content_length(scope)
-        if length is not None and length > self.max_body_bytes:
+        if length is not None and length > limit:
             await _answer(send, too_large)
             return
         received, refused, started = 0, False, False
@@ -54,7 +63,7 @@ class RequestGuard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     refused = True
                     if not started:
                         await _answer(send, too_large)

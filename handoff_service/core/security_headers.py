@@ -24,7 +24,7 @@ def content_security_policy(frame_ancestors: str) -> str:
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
+            "img-src 'self' data: blob:",  # blob: chat photos (#19), fetched with the chat's token
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",

@@ -90,6 +90,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "您已结束本次咨询，感谢光临~",
         "en": "You ended the chat. Thanks for stopping by.",
     },
+    # #19: remedies beyond coupons, as the shopper reads them
+    "remedy_reship": {
+        "zh": "已为订单 {order_id} 安排补发，新包裹发出后会通知您物流单号~",
+        "en": "I've arranged a replacement for order {order_id}; you'll get the tracking number once it ships.",
+    },
+    "remedy_refund": {
+        "zh": "已为订单 {order_id} 退款 ¥{amount}，1–3 个工作日原路到账~",
+        "en": "I've refunded ¥{amount} for order {order_id}; it reaches your payment method in 1–3 business days.",
+    },
+    "remedy_return_shipping_waiver": {
+        "zh": "订单 {order_id} 的退货运费由我们承担，寄回时无需您付运费~",
+        "en": "We'll pay the return shipping for order {order_id}; you don't pay anything to send it back.",
+    },
+    "remedy_express_upgrade": {
+        "zh": "已将订单 {order_id} 升级为顺丰加急，会更快送到您手上~",
+        "en": "I've upgraded order {order_id} to express delivery.",
+    },
+    "remedy_gift": {
+        "zh": "已为订单 {order_id} 加赠一份小礼物，随包裹一起送到~",
+        "en": "I've added a small gift to order {order_id}; it comes with your parcel.",
+    },
+    "photo_from_agent": {"zh": "[图片]", "en": "[photo]"},
+    "photo_to_bot": {
+        "zh": "收到您的图片啦~ 图片需要人工客服帮您看，点下面的按钮马上转接，图片会一起给到客服哦。",
+        "en": "Got your photo! A person needs to look at it: tap below and it goes to them with the chat.",
+    },
+    "photo_to_bot_button": {"zh": "转人工看图片", "en": "Show it to a person"},
+    "promise_made": {
+        "zh": "亲，这个问题我去核实一下，{due} 前一定给您答复，请放心~",
+        "en": "I'll look into this and get back to you by {due}. You have my word.",
+    },
 }
 
 

@@ -252,6 +252,17 @@ def _for_agent(signal: dict[str, Any], agent: Agent, mine: set[str]) -> bool:
         return agent.role in SUPERVISOR_ROLES or signal.get("conversation_id") in mine
     if signal.get("type") == "assigned":
         return signal.get("agent_id") == agent.id
+    # #19: help requests go to the seniors; a decided remedy to the agent who asked (and the seniors)
+    if str(signal.get("type", "")).startswith("help_"):
+        return agent.role in SUPERVISOR_ROLES
+    if signal.get("type") == "remedy_decided":
+        return agent.role in SUPERVISOR_ROLES or signal.get("agent_id") == agent.id
+    if signal.get("type") == "promise_due":
+        return signal.get("agent_id") == agent.id
+    if signal.get("type") == "promise_overdue":
+        return agent.role in SUPERVISOR_ROLES or signal.get("agent_id") == agent.id
+    if signal.get("type") == "whisper":
+        return agent.role in SUPERVISOR_ROLES or signal.get("conversation_id") in mine
     return signal.get("conversation_id") in mine
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff_service.core.lifecycle import seconds_since
 from handoff_service.core.models import Agent, Conversation
 
 
-def eligible(agent: Agent, conv: Conversation) -> bool:
+def eligible(agent: Agent, conv: Conversation, ignore_skill: bool = False) -> bool:
     return (
         agent.active
         and agent.status == "online"
         and agent.active_chats < agent.max_concurrent
         and conv.lang in (agent.languages or [])
-        and (not conv.skill or conv.skill in (agent.skills or []))
+        and (ignore_skill or not conv.skill or conv.skill in (agent.skills or []))
         and (not conv.team or conv.team == agent.team)
     )
 
@@ -23,9 +24,12 @@ async def online_agents(session: AsyncSession) -> list[Agent]:
     return list((await session.scalars(select(Agent).where(Agent.active, Agent.status == "online"))).all())
 
 
-def least_loaded(agents: list[Agent], conv: Conversation) -> Agent | None:
-    """The eligible agent with the most room, relative to their cap."""
+def least_loaded(agents: list[Agent], conv: Conversation, skill_fallback_seconds: float | None = None) -> Agent | None:
+    """The eligible agent with the most room, relative to their cap. A chat that needs a skill
+    goes to agents who have it; once it has waited `skill_fallback_seconds` with none free, to anyone (#19)."""
     candidates = [a for a in agents if eligible(a, conv)]
+    if not candidates and conv.skill and skill_fallback_seconds is not None and seconds_since(conv.queued_at) >= skill_fallback_seconds:
+        candidates = [a for a in agents if eligible(a, conv, ignore_skill=True)]
     return min(candidates, key=lambda a: (a.active_chats / max(a.max_concurrent, 1), a.id), default=None)
 
 

@@ -76,6 +76,19 @@ async def add_note(customer_id: str, body: NoteBody, agent: DeskAgent, customers
     return await customers.profile(customer_id) or {}
 
 
+async def placeholder_values(detail: dict[str, Any], customers: CustomerDirectory, agent: Agent) -> dict[str, str]:
+    """What canned replies and the reply library fill in: the customer, the agent, the latest order."""
+    profile = await customers.profile(detail["customer_id"]) or {}
+    order = (profile.get("orders") or [{}])[0]
+    return {
+        "name": profile.get("name") or "",
+        "agent": agent.display_name,
+        "order_id": order.get("order_id") or "",
+        "order_status": say(f"order_{order['status']}", detail["lang"]) if order.get("status") in ORDER_STATUSES else order.get("status") or "",
+        "logistics": order.get("logistics") or "",
+    }
+
+
 @router.get("/conversations/{conversation_id}/suggestions")
 async def suggestions(
     conversation_id: str, agent: DeskAgent, desk: Desk, customers: Customers,
@@ -83,15 +96,7 @@ async def suggestions(
 ) -> dict[str, Any]:
     detail = await desk.detail(conversation_id)
     last = next((e["text"] for e in reversed(detail["events"]) if e["sender"] == "shopper" and e["kind"] == "message"), "")
-    profile = await customers.profile(detail["customer_id"]) or {}
-    order = (profile.get("orders") or [{}])[0]
-    values = {
-        "name": profile.get("name") or "",
-        "agent": agent.display_name,
-        "order_id": order.get("order_id") or "",
-        "order_status": say(f"order_{order['status']}", detail["lang"]) if order.get("status") in ORDER_STATUSES else order.get("status") or "",
-        "logistics": order.get("logistics") or "",
-    }
+    values = await placeholder_values(detail, customers, agent)
     try:
         knowledge, knowledge_error = await suggester.knowledge(last, detail["lang"]), None
     except SuggestionsUnavailable as exc:

@@ -18,6 +18,7 @@ from handoff_service.core.models import (
     ProactiveAlert,
     iso_utc,
 )
+from handoff_service.desk.remedies import remedy_history
 from store import StoreClient, StoreError
 
 COMPLAINT_REASONS = ("upset", "high_risk")
@@ -49,6 +50,7 @@ class CustomerDirectory:
                     await session.scalars(select(Escalation).where(Escalation.conversation_id.in_([c.id for c in chats])))
                 ).all()
             }
+            remedies = await remedy_history(session, customer_id)  # #19: what the desk granted, and who
             notes = (
                 await session.execute(
                     select(CustomerNote, Agent.display_name)
@@ -86,6 +88,7 @@ class CustomerDirectory:
                  "choice": a.choice, "conversation_id": a.conversation_id}
                 for a in alerts
             ],  # fmt: skip
+            "remedies": remedies,
             "store_error": store_error,
         }
 

@@ -65,6 +65,7 @@ class DeskService:
         self._metrics = metrics
         # How often a customer may be asked CSAT (core/surveys.py); the app sets it from its settings.
         self.csat_every_hours = 24.0
+        self.skill_fallback_seconds: float | None = None  # #19: then a chat needing a skill goes to anyone
 
     async def _conversation(self, session: AsyncSession, conversation_id: str) -> Conversation:
         conv = await session.get(Conversation, conversation_id)
@@ -246,7 +247,8 @@ class DeskService:
                 agents = await online_agents(session)
                 if not any(a.active_chats < a.max_concurrent for a in agents):
                     break
-                pair = next(((c, a) for c in await waiting(session) if (a := least_loaded(agents, c))), None)
+                fallback = self.skill_fallback_seconds
+                pair = next(((c, a) for c in await waiting(session) if (a := least_loaded(agents, c, fallback))), None)
                 if pair is None:
                     break
                 conv, agent = pair

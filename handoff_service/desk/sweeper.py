@@ -11,19 +11,37 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handoff_service.core import lifecycle
 from handoff_service.core.errors import Conflict
+from handoff_service.core.hours import OpeningHours, on_shift
 from handoff_service.core.hub import AGENTS, QUEUE, EventHub, conversation_channel
 from handoff_service.core.lifecycle import seconds_since
 from handoff_service.core.metrics import Metrics
-from handoff_service.core.models import Agent, Conversation, utcnow
+from handoff_service.core.models import Agent, AgentShift, Conversation, utcnow
 from handoff_service.core.states import State
+from handoff_service.desk.assist import SeniorHelp
+from handoff_service.desk.promises import Promises
 from handoff_service.desk.service import DeskService
 from handoff_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+def opening_hours(settings: Settings) -> OpeningHours:
+    return OpeningHours.from_settings(
+        settings.store_timezone, settings.opening_hours, settings.holidays, settings.opening_hour, settings.closing_hour
+    )
+
+
 def is_open(settings: Settings, now: dt.datetime) -> bool:
-    return settings.opening_hour <= now.hour < settings.closing_hour
+    """Within the store's opening hours at `now`, in the store's time zone (#19: not the UTC hour)."""
+    return opening_hours(settings).is_open(now)
+
+
+async def staffed(session: AsyncSession, settings: Settings, now: dt.datetime) -> bool:
+    """Open, and, when shifts are planned at all, someone's shift covers this moment."""
+    if not is_open(settings, now):
+        return False
+    shifts = (await session.execute(select(AgentShift.weekday, AgentShift.start_minute, AgentShift.end_minute))).all()
+    return not shifts or on_shift(shifts, opening_hours(settings).local(now))
 
 
 class Sweeper:
@@ -40,6 +58,8 @@ class Sweeper:
         self._desk = desk
         self._metrics = metrics
         self._settings = settings
+        self.help: SeniorHelp | None = None  # #19: overdue senior-help requests alert from here
+        self.promises: Promises | None = None  # #19: promised callbacks remind and escalate from here
 
     async def sweep(self) -> None:
         """One pass, run every sweep_interval_seconds under core.background (which survives its errors)."""
@@ -47,6 +67,10 @@ class Sweeper:
             await self._recount_seats()
             await self._alert_late_first_responses()
             await self._offer_callbacks()
+            if self.help is not None:
+                await self.help.alert_overdue()
+            if self.promises is not None:
+                await self.promises.sweep()
             if self._settings.auto_assign:
                 await self._desk.assign_waiting()
         except Conflict as exc:  # another replica moved the chat first: the next pass sees it
@@ -107,8 +131,9 @@ class Sweeper:
         limit = self._settings.callback_after_seconds
         async with self._sessions() as session:
             queued = (await session.scalars(select(Conversation).where(Conversation.state == State.QUEUED))).all()
+            open_now = bool(queued) and await staffed(session, self._settings, now)
             for conv in queued:
-                if is_open(self._settings, now) and seconds_since(conv.queued_at) < limit:
+                if open_now and seconds_since(conv.queued_at) < limit:
                     continue
                 due = now + dt.timedelta(hours=self._settings.callback_promise_hours)
                 try:

@@ -49,6 +49,18 @@
  *   proactive (supervisors: proactive service), pv-summary, pv-scan, pv-stuck, pv-stuck-item (many, data-order-id),
  *     pv-today, pv-alert (many, data-kind, data-outcome), pv-choices, pv-choice (many, data-choice)
  *   customer-alerts, customer-alert (many, data-kind): proactive messages this customer was sent
+ *   #19: transcript-photo (many, data-attachment-id, data-loaded), reply-photo (file input) + reply-photo-button;
+ *     action-remedy → remedy-form: remedy-order, remedy-kind, remedy-amount, remedy-reason, remedy-limit, remedy-submit,
+ *     remedy-result (data-status=done|pending|rejected|error); action-promise → promise-form: promise-time, promise-note,
+ *     promise-submit, promise-result (data-status=made|error); action-help → help-form: help-note, help-submit, help-result;
+ *     take-over (supervisors, another agent's chat); whisper-card: whispers, whisper (many), whisper-input, whisper-send;
+ *     promise-card: promise (many, data-overdue), promise-kept; reply-library ("/" in the reply box): reply-tone,
+ *     reply-tone-suggestion (data-tone), library-reply (many, data-tone); customer-remedies, customer-remedy (many);
+ *     supervisor view: help-requests, help-request (many, data-status) with help-timer (data-overdue), help-join,
+ *     help-take-over; remedy-approvals, remedy-approval (many, data-kind), remedy-approve, remedy-reject;
+ *     staffing-card: staffing-now, staff-hour (24, data-agents), shift (many); library-card: library-form (library-title,
+ *     library-tone, library-zh, library-en, library-tags, library-save), library-item (many, data-archived),
+ *     library-edit, library-archive
  *   toast
  *
  * The page title is "kefu", or "(N) kefu" while N chats newly queued or assigned to me have not been opened.
@@ -68,6 +80,10 @@ import { bindPanels } from "./console/panels.js";
 import { bindPresence, renderStatusToggle } from "./console/presence.js";
 import { renderQueue, startWaitTicker } from "./console/queue.js";
 import { bindRemedies } from "./console/remedies.js";
+import { bindPhotos } from "./console/photos.js";
+import { bindPromises, bindShifts } from "./console/promises.js";
+import { bindReplyLibrary, relabelReplyLibrary } from "./console/reply-library.js";
+import { bindServiceTools, relabelServiceTools } from "./console/service-tools.js";
 import { bindReplying } from "./console/replying.js";
 import { bindSession, expire, restoreSession, resumeOrLogIn } from "./console/session.js";
 import { bindShortcuts } from "./console/shortcuts.js";
@@ -95,6 +111,8 @@ function applyTexts() {
   renderQueue();
   renderSupervisor();
   renderProactive();
+  relabelServiceTools();
+  relabelReplyLibrary();
   if (state.detail) renderDetail(true);
 }
 
@@ -135,6 +153,11 @@ function start() {
   bindLifecycle();
   bindPanels();
   bindRemedies();
+  bindServiceTools();
+  bindPhotos();
+  bindPromises();
+  bindShifts();
+  bindReplyLibrary();
   bindReplying();
   startSupervisorTimer();
   bindShortcuts();

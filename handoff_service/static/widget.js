@@ -52,6 +52,10 @@
  *   kefu-quick         quick-question chips container (before the first message); chips are kefu-quick-item
  *   kefu-input         the message textarea (Enter sends, Shift+Enter new line)
  *   kefu-send          the send button
+ *   kefu-attach        (#19) the camera button; kefu-photo-input is its <input type=file accept=image/* capture>
+ *   kefu-photo         (many, #19) a photo in a message row, data-attachment-id, data-loaded="true" once decoded
+ *   kefu-card          (#19) also data-card-type="remedy" (data-kind), "promise" (kefu-promise-due) and
+ *                      "products": kefu-product (many, data-sku) with kefu-add-to-cart links
  *   kefu-ended         bar in place of the composer once the chat is closed or left; kefu-new-chat starts a new one
  *
  * Storage: localStorage["kefu.widget.v1.<customer id or 'guest'>"] = {conversation_id, token, seq};

@@ -113,3 +113,11 @@ def test_remedies_are_done_listed_and_refused_over_http(remote: HttpStore, demo:
         with pytest.raises(StoreError, match=why):
             demo.perform_remedy(customer, order, kind, amount, "x")
     assert remote.remedies("C9999") == []
+
+
+def test_http_store_reads_the_catalogue(remote: HttpStore, demo: DemoStore) -> None:
+    """#19: the products recommendations are made from, whole or by category."""
+    assert remote.products() == demo.products() and len(demo.products()) >= 8
+    skincare = remote.products("skincare")
+    assert skincare and all(p.category == "skincare" for p in skincare)
+    assert "dry" in skincare[0].attributes["skin_types"] and skincare[0].cart_url

@@ -7,6 +7,8 @@ import { hooks } from "./hooks.js";
 import { t } from "./language.js";
 import { loadQueue, onAssigned, onQueue } from "./queue.js";
 import { isSupervisor, state } from "./state.js";
+import { onPromiseFrame } from "./promises.js";
+import { onHelpFrame, onRemedyApprovalNeeded, onRemedyDecided, onWhisper } from "./service-tools.js";
 import { loadApprovals, onApprovalNeeded, onSlaAlert } from "./supervisor.js";
 import { onShopperTyping } from "./typing.js";
 
@@ -56,7 +58,12 @@ export function connect() {
     else if (frame.type === "assigned") onAssigned(frame);
     else if (frame.type === "typing") onShopperTyping(frame);
     else if (frame.type === "sla_alert") onSlaAlert(frame);
+    else if (frame.type === "approval_needed" && frame.remedy_request_id) onRemedyApprovalNeeded(frame);
     else if (frame.type === "approval_needed") onApprovalNeeded(frame);
+    else if (frame.type === "remedy_decided") onRemedyDecided(frame);
+    else if (frame.type === "whisper") onWhisper(frame);
+    else if (frame.type === "promise_due" || frame.type === "promise_overdue") onPromiseFrame(frame);
+    else if (/^help_/.test(frame.type)) onHelpFrame(frame);
   };
   ws.onclose = function (e) {
     if (gen !== socketGen) return;

@@ -10,6 +10,7 @@ import { updateTitle } from "./notify.js";
 import { closePanel, renderPanels } from "./panels.js";
 import { renderQueue } from "./queue.js";
 import { isMine, isSupervisor, state } from "./state.js";
+import { renderChatTools } from "./service-tools.js";
 import { renderSuggestions, scheduleSuggestions } from "./suggestions.js";
 import { addTranscriptEvent, scrollTranscript } from "./transcript.js";
 import { hideShopperTyping, stopMyTyping } from "./typing.js";
@@ -135,6 +136,7 @@ export function renderDetail(full) {
   renderCustomer();
   renderSuggestions();
   renderPanels();
+  renderChatTools();
   renderQueue();
 }
 

@@ -78,6 +78,23 @@ export function renderCustomer() {
   var past = (Array.isArray(c.past_conversations) ? c.past_conversations : []).filter(function (p) {
     return p.conversation_id !== state.detail.conversation_id;
   });
+  // #19: what the desk granted this customer (coupons and remedies), who asked and who approved
+  var granted = Array.isArray(c.remedies) ? c.remedies : [];
+  if (granted.length) {
+    body.appendChild(el("div", { className: "orders-title", text: t("customerRemedies") + " · " + granted.length }));
+    var grantedList = el("ul", { className: "past", "data-testid": "customer-remedies" });
+    granted.slice(0, 10).forEach(function (r) {
+      var who = r.requested_by + (r.decided_by && r.decided_by !== r.requested_by ? " → " + r.decided_by : "");
+      grantedList.appendChild(
+        el("li", { "data-testid": "customer-remedy", "data-kind": r.kind, "data-status": r.status }, [
+          el("span", { className: "past-time", text: dayTime(r.created_at) }),
+          el("span", { text: (r.kind === "coupon" ? t("card_coupon") : label("remedy_", r.kind)) + " ¥" + money(r.amount) + (r.order_id ? " · " + r.order_id : "") }),
+          el("span", { className: "muted small", text: " " + who + " · " + r.status }),
+        ])
+      );
+    });
+    body.appendChild(grantedList);
+  }
   body.appendChild(el("div", { className: "orders-title", text: t("pastChats") + (past.length ? " · " + past.length : "") }));
   var chats = el("ul", { className: "past", "data-testid": "customer-past-chats" });
   if (!past.length) chats.appendChild(el("li", { className: "muted", text: t("noPastChats") }));

@@ -5,9 +5,10 @@ import { loadColleagues } from "./colleagues.js";
 import { amount, money } from "./format.js";
 import { label, lang, t } from "./language.js";
 import { state } from "./state.js";
+import { renderRemedyPanel } from "./service-tools.js";
 import { renderTransferChoices } from "./transfer.js";
 
-const PANELS = ["coupon", "return", "transfer", "close"];
+const PANELS = ["coupon", "return", "remedy", "promise", "help", "transfer", "close"];
 
 function openPanel(name) {
   var panel = $("action-panel");
@@ -18,12 +19,12 @@ function openPanel(name) {
     $(p + "-form").hidden = p !== name;
     $("action-" + p).setAttribute("aria-expanded", String(p === name));
   });
-  ["coupon-result", "return-result", "transfer-result"].forEach(function (r) {
+  ["coupon-result", "return-result", "remedy-result", "promise-result", "help-result", "transfer-result"].forEach(function (r) {
     $(r).hidden = true;
     $(r).removeAttribute("data-status");
   });
   renderPanels();
-  var first = { coupon: "coupon-amount", return: "return-order", transfer: state.colleagues ? "transfer-agent" : "transfer-team", close: "close-submit" }[name];
+  var first = { coupon: "coupon-amount", return: "return-order", remedy: "remedy-order", promise: "promise-time", help: "help-note", transfer: state.colleagues ? "transfer-agent" : "transfer-team", close: "close-submit" }[name];
   if (name === "transfer") loadColleagues();
   setTimeout(function () {
     $(first).focus();
@@ -71,6 +72,7 @@ export function renderPanels() {
   $("return-submit").disabled = !orders.length;
   if (!orders.length) select.appendChild(el("option", { value: "", text: t("returnNoOrders") }));
   renderTransferChoices();
+  renderRemedyPanel();
 }
 
 export function bindPanels() {

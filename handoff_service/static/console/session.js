@@ -10,6 +10,9 @@ import { closePanel } from "./panels.js";
 import { renderStatusToggle } from "./presence.js";
 import { loadQueue } from "./queue.js";
 import { isSupervisor, SESSION_KEYS, state } from "./state.js";
+import { loadPromises, loadStaffing } from "./promises.js";
+import { loadLibraryAdmin } from "./reply-library.js";
+import { startServiceTools } from "./service-tools.js";
 import { loadApprovals } from "./supervisor.js";
 import { showView } from "./views.js";
 
@@ -54,6 +57,10 @@ function showApp() {
   loadQueue();
   loadColleagues();
   if (isSupervisor()) loadApprovals();
+  startServiceTools();
+  loadPromises();
+  loadStaffing();
+  loadLibraryAdmin();
 }
 
 /** The server no longer accepts our token: back to the login form, saying why. */

@@ -8,9 +8,12 @@ import { label, t } from "./language.js";
 import { chime } from "./notify.js";
 import { agentName, customerLabel } from "./people.js";
 import { findItem, isSupervisor, state } from "./state.js";
+import { loadHelp, loadRemedyApprovals, renderSupervisorTools } from "./service-tools.js";
 
 export function loadApprovals() {
   if (!isSupervisor()) return;
+  loadRemedyApprovals(); // #19
+  loadHelp();
   api("GET", "/api/agent/approvals").then(
     function (res) {
       state.approvals = res.pending || [];
@@ -51,6 +54,7 @@ export function renderSupervisorBadge() {
 export function renderSupervisor() {
   renderSupervisorBadge();
   if (!isSupervisor()) return;
+  renderSupervisorTools(); // #19
   // agents
   var body = $("agents-body");
   clear(body);

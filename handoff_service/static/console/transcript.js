@@ -3,6 +3,8 @@
 import { $, el } from "../desk-common.js";
 import { amount, hhmm } from "./format.js";
 import { label, lang, t } from "./language.js";
+import { photoNode } from "./photos.js";
+import { remedyCardText } from "./service-tools.js";
 import { isMine, state } from "./state.js";
 import { scheduleSuggestions } from "./suggestions.js";
 
@@ -29,6 +31,10 @@ function cardRow(card) {
     text = t("couponCard", { n: amount(card.amount), title: lang === "en" ? card.title_en || card.title_zh : card.title_zh || card.title_en, code: card.code, d: card.valid_until });
   } else if (card.type === "return") {
     text = t("returnCard", { kind: label("kind_", card.kind), id: card.return_id, order: card.order_id });
+  } else if (card.type === "remedy") {
+    text = remedyCardText(card);
+  } else if (card.type === "promise") {
+    text = t("promiseMade", { due: card.due_local || "" });
   } else return null;
   return el("div", { className: "msg-card", "data-testid": "transcript-card", "data-card-type": card.type }, [
     el("b", { text: label("card_", card.type) }),
@@ -78,7 +84,9 @@ export function transcriptRow(ev) {
   var who = [el("span", { className: "msg-name", text: senderLabel(ev) })];
   if (payload.proactive) who.push(el("span", { className: "pill", "data-testid": "transcript-proactive", text: t("pvTag") }));
   row.appendChild(el("div", { className: "msg-who" }, who));
-  row.appendChild(el("div", { className: "bubble", text: buttonTitle(ev) || ev.text || "" }));
+  if (ev.text || !payload.attachment) row.appendChild(el("div", { className: "bubble", text: buttonTitle(ev) || ev.text || "" }));
+  var photo = payload.attachment ? photoNode(ev.conversation_id || state.selectedId, payload.attachment) : null;
+  if (photo) row.appendChild(photo);
   var card = cardRow(payload.card);
   if (card) row.appendChild(card);
   if (Array.isArray(payload.buttons) && payload.buttons.length) {

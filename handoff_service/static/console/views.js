@@ -4,6 +4,7 @@ import { $ } from "../desk-common.js";
 import { loadColleagues } from "./colleagues.js";
 import { loadProactive } from "./proactive.js";
 import { isSupervisor, state } from "./state.js";
+import { loadStaffing } from "./promises.js";
 import { loadApprovals, renderSupervisor } from "./supervisor.js";
 
 export function showView(next) {
@@ -20,6 +21,7 @@ export function showView(next) {
     loadColleagues();
     loadApprovals();
     loadProactive();
+    loadStaffing(); // #19
   }
   renderSupervisor();
 }

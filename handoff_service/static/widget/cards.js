@@ -18,6 +18,16 @@ function dl(pairs) {
   });
   return list;
 }
+function safeLink(u) {
+  if (typeof u !== "string" || !u) return null;
+  try {
+    var url = new URL(u, location.href);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 /** The card of a message payload (coupon or return), or null for a kind the widget does not know. */
 export function renderCard(card) {
   var node = el("div", { className: "kefu-card", "data-testid": "kefu-card", "data-card-type": String(card.type || "") });
@@ -62,6 +72,67 @@ export function renderCard(card) {
       ])
     );
     return node;
+  }
+  if (card.type === "promise") {
+    // #19: the agent promised an answer by a time
+    var when = el("b", { "data-testid": "kefu-promise-due", text: String(card.due_local || "") });
+    var head = el("span");
+    var relabelPromise = function () {
+      head.textContent = t("promiseCard");
+    };
+    relabelPromise();
+    state.relabelHooks.push(relabelPromise);
+    node.appendChild(el("div", { className: "kefu-return-head" }, [head, when]));
+    return node;
+  }
+  if (card.type === "remedy") {
+    // #19: a reship, refund, free return, express upgrade or gift
+    var what = el("b");
+    var remedyBody = el("div");
+    var relabelRemedy = function () {
+      what.textContent = t("remedyKind_" + card.kind) || String(card.kind || "");
+      remedyBody.textContent = "";
+      remedyBody.appendChild(
+        dl([
+          [t("remedyOrder"), card.order_id],
+          // what the store spends on a reship or gift is not the shopper's business; a refund's sum is
+          [t("remedyAmount"), card.kind === "refund" && Number(card.amount) > 0 ? "¥" + money(card.amount) : ""],
+        ])
+      );
+    };
+    relabelRemedy();
+    state.relabelHooks.push(relabelRemedy);
+    node.setAttribute("data-kind", String(card.kind || ""));
+    node.appendChild(el("div", { className: "kefu-return-head" }, [what]));
+    node.appendChild(remedyBody);
+    return node;
+  }
+  if (card.type === "products" && Array.isArray(card.items)) {
+    // #19: products recommended for the shopper's need, each with an "add to cart" link
+    var list = el("div", { className: "kefu-rec" });
+    card.items.slice(0, 4).forEach(function (p) {
+      if (!p || typeof p !== "object") return;
+      var cart = safeLink(p.cart_url);
+      var image = safeLink(p.image_url);
+      var button = cart ? el("a", { className: "kefu-rec-cart", "data-testid": "kefu-add-to-cart", href: cart, target: "_top", rel: "noopener" }) : null;
+      var item = el("div", { className: "kefu-rec-item", "data-testid": "kefu-product", "data-sku": String(p.sku || "") }, [
+        image ? el("img", { src: image, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }) : null,
+        el("div", { className: "kefu-rec-body" }, [
+          el("b", { text: String((lang === "en" ? p.name_en : p.name_zh) || p.name_zh || p.name_en || "") }),
+          el("span", { text: String((lang === "en" ? p.why_en : p.why_zh) || "") }),
+          el("div", { text: t("recPrice", { n: money(p.price) }) }),
+        ]),
+        button,
+      ]);
+      var relabelProduct = function () {
+        if (button) button.textContent = t("recAddToCart");
+      };
+      relabelProduct();
+      state.relabelHooks.push(relabelProduct);
+      list.appendChild(item);
+    });
+    node.appendChild(list);
+    return list.children.length ? node : null;
   }
   if (card.type === "return") {
     var head = el("b");

@@ -11,6 +11,7 @@ export const config = {
   langAttr: "", // data-lang: the shop's preferred language, if any
   storeKey: "kefu.widget.v1.guest", // this shopper's chat in localStorage
   langKey: "kefu.widget.v1.lang", // the language the shopper picked with the toggle
+  photoMaxBytes: 8 * 1048576, // #19: the service refuses bigger photos (KEFU_ATTACHMENT_MAX_BYTES); said before uploading
 };
 
 /** Reads the embedding tag (null when it cannot be found: defaults everywhere). */

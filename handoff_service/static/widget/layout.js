@@ -72,7 +72,10 @@ export function buildUi() {
   );
   ui.send = el("button", withTid("kefu-send", { className: "kefu-send", type: "button", disabled: true }), [svg(ICON.send, 20)]);
   ui.hint = el("div", { className: "kefu-hint", role: "alert", hidden: true });
-  ui.composer = el("div", { className: "kefu-composer" }, [ui.input, ui.send]);
+  // #19: a photo from the gallery or, on phones, the camera
+  ui.file = el("input", withTid("kefu-photo-input", { type: "file", accept: "image/*", capture: "environment", hidden: true }));
+  ui.attach = el("button", withTid("kefu-attach", { className: "kefu-attach", type: "button" }), [svg(ICON.camera, 22)]);
+  ui.composer = el("div", { className: "kefu-composer" }, [ui.attach, ui.file, ui.input, ui.send]);
   ui.endedText = el("p");
   ui.newChat = el("button", withTid("kefu-new-chat", { className: "kefu-primary", type: "button" }));
   ui.ended = el("div", withTid("kefu-ended", { className: "kefu-ended", hidden: true }), [ui.endedText, ui.newChat]);

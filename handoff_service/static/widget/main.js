@@ -2,6 +2,7 @@
 
 import { checkInbox, setDropper } from "./alerts.js";
 import { bindComposer } from "./composer.js";
+import { bindPhotos } from "./photos.js";
 import { config, configure } from "./config.js";
 import { addEvent } from "./events.js";
 import { hooks } from "./hooks.js";
@@ -29,6 +30,7 @@ export function start(script) {
   buildUi();
   bindPanel();
   bindComposer();
+  bindPhotos();
   watchPage();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
   else mount();

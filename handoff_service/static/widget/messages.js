@@ -9,6 +9,7 @@ import { hooks } from "./hooks.js";
 import { t } from "./language.js";
 import { focusInput, ui } from "./layout.js";
 import { npsBlock, npsResult } from "./nps.js";
+import { photoNode } from "./photos.js";
 import { csatBlock, csatResult } from "./rating.js";
 import { state } from "./state.js";
 import { updateBotButtons } from "./status.js";
@@ -124,7 +125,14 @@ export function renderEvent(ev) {
     return notice;
   }
   var sender = ev.sender === "agent" ? "agent" : ev.sender === "shopper" ? "shopper" : "bot";
-  if (sender === "shopper") {
+  if (sender === "shopper" && payload.attachment) {
+    // #19: a photo the shopper sent
+    row = el("div", { className: "kefu-row", "data-testid": "kefu-message", "data-sender": "shopper", "data-status": "sent" });
+    var mine = photoNode(payload.attachment);
+    if (mine) row.appendChild(mine);
+    if (text) row.appendChild(el("div", { className: "kefu-bubble", text: text }));
+    row.appendChild(el("div", { className: "kefu-meta" }));
+  } else if (sender === "shopper") {
     row = shopperRow(text, ev.client_id);
     row.setAttribute("data-status", "sent");
   } else {
@@ -138,8 +146,12 @@ export function renderEvent(ev) {
       el("div", { className: "kefu-who", text: sender === "agent" ? payload.agent_name || t("agentFallback") : t("botName") })
     );
     if (text) row.appendChild(el("div", { className: "kefu-bubble", text: text }));
-    var card = payload.card && typeof payload.card === "object" ? renderCard(payload.card) : null;
+    // an agent's card is the payload's; the bot's comes in its custom payload (#19: product recommendations)
+    var cardData = payload.card || (payload.custom && typeof payload.custom === "object" ? payload.custom.card : null);
+    var card = cardData && typeof cardData === "object" ? renderCard(cardData) : null;
     if (card) row.appendChild(card);
+    var photo = payload.attachment ? photoNode(payload.attachment) : null;
+    if (photo) row.appendChild(photo);
     var img = safeImageUrl(payload.image);
     if (img) row.appendChild(el("img", { className: "kefu-img", src: img, alt: t("image"), loading: "lazy", referrerpolicy: "no-referrer" }));
     if (Array.isArray(payload.buttons) && payload.buttons.length) {

@@ -30,6 +30,8 @@ export function applyTexts() {
   ui.input.setAttribute("aria-label", t("inputLabel"));
   ui.send.setAttribute("aria-label", t("send"));
   ui.send.setAttribute("title", t("send"));
+  ui.attach.setAttribute("aria-label", t("attach"));
+  ui.attach.setAttribute("title", t("attach"));
   ui.quick.setAttribute("aria-label", t("quickLabel"));
   ui.quick.textContent = "";
   t("quick").forEach(function (q) {
