@@ -16,6 +16,9 @@ from kb_index.encoder import Encoder
 from kb_index.index import EXACT_LIMIT, FaissIndex
 from kb_index.knowledge import KnowledgeEntry, entry_fingerprint, load_knowledge
 from kb_index.lexical import LexicalIndex
+from kb_index.normalise import VERSION as NORMALISATION
+from kb_index.normalise import normalise
+from kb_index.phrasings import EntryCentroids, choose_centroid_weight
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +76,11 @@ def sync_index(
 
     `progress(done, total)` is told after each batch of encoded phrasings.
     """
-    wanted = {e.id: entry_fingerprint(e) for e in entries}
+    wanted = {e.id: f"{entry_fingerprint(e)}:{NORMALISATION}" for e in entries}
     have = index.fingerprints()
     removed = tuple(sorted(k for k in have if k not in wanted))
     todo = [e for e in entries if have.get(e.id) != wanted[e.id]]
-    texts = [q for e in todo for q in e.all_questions()]
+    texts = [normalise(q) for e in todo for q in e.all_questions()]
     parts = []
     for start in range(0, len(texts), ENCODE_BATCH):
         parts.append(encoder.encode(texts[start : start + ENCODE_BATCH]))
@@ -112,6 +115,7 @@ class KnowledgeSearcher:
         threshold: float,
         hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
         update: IndexUpdate | None = None,
+        centroid_weight: float | None = None,
     ) -> None:
         self.entries = {e.id: e for e in entries}
         self.encoder = encoder
@@ -122,12 +126,19 @@ class KnowledgeSearcher:
         self.update = update or IndexUpdate(full_rebuild=False, kind=index.kind)
         # Only dated entries can fall out of their window; knowing them keeps search O(k).
         self._dated = [e for e in entries if e.valid_from or e.valid_until]
+        # All of an entry's phrasings vote through its centroid (issue #18); how much, chosen by
+        # cross-validation on the store's own phrasings when the searcher opens.
+        self.centroids = EntryCentroids.of(index)
+        self.choice = choose_centroid_weight(self.centroids) if centroid_weight is None else None
+        self.centroid_weight = self.choice.weight if self.choice else float(centroid_weight or 0.0)
 
     @cached_property
     def lexical(self) -> LexicalIndex:
         """BM25 over the same phrasings, built on first hybrid search (jieba loads its dictionary then)."""
         entries = list(self.entries.values())
-        return LexicalIndex([q for e in entries for q in e.all_questions()], [e.id for e in entries for _ in e.all_questions()])
+        return LexicalIndex(
+            [normalise(q) for e in entries for q in e.all_questions()], [e.id for e in entries for _ in e.all_questions()]
+        )
 
     @classmethod
     def build(
@@ -176,7 +187,7 @@ class KnowledgeSearcher:
 
     def search(self, text: str, k: int = 5, today: dt.date | None = None) -> SearchResult:
         """Best `k` entries for `text`; `answer` only when the best one clears the threshold."""
-        text = text.strip()
+        text = normalise(text) if text.strip() else ""
         if not text:
             return SearchResult([], "no_answer")
         day = today or dt.date.today()
@@ -187,14 +198,28 @@ class KnowledgeSearcher:
         for entry_id, score in self.index.search(vector, k * 4 + skipped):
             if entry_id not in best or score > best[entry_id]:
                 best[entry_id] = score
+        rank = dict(best)
+        if self.centroid_weight > 0 and best:
+            weight = self.centroid_weight
+            near = self.centroids.similarity(vector, list(best))
+            for entry_id, (centroid, phrasing) in self.centroids.nearest(vector, k).items():
+                if entry_id not in best:
+                    best[entry_id] = phrasing
+                near[entry_id] = centroid
+            for entry_id, score in best.items():
+                rank[entry_id] = (1 - weight) * score + weight * near.get(entry_id, score)
         if self.hybrid_weight > 0 and best:
             lexical = self.lexical.scores(text)
             for entry_id in best:
                 bm25 = lexical.get(entry_id, 0.0)
-                best[entry_id] += self.hybrid_weight * bm25 / (bm25 + self.lexical_half)
+                bonus = self.hybrid_weight * bm25 / (bm25 + self.lexical_half)
+                best[entry_id] += bonus
+                rank[entry_id] += bonus
+        # Ranked by all of an entry's phrasings; scored (answer or abstain) by its best phrasing,
+        # the scale every threshold is set on.
         hits = [
-            Hit(self.entries[eid], score)
-            for eid, score in sorted(best.items(), key=lambda item: -item[1])
+            Hit(self.entries[eid], best[eid])
+            for eid, _ in sorted(rank.items(), key=lambda item: -item[1])
             if eid in self.entries and self.entries[eid].is_valid_on(day)
         ][:k]
         decision: Decision = "answer" if hits and hits[0].score >= self.threshold else "no_answer"
