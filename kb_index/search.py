@@ -71,16 +71,18 @@ def sync_index(
     encoder: Encoder,
     full_rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    normalisation: bool = True,
 ) -> IndexUpdate:
     """Make `index` hold exactly `entries`, encoding only entries whose phrasings changed or are new.
 
     `progress(done, total)` is told after each batch of encoded phrasings.
     """
-    wanted = {e.id: f"{entry_fingerprint(e)}:{NORMALISATION}" for e in entries}
+    fold = normalise if normalisation else str.strip
+    wanted = {e.id: f"{entry_fingerprint(e)}:{NORMALISATION if normalisation else 'raw'}" for e in entries}
     have = index.fingerprints()
     removed = tuple(sorted(k for k in have if k not in wanted))
     todo = [e for e in entries if have.get(e.id) != wanted[e.id]]
-    texts = [normalise(q) for e in todo for q in e.all_questions()]
+    texts = [fold(q) for e in todo for q in e.all_questions()]
     parts = []
     for start in range(0, len(texts), ENCODE_BATCH):
         parts.append(encoder.encode(texts[start : start + ENCODE_BATCH]))
@@ -116,6 +118,7 @@ class KnowledgeSearcher:
         hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
         update: IndexUpdate | None = None,
         centroid_weight: float | None = None,
+        normalisation: bool = True,
     ) -> None:
         self.entries = {e.id: e for e in entries}
         self.encoder = encoder
@@ -123,6 +126,7 @@ class KnowledgeSearcher:
         self.threshold = threshold
         self.hybrid_weight = hybrid_weight
         self.lexical_half = LEXICAL_HALF
+        self.fold = normalise if normalisation else str.strip  # what text is encoded and matched as
         self.update = update or IndexUpdate(full_rebuild=False, kind=index.kind)
         # Only dated entries can fall out of their window; knowing them keeps search O(k).
         self._dated = [e for e in entries if e.valid_from or e.valid_until]
@@ -137,7 +141,7 @@ class KnowledgeSearcher:
         """BM25 over the same phrasings, built on first hybrid search (jieba loads its dictionary then)."""
         entries = list(self.entries.values())
         return LexicalIndex(
-            [normalise(q) for e in entries for q in e.all_questions()], [e.id for e in entries for _ in e.all_questions()]
+            [self.fold(q) for e in entries for q in e.all_questions()], [e.id for e in entries for _ in e.all_questions()]
         )
 
     @classmethod
@@ -149,11 +153,16 @@ class KnowledgeSearcher:
         hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
         exact_limit: int = EXACT_LIMIT,
         progress: Callable[[int, int], None] | None = None,
+        centroid_weight: float | None = None,
+        normalisation: bool = True,
     ) -> KnowledgeSearcher:
-        """A searcher over `entries` with a fresh in-memory index (nothing saved)."""
+        """A searcher over `entries` with a fresh in-memory index (nothing saved).
+
+        `centroid_weight` None chooses it by cross-validation; `normalisation` False encodes and
+        matches text as written (the benchmark's before/after)."""
         index = FaissIndex(encoder.name, encoder.dimension, exact_limit)
-        update = sync_index(index, entries, encoder, full_rebuild=True, progress=progress)
-        return cls(entries, encoder, index, threshold, hybrid_weight, update)
+        update = sync_index(index, entries, encoder, full_rebuild=True, progress=progress, normalisation=normalisation)
+        return cls(entries, encoder, index, threshold, hybrid_weight, update, centroid_weight, normalisation)
 
     @classmethod
     def open(
@@ -187,7 +196,7 @@ class KnowledgeSearcher:
 
     def search(self, text: str, k: int = 5, today: dt.date | None = None) -> SearchResult:
         """Best `k` entries for `text`; `answer` only when the best one clears the threshold."""
-        text = normalise(text) if text.strip() else ""
+        text = self.fold(text) if text.strip() else ""
         if not text:
             return SearchResult([], "no_answer")
         day = today or dt.date.today()
