@@ -73,6 +73,13 @@ def build(force: bool = typer.Option(False, help="Rebuild from scratch even if t
         f"index {state}: {len(searcher.entries)} entries, {searcher.index.rows} phrasings, {searcher.index.kind} index, "
         f"model {searcher.encoder.name}, {elapsed:.1f}s → {settings.index_dir}"
     )
+    if searcher.choice is not None:
+        console.print(f"ranking: {searcher.choice.describe()}", highlight=False)
+    calibration = searcher.calibration()
+    if calibration is not None:
+        console.print(
+            f"{calibration.describe()}; in use: {searcher.threshold} (set KEFU_KB_THRESHOLD to change it)", highlight=False
+        )
 
 
 @app.command()

@@ -18,7 +18,7 @@ from kb_index.knowledge import KnowledgeEntry, entry_fingerprint, load_knowledge
 from kb_index.lexical import LexicalIndex
 from kb_index.normalise import VERSION as NORMALISATION
 from kb_index.normalise import normalise
-from kb_index.phrasings import EntryCentroids, choose_centroid_weight
+from kb_index.phrasings import EntryCentroids, ThresholdCalibration, calibrate_threshold, choose_weights
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,9 @@ class KnowledgeSearcher:
         # All of an entry's phrasings vote through its centroid (issue #18); how much, chosen by
         # cross-validation on the store's own phrasings when the searcher opens.
         self.centroids = EntryCentroids.of(index)
-        self.choice = choose_centroid_weight(self.centroids) if centroid_weight is None else None
+        self.choice, self.classifier = choose_weights(self.centroids) if centroid_weight is None else (None, None)
         self.centroid_weight = self.choice.weight if self.choice else float(centroid_weight or 0.0)
+        self.classifier_weight = self.choice.classifier_weight if self.choice and self.classifier else 0.0
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -194,6 +195,15 @@ class KnowledgeSearcher:
             index.save(index_dir)
         return cls(entries, encoder, index, threshold, hybrid_weight, update), update.changed_anything
 
+    def calibration(self) -> ThresholdCalibration | None:
+        """The abstain threshold the store's own phrasings and generic off-topic messages suggest
+        (issue #18), with its expected precision; None when there is too little to learn from."""
+        lines = (Path(__file__).with_name("data") / "off_topic.txt").read_text(encoding="utf-8").splitlines()
+        off_topic = [t for t in (line.strip() for line in lines) if t and not t.startswith("#")]
+        hits = [self.search(t).best for t in off_topic]
+        best = np.asarray([hit.score if hit else -1.0 for hit in hits])
+        return calibrate_threshold(self.centroids, self.centroid_weight, best)
+
     def search(self, text: str, k: int = 5, today: dt.date | None = None) -> SearchResult:
         """Best `k` entries for `text`; `answer` only when the best one clears the threshold."""
         text = self.fold(text) if text.strip() else ""
@@ -208,7 +218,7 @@ class KnowledgeSearcher:
             if entry_id not in best or score > best[entry_id]:
                 best[entry_id] = score
         rank = dict(best)
-        if self.centroid_weight > 0 and best:
+        if (self.centroid_weight > 0 or self.classifier_weight > 0) and best:
             weight = self.centroid_weight
             near = self.centroids.similarity(vector, list(best))
             for entry_id, (centroid, phrasing) in self.centroids.nearest(vector, k).items():
@@ -217,6 +227,10 @@ class KnowledgeSearcher:
                 near[entry_id] = centroid
             for entry_id, score in best.items():
                 rank[entry_id] = (1 - weight) * score + weight * near.get(entry_id, score)
+            if self.classifier is not None and self.classifier_weight > 0:
+                probabilities = self.classifier.probabilities(vector)[0]
+                for entry_id in rank:
+                    rank[entry_id] += self.classifier_weight * float(probabilities[self.centroids.position[entry_id]])
         if self.hybrid_weight > 0 and best:
             lexical = self.lexical.scores(text)
             for entry_id in best:

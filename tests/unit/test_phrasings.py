@@ -100,3 +100,48 @@ def test_a_traditional_chinese_question_finds_the_simplified_entry(encoder, tmp_
     result = searcher.search("退貨運費誰承擔")
 
     assert result.decision == "answer" and result.best is not None and result.best.entry.id == "return_shipping_fee"
+
+
+def test_the_classifier_weight_is_cross_validated_and_the_classifier_ranks_entries() -> None:
+    from kb_index.phrasings import EntryClassifier, choose_weights
+
+    centroids = EntryCentroids.of(clustered_index(20, 6, spread=0.6, seed=3))
+
+    choice, model = choose_weights(centroids)
+
+    assert set(choice.classifier_top1) == {0.0, 0.25, 0.5, 1.0}
+    assert (model is None) == (choice.classifier_weight == 0.0)
+    fitted = EntryClassifier.fit(centroids.vectors, centroids.owner, len(centroids.keys))
+    probabilities = fitted.probabilities(centroids.centroids)
+    assert probabilities.shape == (20, 20) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert (np.argmax(probabilities, axis=1) == np.arange(20)).mean() > 0.9
+
+
+def test_the_calibrated_threshold_separates_held_out_phrasings_from_off_topic_messages() -> None:
+    from kb_index.phrasings import calibrate_threshold
+
+    centroids = EntryCentroids.of(clustered_index(20, 5, spread=0.08, seed=5))
+    off_topic = np.full(40, 0.2)  # off-topic messages are far from every phrasing
+
+    calibration = calibrate_threshold(centroids, 0.5, off_topic)
+
+    assert calibration is not None
+    assert 0.2 < calibration.threshold < 0.9
+    assert calibration.off_topic_abstained == 1.0 and calibration.answered > 0.9 and calibration.right > 0.9
+    assert "calibrated abstain threshold" in calibration.describe()
+
+
+def test_kefu_kb_build_prints_the_ranking_choice_and_the_calibration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from kefu.cli import app
+    from tests.unit.samples import write_small_kb
+
+    monkeypatch.setenv("KEFU_KB_KNOWLEDGE_DIR", str(write_small_kb(tmp_path / "knowledge")))
+    monkeypatch.setenv("KEFU_KB_INDEX_DIR", str(tmp_path / "index"))
+
+    result = CliRunner().invoke(app, ["kb", "build"])
+
+    assert result.exit_code == 0, result.output
+    assert "index built from scratch" in result.output
+    assert "ranking: centroid weight" in result.output
