@@ -18,7 +18,12 @@ from kb_index.knowledge import KnowledgeEntry, entry_fingerprint, load_knowledge
 from kb_index.lexical import LexicalIndex
 from kb_index.normalise import VERSION as NORMALISATION
 from kb_index.normalise import normalise
-from kb_index.phrasings import EntryCentroids, ThresholdCalibration, calibrate_threshold, choose_weights
+from kb_index.phrasings import (
+    EntryCentroids,
+    ThresholdCalibration,
+    calibrate_threshold,
+    choose_weights,
+)
 
 log = logging.getLogger(__name__)
 

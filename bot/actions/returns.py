@@ -19,7 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.base import Events, KefuAction, succeeded
 from bot.actions.conversation import TurnContext
 from bot.actions.kb import answer_text, search
-from bot.actions.orders import answer_policy_first, customer_of, find_order, items_of, order_button
+from bot.actions.orders import (
+    answer_policy_first,
+    customer_of,
+    find_order,
+    items_of,
+    order_button,
+)
 from bot.actions.resources import Resources
 from bot.actions.settings import ActionSettings
 from bot.actions.texts import say
