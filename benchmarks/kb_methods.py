@@ -84,12 +84,59 @@ def paired_gain(new: list[Outcome], old: list[Outcome], samples: int = 1000) -> 
     return {"gain": round(float(diff.mean()), 4), "low": ci[0], "high": ci[1]}
 
 
+def speed(encoder: CachedEncoder, entries: int = 2000, per_entry: int = 5, queries: int = 300) -> dict[str, object]:
+    """Search latency of the new ranking on a 10k-phrasing base (2,000 entries of 5 phrasings):
+    real sentences (bitext, Tatoeba zh + en) each written a few ways; queries are other sentences.
+    Time per query includes encoding it, as `kefu kb eval` reports; CPU time beside wall time."""
+    import time
+
+    from benchmarks.public_data import bitext_rows, tatoeba_sentences
+    from kb_index.knowledge import KnowledgeEntry
+
+    sentences = list(dict.fromkeys(
+        [r["instruction"].strip() for r in bitext_rows()] + tatoeba_sentences("en") + tatoeba_sentences("zh")
+    ))  # fmt: skip
+    random.Random(18).shuffle(sentences)
+    asked, pool = sentences[:queries], sentences[queries:]
+    ways = ["{}", "{} please", "hi, {}", "{}?", "{} thanks", "请问{}", "{}呢", "{}吗"]
+    texts = [ways[(i + j) % len(ways)].format(pool[i % len(pool)]) for i in range(entries) for j in range(per_entry)]
+    kb = [
+        KnowledgeEntry(id=f"e{i}", category="bench", questions={"en": texts[i * per_entry : (i + 1) * per_entry]}, answer={"en": "-"})
+        for i in range(entries)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    searcher = KnowledgeSearcher.build(kb, encoder, 0.6)
+    build_s = time.perf_counter() - started
+    searcher.search("warm up")
+    inner = encoder._inner  # queries are encoded for real, as a shopper's message is
+    wall, cpu = [], []
+    for text in asked:
+        searcher.encoder = inner
+        w, c = time.perf_counter(), time.process_time()
+        searcher.search(text)
+        wall.append(1000 * (time.perf_counter() - w))
+        cpu.append(1000 * (time.process_time() - c))
+    searcher.encoder = encoder
+    return {
+        "phrasings": searcher.index.rows, "entries": entries, "build_s": round(build_s, 1),
+        "choice": searcher.choice.describe() if searcher.choice else None,
+        "search_p50_ms": round(float(np.percentile(wall, 50)), 2), "search_p99_ms": round(float(np.percentile(wall, 99)), 2),
+        "search_cpu_p50_ms": round(float(np.percentile(cpu, 50)), 2), "search_cpu_p99_ms": round(float(np.percentile(cpu, 99)), 2),
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suites", default="bitext,bitext-5,bitext-10,demo-zh,demo-en,demo-zh-noisy")
     parser.add_argument("--encoder", default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--speed", action="store_true", help="only the search latency at 10k phrasings")
     args = parser.parse_args(argv)
+    if args.speed:
+        figures = speed(CachedEncoder(load_encoder(args.encoder)))
+        print(json.dumps(figures, ensure_ascii=False))
+        args.out.with_name("kb_methods_speed.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
     suites = suites_named([n.strip() for n in args.suites.split(",") if n.strip()])
     encoder = CachedEncoder(load_encoder(args.encoder))
     dev: dict[str, dict[str, list[Outcome]]] = {m: {} for m in METHODS}

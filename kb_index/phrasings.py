@@ -29,7 +29,9 @@ from kb_index.index import FaissIndex
 WEIGHTS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)
 CLASSIFIER_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 CLASSIFIER_C = 10.0  # little regularisation: a store's phrasings are few and all of them matter
-CLASSIFIER_MAX_ROWS = 20_000  # past this many phrasings no classifier is fitted (time at open)
+# Past this many phrasings or entries no classifier is fitted: its fit grows with both (time at open).
+CLASSIFIER_MAX_ROWS = 5_000
+CLASSIFIER_MAX_ENTRIES = 500
 FOLDS = 3
 MIN_HELD_OUT = 20  # fewer held-out phrasings than this: too little to choose on
 MAX_HELD_OUT = 1500  # a seeded sample of phrasings is held out on bigger bases (time at open)
@@ -151,7 +153,8 @@ def choose_classifier_weight(
     c = centroids
     counts = np.bincount(c.owner, minlength=len(c.keys))
     candidates = np.flatnonzero(counts[c.owner] > 1)
-    if len(c.keys) < 2 or len(candidates) < MIN_HELD_OUT or len(c.owner) > CLASSIFIER_MAX_ROWS:
+    too_big = len(c.owner) > CLASSIFIER_MAX_ROWS or len(c.keys) > CLASSIFIER_MAX_ENTRIES
+    if len(c.keys) < 2 or len(candidates) < MIN_HELD_OUT or too_big:
         return 0.0, {}, None
     rng = np.random.default_rng(seed)
     fold_of = np.full(len(c.owner), -1)
