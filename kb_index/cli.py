@@ -73,6 +73,13 @@ def build(force: bool = typer.Option(False, help="Rebuild from scratch even if t
         f"index {state}: {len(searcher.entries)} entries, {searcher.index.rows} phrasings, {searcher.index.kind} index, "
         f"model {searcher.encoder.name}, {elapsed:.1f}s → {settings.index_dir}"
     )
+    if searcher.choice is not None:
+        console.print(f"ranking: {searcher.choice.describe()}", highlight=False)
+    calibration = searcher.calibration()
+    if calibration is not None:
+        console.print(
+            f"{calibration.describe()}; in use: {searcher.threshold} (set KEFU_KB_THRESHOLD to change it)", highlight=False
+        )
 
 
 @app.command()
@@ -109,8 +116,13 @@ def eval_command(
         False, "--calibrate", help="Choose the threshold on these queries (use a development set) and report at it."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    entries_view: bool = typer.Option(
+        False, "--per-entry", help="Also show each entry's top-1 with its interval, weakest first (JSON: per_entry)."
+    ),
 ) -> None:
-    """Measure retrieval and abstention on your own data with the configured encoder."""
+    """Measure retrieval and abstention on your own data with the configured encoder.
+
+    Every figure comes with its 95 % bootstrap interval (queries resampled 1,000 times)."""
     settings = KbSettings()
     try:
         entries = load_kb_jsonl(kb)
@@ -126,6 +138,7 @@ def eval_command(
                 progress=lambda done: bar.update(task, completed=done),
                 hybrid_weight=settings.hybrid_weight,
                 calibrate_threshold=calibrate_on,
+                entries_view=entries_view,
             )
     except KnowledgeError as exc:
         raise fail(exc) from exc
@@ -134,12 +147,24 @@ def eval_command(
         return
     typer.echo(f"{len(entries)} entries, {report.queries} queries ({report.answerable} answerable), "
                f"model {encoder.name}, threshold {report.threshold}")
-    typer.echo(f"top-1 accuracy      {report.top1:.3f}")
-    typer.echo(f"recall@5            {report.recall_at_5:.3f}")
-    typer.echo(f"MRR                 {report.mrr:.3f}")
-    typer.echo(f"no-answer precision {report.no_answer_precision:.3f}")
-    typer.echo(f"no-answer recall    {report.no_answer_recall:.3f}")
+    def ci(key: str) -> str:
+        low_high = report.ci.get(key)
+        return f"  (95 % CI {low_high[0]:.3f}–{low_high[1]:.3f})" if low_high else ""
+
+    typer.echo(f"top-1 accuracy      {report.top1:.3f}{ci('top1')}")
+    typer.echo(f"recall@5            {report.recall_at_5:.3f}{ci('recall_at_5')}")
+    typer.echo(f"MRR                 {report.mrr:.3f}{ci('mrr')}")
+    typer.echo(f"no-answer precision {report.no_answer_precision:.3f}{ci('no_answer_precision')}")
+    typer.echo(f"no-answer recall    {report.no_answer_recall:.3f}{ci('no_answer_recall')}")
     typer.echo(f"search latency      p50 {report.p50_ms:.2f} ms, p99 {report.p99_ms:.2f} ms")
+    if report.per_entry is not None:
+        typer.echo("\nper entry, weakest first (top-1 with its 95 % interval; what it was mistaken for):")
+        for row in report.per_entry[:30]:
+            low_high = row["top1_ci"] or [row["top1"], row["top1"]]
+            typer.echo(
+                f"  {row['top1']:.2f} [{low_high[0]:.2f}–{low_high[1]:.2f}]  {row['id']:<28} {row['queries']:>4} queries"
+                + (f"  → {row['mistaken_for']}" if row["mistaken_for"] else "")
+            )
 
 
 @app.command("add")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +34,16 @@ class EvalReport:
     p50_ms: float
     p99_ms: float
     threshold: float
+    # 95 % bootstrap intervals of the figures above (issue #18): key → [low, high].
+    ci: dict[str, list[float]] = field(default_factory=dict)
+    # With `--per-entry`: each expected entry's queries and hits, weakest first.
+    per_entry: list[dict] | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        payload = asdict(self)
+        if self.per_entry is None:
+            del payload["per_entry"]
+        return json.dumps(payload, ensure_ascii=False)
 
 
 def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
@@ -139,6 +146,91 @@ def run_queries(
     return outcomes
 
 
+BOOTSTRAP_SAMPLES = 1000
+
+
+@dataclass(frozen=True)
+class QueryMarks:
+    """Per query, what the figures count: 0/1 arrays (reciprocal rank for `rr`)."""
+
+    answerable: np.ndarray
+    top1: np.ndarray
+    recall5: np.ndarray
+    rr: np.ndarray
+    abstained: np.ndarray
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome], threshold: float) -> QueryMarks:
+        answerable, top1, recall5, rr, abstained = [], [], [], [], []
+        for outcome in outcomes:
+            ids = [entry_id for entry_id, _ in outcome.ranked[:5]]
+            expected = outcome.query.expected_id
+            answerable.append(expected is not None)
+            top1.append(bool(ids) and expected is not None and ids[0] == expected)
+            recall5.append(expected is not None and expected in ids)
+            rr.append(1 / (ids.index(expected) + 1) if expected is not None and expected in ids else 0.0)
+            abstained.append(not outcome.ranked or outcome.best_score < threshold)
+        return cls(*(np.asarray(a, dtype=np.float64) for a in (answerable, top1, recall5, rr, abstained)))
+
+    def figures(self, pick: np.ndarray) -> dict[str, np.ndarray]:
+        """Every figure for each resample (rows of `pick`: query indices); NaN where undefined."""
+        a, ab = self.answerable[pick], self.abstained[pick]
+        n_a = a.sum(axis=1)
+        should = (1 - a).sum(axis=1)
+        right_abstain = ((1 - a) * ab).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "top1": self.top1[pick].sum(axis=1) / n_a,
+                "recall_at_5": self.recall5[pick].sum(axis=1) / n_a,
+                "mrr": self.rr[pick].sum(axis=1) / n_a,
+                "no_answer_precision": right_abstain / ab.sum(axis=1),
+                "no_answer_recall": right_abstain / should,
+            }
+
+
+def bootstrap_ci(
+    figures: Callable[[np.ndarray], dict[str, np.ndarray]], n: int, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
+) -> dict[str, list[float]]:
+    """95 % percentile-bootstrap intervals: the queries resampled with replacement `samples` times."""
+    if n == 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    found: dict[str, list[np.ndarray]] = {}
+    for start in range(0, samples, 200):
+        pick = rng.integers(0, n, size=(min(200, samples - start), n))
+        for key, values in figures(pick).items():
+            found.setdefault(key, []).append(values)
+    intervals = {}
+    for key, parts in found.items():
+        values = np.concatenate(parts)
+        values = values[np.isfinite(values)]
+        if len(values):
+            intervals[key] = [round(float(np.percentile(values, 2.5)), 4), round(float(np.percentile(values, 97.5)), 4)]
+    return intervals
+
+
+def per_entry(outcomes: list[Outcome]) -> list[dict]:
+    """Each expected entry: its queries, top-1 and recall@5 (with bootstrap intervals), what it was
+    mistaken for most often; weakest first, so a trainer knows what to fix first."""
+    groups: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        if outcome.query.expected_id is not None:
+            groups.setdefault(outcome.query.expected_id, []).append(outcome)
+    rows = []
+    for entry_id, group in groups.items():
+        top1 = np.asarray([bool(o.ranked) and o.ranked[0][0] == entry_id for o in group], dtype=np.float64)
+        recall5 = np.asarray([entry_id in [i for i, _ in o.ranked[:5]] for o in group], dtype=np.float64)
+        wrong = [o.ranked[0][0] for o in group if o.ranked and o.ranked[0][0] != entry_id]
+        mistaken = max(set(wrong), key=wrong.count) if wrong else None
+        ci = bootstrap_ci(lambda pick, t=top1: {"top1": t[pick].mean(axis=1)}, len(group), samples=400)
+        rows.append({
+            "id": entry_id, "queries": len(group), "top1": round(float(top1.mean()), 4),
+            "top1_ci": ci.get("top1"), "recall_at_5": round(float(recall5.mean()), 4),
+            "mistaken_for": mistaken, "misses": [o.query.text for o in group if not o.ranked or o.ranked[0][0] != entry_id][:3],
+        })  # fmt: skip
+    return sorted(rows, key=lambda r: (r["top1"], r["recall_at_5"], -r["queries"], r["id"]))
+
+
 def score(outcomes: list[Outcome], threshold: float) -> EvalReport:
     """The eval contract's figures, the decision being `answer` iff the best score ≥ `threshold`."""
     top1 = recall5 = 0
@@ -169,6 +261,7 @@ def score(outcomes: list[Outcome], threshold: float) -> EvalReport:
         p50_ms=round(percentile(latencies, 50), 3) if latencies else 0.0,
         p99_ms=round(percentile(latencies, 99), 3) if latencies else 0.0,
         threshold=threshold,
+        ci=bootstrap_ci(QueryMarks.of(outcomes, threshold).figures, len(outcomes)),
     )
 
 
@@ -231,12 +324,15 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
     hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
     calibrate_threshold: bool = False,
+    entries_view: bool = False,
 ) -> EvalReport:
     """Build a temporary index of `entries` with `encoder`, search every query, score the results.
 
-    With `calibrate_threshold`, the threshold is the one `calibrate` picks on these queries.
+    With `calibrate_threshold`, the threshold is the one `calibrate` picks on these queries;
+    with `entries_view`, the report has the per-entry view (weakest first).
     """
     check_expected_ids(entries, queries)
     searcher = KnowledgeSearcher.build(entries, encoder, threshold, hybrid_weight=hybrid_weight)
     outcomes = run_queries(searcher_ranking(searcher), queries, progress)
-    return score(outcomes, calibrate([outcomes]) if calibrate_threshold else threshold)
+    report = score(outcomes, calibrate([outcomes]) if calibrate_threshold else threshold)
+    return replace(report, per_entry=per_entry(outcomes)) if entries_view else report

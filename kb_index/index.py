@@ -195,6 +195,16 @@ class FaissIndex:
     def rows_of(self, key: str) -> list[int]:
         return list(self._rows.get(key, []))
 
+    def vectors_by_key(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every key, every row's vector grouped by key, and each row's key (an index into the keys)."""
+        keys = sorted(self._rows)
+        rows = [row for key in keys for row in self._rows[key]]
+        owner = np.asarray([i for i, key in enumerate(keys) for _ in self._rows[key]], dtype=np.int64)
+        if not rows:
+            return keys, np.zeros((0, self.dimension), dtype=np.float32), owner
+        vectors = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return keys, np.ascontiguousarray(vectors, dtype=np.float32), owner
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The `k` nearest rows as (key, cosine score), best first."""
         if self._index.ntotal == 0:

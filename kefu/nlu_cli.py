@@ -36,8 +36,13 @@ def eval_command(
     folds: Annotated[int, typer.Option(help="Folds of the cross-validation (no --train/--test).")] = 5,
     data: Annotated[Path, typer.Option(help="NLU data cross-validated when no --train/--test.")] = Path("nlu_data"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")] = False,
+    per_intent: Annotated[
+        bool, typer.Option("--per-intent", help="Show every intent weakest first, recall with its interval (JSON: weakest_intents).")
+    ] = False,
 ) -> None:
     """Train the NLU pipeline of bot/config.yml on --train and score it on --test.
+
+    Every headline figure comes with its 95 % bootstrap interval (test examples resampled 1,000 times).
 
     Without --train/--test: stratified cross-validation on nlu_data. Test examples labelled
     `out_of_scope` count as right when the pipeline predicts out_of_scope or nlu_fallback.
@@ -60,29 +65,49 @@ def eval_command(
         console.print(f"[bold red]✗[/bold red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     if as_json:
-        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        payload = result.as_json()
+        if per_intent:
+            payload["weakest_intents"] = result.report.weakest
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        show(result, what, config)
+        show(result, what, config, per_intent)
 
 
-def show(result: Evaluation, what: str, config: Path) -> None:
-    """Headline scores, then per-intent F1 (worst first), then the most confused pairs."""
+def show(result: Evaluation, what: str, config: Path, intervals: bool = False) -> None:
+    """Headline scores with their intervals, then per-intent F1 (worst first; with `intervals`,
+    recall's interval and what each intent was mistaken for), then the most confused pairs."""
     report = result.report
     pct = lambda v: "–" if v is None else f"{100 * v:.1f} %"  # noqa: E731
+
+    def ci(key: str, percent: bool = True) -> str:
+        low_high = report.ci.get(key)
+        if not low_high:
+            return ""
+        return f"  (95 % CI {100 * low_high[0]:.1f}–{100 * low_high[1]:.1f} %)" if percent else f"  (95 % CI {low_high[0]:.3f}–{low_high[1]:.3f})"
+
     console.print(f"[bold]{what}[/bold] with the pipeline of {config}: {report.n} test examples")
     headline = Table(show_header=False, box=None)
     for name, value in (
-        ("intent accuracy", pct(report.accuracy)),
-        ("macro-F1", f"{report.macro_f1:.3f}"),
-        ("in-scope accuracy", pct(report.in_scope_accuracy)),
-        ("out-of-scope recall", pct(report.oos_recall)),
+        ("intent accuracy", pct(report.accuracy) + ci("accuracy")),
+        ("macro-F1", f"{report.macro_f1:.3f}" + ci("macro_f1", percent=False)),
+        ("in-scope accuracy", pct(report.in_scope_accuracy) + ci("in_scope_accuracy")),
+        ("out-of-scope recall", pct(report.oos_recall) + ci("oos_recall")),
         ("training", " + ".join(f"{s:.0f}s" for s in result.train_seconds)),
     ):
         headline.add_row(name, value)
     console.print(headline)
-    per_intent = Table("intent", "F1", "precision", "recall", "support", title="per intent (worst first)")
-    for intent, s in sorted(report.per_intent.items(), key=lambda item: (item[1].f1, item[0])):
-        per_intent.add_row(intent, f"{s.f1:.3f}", f"{s.precision:.3f}", f"{s.recall:.3f}", str(s.support))
+    if intervals:
+        per_intent = Table("intent", "F1", "recall [95 % CI]", "support", "mistaken for", title="per intent (weakest first)")
+        for row in report.weakest:
+            low_high = row["recall_ci"] or [row["recall"], row["recall"]]
+            per_intent.add_row(
+                row["intent"], f"{row['f1']:.3f}", f"{row['recall']:.3f} [{low_high[0]:.2f}–{low_high[1]:.2f}]",
+                str(row["support"]), row["mistaken_for"] or "",
+            )  # fmt: skip
+    else:
+        per_intent = Table("intent", "F1", "precision", "recall", "support", title="per intent (worst first)")
+        for intent, s in sorted(report.per_intent.items(), key=lambda item: (item[1].f1, item[0])):
+            per_intent.add_row(intent, f"{s.f1:.3f}", f"{s.precision:.3f}", f"{s.recall:.3f}", str(s.support))
     console.print(per_intent)
     if report.confused:
         confused = Table("expected", "predicted", "count", title="most confused")

@@ -17,7 +17,7 @@ from kefu_contract.metadata import MessageMetadata, is_language
 from kefu_contract.packet import Turn
 from kefu_contract.turn_report import Outcome, RankedIntent, TurnReport
 
-CHITCHAT = {"greet", "goodbye", "thanks"}
+CHITCHAT = {"greet", "goodbye", "thanks", "give_praise"}
 _ORDER_ID = re.compile(r"[A-Za-z]{0,3}\d{10,20}")
 _PHONE = re.compile(r"1[3-9]\d{9}")
 

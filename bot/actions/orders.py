@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
@@ -14,9 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import Events, KefuAction, failed, succeeded
 from bot.actions.conversation import TurnContext
-from bot.actions.kb import answer_text, search
+from bot.actions.kb import answer_text, kb_answers, search
 from bot.actions.resources import Resources
 from bot.actions.texts import say
+from kb_index.errors import KnowledgeError
 from store.client import Customer, Order, StoreError, parse_time
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,69 @@ def order_button(order: Order, lang: str, intent: str, **extra: str) -> dict[str
     return {"title": f"{order.order_id} · {items_of(order, lang)}", "payload": f"/{intent}{entities}"}
 
 
+# Routing that answers what can be answered (issue #18): a question about the store's rules
+# ("退货运费谁出", "who pays for return shipping") is answered from the knowledge base for anyone;
+# only a question about the shopper's own orders needs their account.
+_OWN_ORDERS = {
+    "zh": re.compile(r"我的|我(买|拍|下|订|收到)的|我这|这单|这个订单|订单号|单号|到哪|到了没|发了没|我?(要|想)(退|换|取消)|帮我(退|换|查|取消|改)|申请(退|换)|给我(退|换)"),
+    "en": re.compile(r"\b(my|mine|i ordered|i bought|i received)\b|\bi (want|need|'d like|would like) to (return|exchange|cancel|change)|\border (number|no\.?|#|id)\b", re.IGNORECASE),
+}
+# About the store's rules (who pays, how long, how): answered from the knowledge base for anyone.
+_RULES = {
+    "zh": re.compile(r"谁|多久|多长时间|几天|怎么|如何|规则|政策|运费|邮费|费用|流程|条件"),
+    "en": re.compile(r"\b(who|how|what|when|which|policy|rules?|fees?|cost|postage|free)\b", re.IGNORECASE),
+}
+# Any question ("可以退货吗", "can I return this?"): a guest gets the knowledge base's answer, a
+# logged-in shopper their own orders (they may well mean the item they bought).
+_QUESTION = {
+    "zh": re.compile(r"能不能|可不可以|可以.{0,10}[吗么]|能.{0,10}[吗么]|吗|[?？]"),
+    "en": re.compile(r"\b(can i|could i|do you|does|is there|are there|may i)\b|\?", re.IGNORECASE),
+}
+
+
+def about_own_orders(turn: TurnContext) -> bool:
+    """Does the answer depend on the shopper's own orders ("我的快递到哪了", "I want to return my shoes")?"""
+    if turn.entity("order_id"):
+        return True
+    return bool(_OWN_ORDERS["zh" if turn.lang == "zh" else "en"].search(turn.text))
+
+
+def policy_question(turn: TurnContext) -> bool:
+    """A question the knowledge base may answer without the shopper's account: about the store's
+    rules for anyone, any question from a guest."""
+    if turn.is_button:
+        return False
+    lang = "zh" if turn.lang == "zh" else "en"
+    if _RULES[lang].search(turn.text):
+        return True
+    return not turn.customer_id and bool(_QUESTION[lang].search(turn.text))
+
+
+async def answer_policy_first(
+    dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
+) -> Events | None:
+    """The knowledge base's answer to the policy part of an order question, before anything else.
+
+    Returns the events to end the turn with when that answer is all the question needs (a policy
+    question, not about the shopper's own orders), else None (after answering the policy part
+    for a guest, who is asked to log in next)."""
+    if not policy_question(turn):
+        return None
+    own = about_own_orders(turn)
+    if own and turn.customer_id:
+        return None
+    try:
+        result = await search(res, turn.text)
+    except KnowledgeError as exc:
+        log.error("kb.search.failed", extra={"error": str(exc)})
+        return None
+    if not (kb_answers(result, turn.intent, res.settings) and result.best):
+        return None
+    turn.report.kb_score = result.best.score
+    dispatcher.utter_message(text=await answer_text(result.best.entry, tracker, turn, res))
+    return None if own else succeeded()
+
+
 async def customer_of(
     dispatcher: CollectingDispatcher, turn: TurnContext, res: Resources
 ) -> tuple[Customer | None, Events | None]:
@@ -85,6 +150,9 @@ class ActionCheckOrderStatus(KefuAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
     ) -> Events:
+        answered = await answer_policy_first(dispatcher, tracker, turn, res)
+        if answered is not None:
+            return answered
         customer, early = await customer_of(dispatcher, turn, res)
         if customer is None:
             return early or []

@@ -19,7 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.base import Events, KefuAction, succeeded
 from bot.actions.conversation import TurnContext
 from bot.actions.kb import answer_text, search
-from bot.actions.orders import customer_of, find_order, items_of, order_button
+from bot.actions.orders import (
+    answer_policy_first,
+    customer_of,
+    find_order,
+    items_of,
+    order_button,
+)
 from bot.actions.resources import Resources
 from bot.actions.settings import ActionSettings
 from bot.actions.texts import say
@@ -54,6 +60,9 @@ class ActionOfferReturnOptions(KefuAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, turn: TurnContext, res: Resources
     ) -> Events:
+        answered = await answer_policy_first(dispatcher, tracker, turn, res)
+        if answered is not None:
+            return answered
         customer, early = await customer_of(dispatcher, turn, res)
         if customer is None:
             return early or []

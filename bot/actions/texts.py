@@ -36,6 +36,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "greet": {"zh": "亲，您好！我是智能客服，有什么可以帮您的吗？", "en": "Hi! I'm the shop's assistant. How can I help?"},
     "thanks": {"zh": "不客气亲，还有什么可以帮您的吗？", "en": "You're welcome! Anything else I can help with?"},
     "goodbye": {"zh": "好的亲，祝您生活愉快，再见～", "en": "Bye for now, have a great day!"},
+    # --- praise and feedback (issue #18): thank, invite a review, offer more help ----------------
+    "give_praise": {
+        "zh": "谢谢亲的认可 ❤️ 您满意就是我们最大的动力！方便的话在订单里给个评价吧，对其他买家很有帮助～还有什么可以帮您的吗？",
+        "en": "Thank you, that really made our day! If you have a moment, a review or rating on your order helps other "
+        "shoppers a lot. Is there anything else I can help with?",
+    },
     # --- orders ---------------------------------------------------------------------------------
     "login_needed": {
         "zh": "亲，我这边看不到您的账号信息，麻烦登录后再问我，我就能直接查您的订单啦；或者回复“转人工”。",

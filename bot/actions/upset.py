@@ -60,6 +60,9 @@ ZH_CUES: list[tuple[str, float]] = [
     (r"退钱|赔钱|赔偿|给个说法|给我个说法|讨个说法|必须.{0,6}(解决|处理|赔|退)|马上|立刻|赶紧|限你|老板|领导", 1.0),
     # shouting and angry emoji
     (r"[😡🤬😤💢👿😠🖕]", 2.0),
+]
+# Shouting punctuation: anger, or excitement ("好评！！！") when the message praises.
+ZH_SHOUTING: list[tuple[str, float]] = [
     (r"[!！]{3,}|[?？]{3,}", 1.0),
     (r"[!！]{2,}|[?？]{2,}|[?？][!！]|[!！][?？]|[!！].+[!！]", 1.0),
     (r"(啊|吗|呢|了)\1{2,}", 0.5),
@@ -88,6 +91,8 @@ EN_CUES: list[tuple[str, float]] = [
     (r"\b(right now|immediately|fix (it|this)( now)?!)", 1.0),
     (r"\b(boss|manager|supervisor)\b", 1.0),
     (r"[😡🤬😤💢👿😠🖕]", 2.0),
+]
+EN_SHOUTING: list[tuple[str, float]] = [
     (r"[!]{3,}|[?]{3,}", 1.0),
     (r"[!]{2,}|[?]{2,}|\?!|!\?", 1.0),
 ]
@@ -97,7 +102,25 @@ EN_CALM: list[tuple[str, float]] = [
     (r"[😊🙏🙂]|:\)", -0.5),
 ]
 
+# Praise and enthusiasm (issue #18): "物流超快，好评！！！" is a happy shopper. Praise lowers the
+# score, and when it is there and no word of anger is, shouting punctuation and capitals are
+# read as excitement and do not count at all.
+ZH_PRAISE = (
+    r"好评|点赞|赞一个|[点給给]个?赞|太赞|真赞|超赞|很赞|好棒|真棒|太棒|很棒|超棒|棒棒|给力|满意|喜欢|爱了|推荐|"
+    r"没得说|没话说|没的说|没得挑|不错|很好|真好|超好|挺好|好用|好看|好吃|漂亮|精致|完美|惊喜|值了|太值|超值|划算|"
+    r"实惠|神速|超快|好快|太快了|很快(?!就)|真快|^好[!！]|[，,]好[!！]|速度快|发货快|到得快|靠谱|贴心|周到|耐心|热情|开心|回购|还来|还会再|还买|五星|好好好"
+)
+EN_PRAISE = (
+    r"\b(love[ds]?|loving|great|awesome|amazing|excellent|fantastic|brilliant|perfect(ly)?|wonderful|impressed|"
+    r"happy|pleased|satisfied|delighted|superb|beautiful|gorgeous|best (\w+ )?(ever|purchase|shop|seller)|"
+    r"(super|really|so|very) (fast|quick|helpful|friendly|nice|good|comfy|comfortable)|well done|well packed|"
+    r"five stars|5 stars|a\+|10/10|highly recommend|would recommend|recommend(ed)? (it|to)|worth (every|it)|"
+    r"rock|thrilled|exceeded|made my day|buy (again|more)|order more|top notch|good value|great value)\b"
+)
+PRAISE_WEIGHT = -1.5
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_EN_NEGATION = re.compile(r"\b(not|never|no|hardly|isn't|wasn't|aren't|don't|didn't|doesn't|won't)\b[\w\s]*$")
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,7 @@ class UpsetScore:
     upset: bool
     cues: list[str]
     probability: float | None = None  # the embedding model's, when it is used
+    excited: bool = False  # praise without a word of anger: a happy shopper (issue #18)
 
     @property
     def sentiment(self) -> float:
@@ -138,14 +162,18 @@ class UpsetDetector:
         self.threshold = threshold
         self._zh = [(re.compile(p, re.IGNORECASE), w) for p, w in ZH_CUES + ZH_CALM]
         self._en = [(re.compile(p, re.IGNORECASE), w) for p, w in EN_CUES + EN_CALM]
+        self._zh_shouting = [(re.compile(p), w) for p, w in ZH_SHOUTING]
+        self._en_shouting = [(re.compile(p), w) for p, w in EN_SHOUTING]
+        self._zh_praise = re.compile(ZH_PRAISE)
+        self._en_praise = re.compile(EN_PRAISE, re.IGNORECASE)
         self._vader: Any = None
         self._model_path = model_path
         self._make_embed = embed
-        self._model: tuple[np.ndarray, float, float, Embed] | None = None
+        self._model: tuple[np.ndarray, float, float, float, Embed] | None = None
         self._lock = threading.Lock()
 
-    def _classifier(self) -> tuple[np.ndarray, float, float, Embed] | None:
-        """(weights, bias, probability threshold, encoder), loaded on first use."""
+    def _classifier(self) -> tuple[np.ndarray, float, float, float, Embed] | None:
+        """(weights, bias, probability threshold, threshold on praise, encoder), loaded on first use."""
         if self._model_path is None:
             return None
         with self._lock:
@@ -155,6 +183,7 @@ class UpsetDetector:
                     np.asarray(fitted["coef"], dtype=np.float32),
                     float(fitted["intercept"]),
                     float(fitted["probability"]),
+                    float(fitted.get("praise_probability", fitted["probability"])),
                     self._make_embed(),
                 )
             return self._model
@@ -164,7 +193,7 @@ class UpsetDetector:
         model = self._classifier()
         if model is None:
             return None
-        weights, bias, _, embed = model
+        weights, bias, _, _, embed = model
         z = float(embed([text])[0] @ weights) + bias
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -177,22 +206,50 @@ class UpsetDetector:
                 self._vader = SentimentIntensityAnalyzer()
         return float(self._vader.polarity_scores(text)["compound"])
 
+    def praise(self, text: str) -> str | None:
+        """The first word of praise in `text` that is not negated ("不满意", "not happy"), else None."""
+        chinese = bool(_CJK.search(text))
+        for match in (self._zh_praise if chinese else self._en_praise).finditer(text):
+            before = text[max(0, match.start() - 3) : match.start()].lower()
+            if chinese and not re.search(r"[不没未别无]|不太|不是很|不怎么", before):
+                return match.group(0)
+            if not chinese and not _EN_NEGATION.search(text[max(0, match.start() - 14) : match.start()].lower()):
+                return match.group(0)
+        return None
+
     def score(self, text: str) -> UpsetScore:
-        """Weighted cues; `upset` when they reach the threshold."""
+        """Weighted cues; `upset` when they reach the threshold.
+
+        Praise lowers the score; praise without a word of anger makes shouting punctuation and
+        capitals excitement, and the model's alarm on it needs a higher probability (the model
+        learnt emotion, and praise is emotional too)."""
         text = text.strip()
         if not text or text.startswith("/"):  # empty, or a button payload
             return UpsetScore(0.0, False, [])
         chinese = bool(_CJK.search(text))
         total = 0.0
         cues: list[str] = []
+        angry = False
         for pattern, weight in self._zh if chinese else self._en:
             match = pattern.search(text)
             if match:
                 total += weight
                 cues.append(match.group(0))
+                angry = angry or weight >= 1.5
+        praised = self.praise(text)
+        if praised:
+            total += PRAISE_WEIGHT
+            cues.append(f"praise:{praised}")
+        excited = bool(praised) and not angry
+        if not excited:
+            for pattern, weight in self._zh_shouting if chinese else self._en_shouting:
+                match = pattern.search(text)
+                if match:
+                    total += weight
+                    cues.append(match.group(0))
         if not chinese:
             letters = [c for c in text if c.isalpha()]
-            if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+            if not excited and len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
                 total += 1.5
                 cues.append("CAPS")
             valence = self._valence(text)
@@ -201,12 +258,14 @@ class UpsetDetector:
                 cues.append(f"vader={valence:.2f}")
         probability = self.probability(text)
         model = self._model
-        by_model = probability is not None and model is not None and probability >= model[2]
+        bar = None if model is None else (model[3] if excited else model[2])
+        by_model = probability is not None and bar is not None and probability >= bar
         return UpsetScore(
             round(total, 2),
             total >= self.threshold or by_model,
             cues + (["model"] if by_model else []),
             None if probability is None else round(probability, 3),
+            excited,
         )
 
     def is_upset(self, text: str) -> bool:

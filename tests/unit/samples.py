@@ -11,6 +11,8 @@ from rasa_sdk import Tracker
 SHIPPING_ZH = "亲，现货商品付款后 48 小时内发货，发货后会短信通知物流单号哦~"
 SHIPPING_EN = "In-stock items ship within 48 hours of payment; you'll get a tracking number by SMS."
 RETURNS_ZH = "支持 7 天无理由退货，商品需保持完好、吊牌齐全。"
+RETURN_FEE_ZH = "质量问题退货运费由我们承担；无理由退货的运费由买家承担，有运费险的订单可免费上门取件。"
+RETURN_FEE_EN = "We pay return shipping for faulty items; for no-reason returns the buyer pays, unless the order has shipping insurance."
 
 SMALL_KB = {
     "shipping.yml": f"""\
@@ -43,6 +45,14 @@ SMALL_KB = {
             en: [can I return this item, how do I return something, what is your return policy]
           answer:
             zh: {RETURNS_ZH}
+        - id: return_shipping_fee
+          category: returns
+          questions:
+            zh: [退货运费谁承担, 退货要自己出运费吗, 7天无理由退货邮费谁付]
+            en: [who pays the return postage, do I pay shipping to send it back]
+          answer:
+            zh: {RETURN_FEE_ZH}
+            en: {RETURN_FEE_EN}
         """,
 }
 

@@ -83,3 +83,21 @@ def test_knowledge_answers_fill_their_variables_or_leave_them_out() -> None:
     assert fill_answer(zh, {"order_id": "O1001"}) == "亲，您的订单 O1001 的物流进度可以在“我的订单”里看到"
     assert "{" not in fill_answer(zh, {}) and fill_answer(zh, {}).startswith("亲，您的订单")
     assert "{" not in fill_answer(en, {}) and fill_answer(en, {}) == "You can follow order live under My orders."
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("快递真快，没得说，东西也不错", "zh"), ("包装很好，物流超快，好评！", "zh"), ("Wow, super fast delivery, love it!!!", "en")],
+)
+async def test_praise_is_thanked_with_an_invitation_to_review_never_escalated(
+    action_server_env: Path, text: str, lang: str
+) -> None:
+    """Issue #18: a compliment about fast delivery is neither anger (no hold message, no hand-over)
+    nor a shipping question."""
+    dispatcher = CollectingDispatcher()
+    tracker = recorded_tracker("conv-praise", [("user", text, "give_praise")], lang=lang)
+
+    events = await ActionAnswerFromKb().run(dispatcher, tracker, {})
+
+    assert [m["text"] for m in dispatcher.messages if m.get("text")] == [TEXTS["give_praise"][lang]]
+    assert not any(e.get("event") == "followup" or e.get("name") == "action_escalate" for e in events)

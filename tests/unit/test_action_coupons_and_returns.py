@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.actions import ActionOfferReturnOptions, ActionShowCoupons
 from bot.actions.texts import TEXTS
 from tests.unit.bot_env import BotWorld, run, world  # noqa: F401 - fixture
+from tests.unit.samples import RETURN_FEE_EN, RETURN_FEE_ZH
 
 RETURNS = ActionOfferReturnOptions()
 
@@ -84,3 +87,35 @@ async def test_nothing_to_return_offers_a_person_and_the_policy(world: BotWorld)
     assert reply.texts[0] == TEXTS["return_none_eligible"]["zh"].format(days=7)
     assert reply.buttons[0] == [{"title": "转人工", "payload": "/request_human"}]
     assert reply.texts[1] == "支持 7 天无理由退货，商品需保持完好、吊牌齐全。"
+
+
+# --- routing that answers what can be answered (issue #18) -----------------------------------
+
+
+@pytest.mark.parametrize("customer_id", [None, "C1003"])
+@pytest.mark.parametrize(
+    ("text", "intent", "lang", "answer"),
+    [
+        ("退货运费谁出", "request_return", "zh", RETURN_FEE_ZH),
+        ("who pays for return shipping?", "request_return", "en", RETURN_FEE_EN),
+    ],
+)
+async def test_a_policy_question_gets_the_knowledge_answer_guest_or_not(
+    world: BotWorld, customer_id: str | None, text: str, intent: str, lang: str, answer: str
+) -> None:
+    reply = await run(RETURNS, [("user", text, intent)], customer_id=customer_id, lang=lang)
+
+    assert reply.texts == [answer]
+    assert reply.slot("failed_turns") == []
+
+
+async def test_a_guests_own_order_question_with_a_policy_part_answers_the_policy_first(world: BotWorld) -> None:
+    reply = await run(RETURNS, [("user", "我想退货，运费谁出？", "request_return")], customer_id=None)
+
+    assert reply.texts == [RETURN_FEE_ZH, TEXTS["login_needed"]["zh"]]
+
+
+async def test_a_logged_in_request_to_return_still_offers_the_options(world: BotWorld) -> None:
+    reply = await run(RETURNS, [("user", "我想退货，运费谁出？", "request_return")], customer_id="C1003")
+
+    assert reply.texts[0].startswith("亲，牛仔外套 蓝色 XL让您不满意真的抱歉！给您几个方案")

@@ -79,3 +79,33 @@ def test_evaluate_reads_the_contract_files_and_reports_every_key(tmp_path: Path)
     payload = json.loads(report.to_json())
     assert {"top1", "recall_at_5", "mrr", "no_answer_precision", "no_answer_recall", "p50_ms", "p99_ms"} <= set(payload)
     assert (payload["top1"], payload["no_answer_recall"], payload["no_answer_precision"]) == (1.0, 1.0, 1.0)
+
+
+# --- the quality report a store can trust (issue #18) ----------------------------------------
+
+
+def test_every_figure_has_a_bootstrap_interval_around_it() -> None:
+    outcomes = [outcome("a", [("a", 0.9)])] * 30 + [outcome("b", [("a", 0.9), ("b", 0.8)])] * 10
+    outcomes += [outcome(None, [("a", 0.3)])] * 8 + [outcome(None, [("a", 0.9)])] * 2
+
+    report = score(outcomes, threshold=0.6)
+
+    assert set(report.ci) == {"top1", "recall_at_5", "mrr", "no_answer_precision", "no_answer_recall"}
+    for key, (low, high) in report.ci.items():
+        assert low <= getattr(report, key) <= high, key
+    low, high = report.ci["top1"]
+    assert 0.6 < low < 0.75 < high < 0.9  # 30 of 40: about ±0.13
+    assert json.loads(report.to_json())["ci"]["top1"] == [low, high]
+    assert "per_entry" not in json.loads(report.to_json())
+
+
+def test_the_per_entry_view_puts_the_weakest_entry_first_with_what_it_is_mistaken_for(tmp_path: Path) -> None:
+    from kb_index.evaluation import per_entry
+
+    outcomes = [outcome("a", [("a", 0.9)])] * 5 + [outcome("b", [("a", 0.9)])] * 3 + [outcome("b", [("b", 0.9)])]
+
+    rows = per_entry(outcomes)
+
+    assert [r["id"] for r in rows] == ["b", "a"]
+    assert rows[0]["top1"] == 0.25 and rows[0]["mistaken_for"] == "a" and rows[0]["queries"] == 4
+    assert rows[1]["top1"] == 1.0 and rows[1]["top1_ci"] == [1.0, 1.0]

@@ -38,7 +38,7 @@ def only_problem(directory: Path) -> str:
 def test_valid_files_load_every_entry_with_both_languages(tmp_path: Path) -> None:
     entries = {e.id: e for e in load_knowledge(write_small_kb(tmp_path))}
 
-    assert set(entries) == {"shipping_time", "coupon_available", "return_policy"}
+    assert set(entries) == {"shipping_time", "coupon_available", "return_policy", "return_shipping_fee"}
     shipping = entries["shipping_time"]
     assert shipping.category == "shipping"
     assert shipping.answer == {"zh": SHIPPING_ZH, "en": SHIPPING_EN}

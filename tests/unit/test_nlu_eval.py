@@ -132,3 +132,20 @@ def test_the_human_report_shows_headline_worst_intents_first_and_confusions(caps
     table = out[out.index("per intent") :]
     assert table.index("greet") < table.index("goodbye")  # worst F1 first
     assert "most confused" in out
+
+
+def test_headline_figures_come_with_bootstrap_intervals_and_a_weakest_first_view() -> None:
+    """Issue #18: a trainer sees how sure each figure is and which intent to fix first."""
+    predictions = [Prediction(f"hi {i}", "greet", "greet") for i in range(20)]
+    predictions += [Prediction(f"bye {i}", "goodbye", "goodbye" if i < 5 else "greet") for i in range(10)]
+    predictions += [Prediction(f"x {i}", "out_of_scope", "nlu_fallback" if i < 8 else "greet") for i in range(10)]
+
+    report = score(predictions)
+    document = report.as_json()
+
+    assert set(document["ci"]) == {"accuracy", "macro_f1", "in_scope_accuracy", "oos_recall"}
+    for key in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall"):
+        low, high = document["ci"][key]
+        assert low <= document[key] <= high and high - low > 0.05, key
+    assert [row["intent"] for row in report.weakest][0] == "goodbye"
+    assert report.weakest[0]["mistaken_for"] == "greet" and report.weakest[0]["recall"] == 0.5
