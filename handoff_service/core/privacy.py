@@ -129,6 +129,10 @@ class PrivacyService:
             notes = await _rows(session, CustomerNote, CustomerNote.customer_id == customer_id, CustomerNote.id)
             mine = or_(CouponRequest.customer_id == customer_id, CouponRequest.conversation_id.in_(chats))
             coupons = await _rows(session, CouponRequest, mine, CouponRequest.id)
+            # #19: the photos in their chats (what was kept of them), promises made to them, remedies asked for them
+            photos = await _rows(session, Attachment, Attachment.conversation_id.in_(chats), Attachment.created_at)
+            promises = await _rows(session, CallbackPromise, CallbackPromise.conversation_id.in_(chats), CallbackPromise.id)
+            remedies = await _rows(session, RemedyRequest, RemedyRequest.customer_id == customer_id, RemedyRequest.id)
             requests = (
                 await session.scalars(
                     select(AuditEntry).where(AuditEntry.action.like("privacy.%"), AuditEntry.conversation_id.is_(None))
@@ -153,6 +157,21 @@ class PrivacyService:
                 ],  # fmt: skip
                 "proactive_preference": None if preference is None else
                 {"opt_out": preference.opt_out, "channel": preference.channel, "email": preference.email, "phone": preference.phone},
+                "photos": [
+                    {"conversation_id": p.conversation_id, "sender": p.sender, "content_type": p.content_type, "size": p.size,
+                     "sha256": p.sha256, "created_at": iso_utc(p.created_at)}
+                    for p in photos
+                ],
+                "promises": [
+                    {"conversation_id": p.conversation_id, "due_at": iso_utc(p.due_at), "status": p.status,
+                     "created_at": iso_utc(p.created_at)}
+                    for p in promises
+                ],
+                "remedies": [
+                    {"conversation_id": r.conversation_id, "order_id": r.order_id, "kind": r.kind, "amount": r.amount,
+                     "status": r.status, "reason": r.reason, "created_at": iso_utc(r.created_at)}
+                    for r in remedies
+                ],
                 "audit": [_audit(a) for a in audit]
                 + [_audit(a) for a in requests if (a.detail or {}).get("customer_id") == customer_id],
             }

@@ -208,6 +208,8 @@ async def test_erasing_a_customer_deletes_their_photos_and_the_stored_bytes(desk
         assert list(desk.folder.glob(f"{cid}/{photo_id}"))
         engine = make_engine(desk.db)
         try:
+            exported = await PrivacyService(make_sessionmaker(engine)).export("C1003", by="test")
+            assert [p["content_type"] for p in exported["photos"]] == ["image/jpeg"]  # what was kept of their photo
             counts = await PrivacyService(make_sessionmaker(engine), LocalFolderStorage(desk.folder)).delete("C1003", by="test")
         finally:
             await engine.dispose()
