@@ -40,13 +40,13 @@ class Settings(BaseSettings):
     relay_purge_interval_seconds: float = Field(default=3600.0, gt=0)
     # Issue #15: with the database out of reach, requests get 503 and this Retry-After.
     database_retry_after_seconds: int = Field(default=2, ge=1, le=300)
-    # PostgreSQL connections a replica keeps open / may open beyond them in a burst. SQLAlchemy's
+    # Issue #15: PostgreSQL connections a replica keeps open / may open beyond them in a burst. SQLAlchemy's
     # 5 + 10 ran dry under the fault suite's 100 shoppers (requests waited 30 s for a connection),
     # and every overflow connection was opened and closed again per burst. Two replicas at 10 + 10
     # and two Rasa servers' SQL tracker stores (5 + 10 each) stay under PostgreSQL's default 100.
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
-    # A shopper socket whose pushes fail (the pool ran dry) retries this many times, backing off
+    # Issue #15: a shopper socket whose pushes fail (the pool ran dry) retries this many times, backing off
     # from a quarter second, then closes with 1013 so the widget reconnects and catches up.
     socket_push_retries: int = Field(default=5, ge=0)
     # On SIGTERM: the socket and requests are closed, relays running get this long to finish,
