@@ -140,7 +140,7 @@ def create_app(
         background.every(SWEEPER, settings.sweep_interval_seconds, Sweeper(sessions, hub, desk, metrics, settings).sweep)
         app.state.proactive = ProactiveService(sessions, hub, store, settings)
         app.state.alert_inbox = alert_inbox.AlertInbox(sessions)
-        if settings.proactive_enabled:
+        if settings.runs_proactive_scan:
 
             first = [True]
 
