@@ -17,7 +17,13 @@ from sqlalchemy import select
 
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.hub import EventHub
-from handoff_service.core.models import Event, ProactiveAlert
+from handoff_service.core.models import (
+    Event,
+    ProactiveAlert,
+    ProactivePreference,
+    TrackedOrder,
+)
+from handoff_service.core.privacy import PrivacyService
 from handoff_service.proactive.choices import AlertChoices
 from handoff_service.proactive.delivery import Delivery, choice_payload
 from handoff_service.proactive.policy import quiet_until
@@ -211,3 +217,18 @@ async def test_two_clicks_at_once_give_one_coupon_and_a_refused_remedy_can_be_ch
         assert stored is not None and stored.choice is None and stored.choice_result["ok"] is False
         reply = (await session.scalars(select(Event.text).where(Event.conversation_id == alert.conversation_id).order_by(Event.id.desc()))).first()
     assert reply is not None and reply.startswith("抱歉，暂时没能办好（order O20261119014 already had a refund）")
+
+
+async def test_a_customers_export_holds_their_alerts_and_erasure_removes_them(world: World) -> None:
+    world.move(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI))
+    await world.service.scan()
+    await world.service.set_preference("C1002", False, "email", "emma@example.org", None)
+    privacy = PrivacyService(world.service.sessions)
+    exported = await privacy.export("C1002", "test")
+    assert [a["order_id"] for a in exported["proactive_alerts"]] == ["O20261115004"]
+    assert exported["proactive_preference"]["email"] == "emma@example.org"
+    await privacy.delete("C1002", "test")
+    async with world.service.sessions() as session:
+        for model in (ProactiveAlert, ProactivePreference, TrackedOrder):
+            assert (await session.scalars(select(model).where(model.customer_id == "C1002"))).all() == []
+        assert (await session.scalars(select(ProactiveAlert))).all()  # other customers' stay
