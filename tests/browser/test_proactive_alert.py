@@ -83,6 +83,11 @@ def test_a_stuck_parcel_alert_reaches_the_widget_with_working_choices(shop: str,
     card.scroll_into_view_if_needed()
     shot(page, "04-the-coupon-chosen")
 
+    page.reload()  # the choice made stays made: its buttons are used after a reload
+    shopper.open_chat()
+    expect(shopper.rows("bot").filter(has_text="has not moved for 60 hours").get_by_test_id("kefu-button").first).to_be_disabled()
+    expect(page.get_by_test_id("kefu-unread")).to_be_hidden()
+
     replies = shopper.ask("thanks, and when will it arrive?")
     expect(replies.last).to_contain_text(re.compile("bot: thanks, and when will it arrive\\?"))
     shot(page, "05-a-reply-goes-to-the-bot")
