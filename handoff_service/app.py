@@ -220,17 +220,13 @@ def create_app(
         background.every(RELAY_RETENTION, settings.relay_purge_interval_seconds, forget_delivered_relays, max_backoff=300)
         app.state.proactive = ProactiveService(sessions, hub, store, settings)
         app.state.alert_inbox = alert_inbox.AlertInbox(sessions)
-        if settings.proactive_enabled:
+        if settings.runs_proactive_scan:
 
             first = [True]
 
             async def proactive_scan(beat: Callable[[], None]) -> None:
-                # Up counts as healthy until the first pass, which starts a few seconds in (a start-up
-                # has enough to do) and may take a while against a slow store; after a failure, only
-                # a pass that works says so again.
-                if first[0]:
+                if first[0]:  # a start-up has enough to do: the first pass comes a few seconds in
                     first[0] = False
-                    beat()
                     await asyncio.sleep(min(settings.proactive_scan_seconds, 5.0))
                 while True:
                     await app.state.proactive.scan()
@@ -238,6 +234,9 @@ def create_app(
                     await asyncio.sleep(settings.proactive_scan_seconds)
 
             background.forever(PROACTIVE_SCAN, settings.proactive_scan_seconds, proactive_scan, max_backoff=300)
+            # Up counts as healthy until the first pass (which may take a while against a slow store);
+            # after a failure only a pass that works says so again.
+            background.beat(PROACTIVE_SCAN)
         try:
             yield
         finally:

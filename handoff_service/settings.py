@@ -183,7 +183,10 @@ class Settings(BaseSettings):
 
     # Proactive service (issue #16): rules as data, the periodic scan and the store's signed webhook,
     # quiet hours (store_timezone) and a daily cap per customer, the outbound channels.
-    proactive_enabled: bool = True
+    # The periodic scan: by default on in production and off in development, where `kefu demo` turns it
+    # on (so the tests' services write nothing into their chats unless a test asks). The store's webhook,
+    # `kefu alerts scan` and the supervisors' "scan now" work either way.
+    proactive_enabled: bool | None = None
     proactive_rules_path: Path = Path("proactive/rules.yml")
     proactive_scan_seconds: float = Field(default=60.0, gt=0)
     # The bot's own coupon authority: a proactive choice may give at most this much (agents: coupon_limit_agent).
@@ -241,6 +244,10 @@ class Settings(BaseSettings):
         if self.identity_secret is not None and len(self.identity_secret.get_secret_value()) < 16:
             raise ValueError("KEFU_IDENTITY_SECRET must be at least 16 characters (a random value, e.g. 32 bytes)")
         return self
+
+    @property
+    def runs_proactive_scan(self) -> bool:
+        return self.environment == "production" if self.proactive_enabled is None else self.proactive_enabled
 
     @property
     def store_webhook_key(self) -> str | None:

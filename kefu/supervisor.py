@@ -162,6 +162,7 @@ def kefu_specs(
                 "KEFU_IDENTITY_SECRET": secrets.token_urlsafe(32),
                 "KEFU_DEMO_CUSTOMER_ID": DEMO_CUSTOMER_ID,
                 # Proactive service shows itself at any hour in the demo: scans every 20 s, no quiet hours.
+                "KEFU_PROACTIVE_ENABLED": "true",
                 "KEFU_PROACTIVE_SCAN_SECONDS": "20",
                 "KEFU_PROACTIVE_QUIET_HOURS": "",
                 **trainer_env,

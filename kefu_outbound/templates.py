@@ -29,7 +29,7 @@ TEMPLATES: dict[str, EmailTemplate] = {
         footer="— {shop} customer service\nDon't want these updates? {unsubscribe}",
     ),
 }
-UNSUBSCRIBE = {"zh": "在聊天窗口回复“不要提醒”即可。", "en": 'Reply "stop updates" in the chat.'}
+UNSUBSCRIBE = {"zh": "在店铺的在线客服里告诉我们，客服会为您关闭。", "en": "Tell us in the chat on our store and we will switch them off."}
 
 
 def render_email(

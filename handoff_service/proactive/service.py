@@ -152,10 +152,10 @@ class ProactiveService:
         """Orders the store pushed (its webhook): kept, and the rules applied to them at once."""
         started = time.perf_counter()
         async with self._lock:
-            rules = self.rules
             async with self._sessions() as session:
                 await self._upsert(session, orders)
                 await session.commit()
+            rules = self.rules  # after keeping the orders: rules that do not validate lose no event
             report = ScanReport(orders_read=len(orders), orders_checked=len(orders))
             report.alerts += await self._send_all(evaluate(rules, orders, self.now(), self.zone), dry_run=False)
         report.seconds = time.perf_counter() - started

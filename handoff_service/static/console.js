@@ -37,6 +37,7 @@
  *     data-text = what it inserts)
  *   escalation-card, escalation-reason (data-reason), escalation-priority, escalation-summary, escalation-slots,
  *     escalation-transcript, escalation-history, escalation-history-item (many, data-reason),
+ *     escalation-proactive, escalation-proactive-item (many, data-kind), transcript-proactive (many): proactive messages,
  *     sentiment-trend, sentiment-dot (many, data-sentiment, data-level=calm|uneasy|upset)
  *   customer-panel, customer-name, customer-tags, customer-order-count, customer-total-spend, customer-aov,
  *     customer-complaints, customer-orders, customer-order (many, data-order-id), customer-store-error,

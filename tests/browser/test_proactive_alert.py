@@ -21,7 +21,14 @@ from kb_index.settings import KbSettings
 from tests.browser.conftest import Browsing
 from tests.browser.pages import Console, Storefront
 from tests.conftest import ROOT, ServerThread
-from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa, add_agent, login
+from tests.handoff_helpers import (
+    IDENTITY_SECRET,
+    SECRET,
+    FakeRasa,
+    add_agent,
+    escalate,
+    login,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -83,13 +90,29 @@ def test_a_stuck_parcel_alert_reaches_the_widget_with_working_choices(shop: str,
     card.scroll_into_view_if_needed()
     shot(page, "04-the-coupon-chosen")
 
+    page.reload()  # the choice made stays made: its buttons are used after a reload
+    shopper.open_chat()
+    expect(shopper.rows("bot").filter(has_text="has not moved for 60 hours").get_by_test_id("kefu-button").first).to_be_disabled()
+    expect(page.get_by_test_id("kefu-unread")).to_be_hidden()
+
     replies = shopper.ask("thanks, and when will it arrive?")
     expect(replies.last).to_contain_text(re.compile("bot: thanks, and when will it arrive\\?"))
     shot(page, "05-a-reply-goes-to-the-bot")
 
-    # the supervisor sees it: the stuck parcel, told; the alerts of today; the shopper's choice
+    # the shopper asks for a person: the agent reads the alert in the transcript and beside the bot's packet
+    cid = page.evaluate("window.kefuWidget.state().conversation_id")
+    with httpx.Client(timeout=30) as http:
+        assert escalate(http, shop, cid)[0].status_code == 201
     desk = browsing.new_page(locale="en-US")
-    Console(desk, shop).open().log_in("sue", "password-123")
+    console = Console(desk, shop).open().log_in("sue", "password-123")
+    console.open_chat(cid)
+    expect(desk.get_by_test_id("transcript-proactive")).to_have_count(1)
+    expect(console.transcript("shopper").first).to_contain_text("▸ I'll wait: give me a ¥10 coupon")
+    expect(desk.locator('[data-testid="escalation-proactive-item"][data-kind="no_tracking_update"]')).to_contain_text("O20261115004")
+    expect(desk.locator('[data-testid="customer-alert"][data-kind="no_tracking_update"]')).to_contain_text("sent")
+    shot(desk, "06-the-agent-sees-the-alert")
+
+    # the supervisor sees it: the stuck parcel, told; the alerts of today; the shopper's choice
     desk.get_by_test_id("tab-supervisor").click()
     stuck_item = desk.locator('[data-testid="pv-stuck-item"][data-order-id="O20261115004"]')
     expect(stuck_item).to_contain_text("told")
@@ -97,4 +120,4 @@ def test_a_stuck_parcel_alert_reaches_the_widget_with_working_choices(shop: str,
     expect(desk.get_by_test_id("pv-choice").first).to_contain_text("I'll wait: give me a ¥10 coupon")
     expect(desk.get_by_test_id("pv-summary")).to_contain_text("sent today")
     desk.get_by_test_id("proactive").scroll_into_view_if_needed()
-    shot(desk, "06-supervisor-proactive-section")
+    shot(desk, "07-supervisor-proactive-section")

@@ -73,7 +73,7 @@ async def test_an_email_goes_out_in_the_shoppers_language_with_text_and_html(smt
     assert "  · 领 10 元券" in parts["text/plain"] and "https://shop.example/" in parts["text/plain"]
     assert "<li>补发</li>" in parts["text/html"] and 'lang="zh-CN"' in parts["text/html"]
     en_subject, en_text, _ = render_email("en", "Yue", "Order O1 is delayed", "It has not moved.", [], "https://shop.example/")
-    assert en_subject == "[Yue] Order O1 is delayed" and 'Reply "stop updates" in the chat.' in en_text
+    assert en_subject == "[Yue] Order O1 is delayed" and "Tell us in the chat on our store and we will switch them off." in en_text
 
 
 async def test_an_address_the_server_refuses_and_a_server_that_is_not_there_are_channel_errors() -> None:

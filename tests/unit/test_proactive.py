@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ from handoff_service.settings import Settings
 from kb_index.settings import KbSettings
 from kefu.supervisor import free_port
 from kefu_contract.packet import sign
-from tests.conftest import ROOT, ServerThread
+from tests.conftest import ROOT, ServerThread, wait_until
 from tests.handoff_helpers import (
     IDENTITY_SECRET,
     SECRET,
@@ -230,3 +231,19 @@ def test_a_malformed_event_is_named_and_the_rest_of_the_batch_is_kept(shop: Shop
     assert [r["field"] for r in got["rejected"]] == ["events[1].order.customer_id", "events[2].order.last_tracking_at"]
     assert "'yesterday' is not an ISO 8601 time" in got["rejected"][1]["message"]
     assert [(a["order_id"], a["kind"], a["outcome"]) for a in got["alerts"]] == [("W1", "delivery_exception", "sent")]
+
+
+def test_the_scan_loop_runs_by_itself_under_the_supervisor_and_shows_in_healthz(tmp_path: Path, http: httpx.Client) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
+    add_agent(url, "sue", role="supervisor")
+    settings = Settings(
+        environment="development", database_url=url, handoff_secret=SECRET, demo_agent_username=None,
+        store_path=tmp_path / "store.db", proactive_enabled=True, proactive_scan_seconds=1, proactive_quiet_hours="",
+    )  # fmt: skip
+    app = create_app(settings, rasa_transport=httpx.MockTransport(FakeRasa().handler))
+    with ServerThread(app) as server:
+        sue = login(http, server.url, "sue", "password-123")
+        today = wait_until(lambda: http.get(f"{server.url}/api/proactive/overview", headers=sue).json()["today"]["counts"].get("sent") == 5)
+        assert today
+        loop = http.get(f"{server.url}/healthz").json()["loops"]["proactive_scan"]
+        assert loop["ok"] and loop["failures_in_a_row"] == 0

@@ -13,20 +13,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI, Request
 from sqlalchemy import select
 
 from handoff_service.core.db import make_engine, make_sessionmaker, migrate
 from handoff_service.core.hub import EventHub
-from handoff_service.core.models import Event, ProactiveAlert
+from handoff_service.core.models import (
+    Event,
+    ProactiveAlert,
+    ProactivePreference,
+    TrackedOrder,
+)
+from handoff_service.core.privacy import PrivacyService
 from handoff_service.proactive.choices import AlertChoices
 from handoff_service.proactive.delivery import Delivery, choice_payload
 from handoff_service.proactive.policy import quiet_until
 from handoff_service.proactive.rules import RulesError, load_rules, parse_rules
 from handoff_service.proactive.service import ProactiveService
 from handoff_service.settings import Settings
+from kefu.supervisor import free_port
+from kefu_outbound import SmtpChannel, WebhookChannel
 from store.client import OrderTracking
 from store.demo import DemoStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ServerThread
 from tests.handoff_helpers import database
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -211,3 +220,43 @@ async def test_two_clicks_at_once_give_one_coupon_and_a_refused_remedy_can_be_ch
         assert stored is not None and stored.choice is None and stored.choice_result["ok"] is False
         reply = (await session.scalars(select(Event.text).where(Event.conversation_id == alert.conversation_id).order_by(Event.id.desc()))).first()
     assert reply is not None and reply.startswith("抱歉，暂时没能办好（order O20261119014 already had a refund）")
+
+
+async def test_a_customers_export_holds_their_alerts_and_erasure_removes_them(world: World) -> None:
+    world.move(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI))
+    await world.service.scan()
+    await world.service.set_preference("C1002", False, "email", "emma@example.org", None)
+    privacy = PrivacyService(world.service.sessions)
+    exported = await privacy.export("C1002", "test")
+    assert [a["order_id"] for a in exported["proactive_alerts"]] == ["O20261115004"]
+    assert exported["proactive_preference"]["email"] == "emma@example.org"
+    await privacy.delete("C1002", "test")
+    async with world.service.sessions() as session:
+        for model in (ProactiveAlert, ProactivePreference, TrackedOrder):
+            assert (await session.scalars(select(model).where(model.customer_id == "C1002"))).all() == []
+        assert (await session.scalars(select(ProactiveAlert))).all()  # other customers' stay
+
+
+async def test_the_customers_channel_is_used_and_its_failure_is_logged_beside_the_chat(world: World) -> None:
+    received: list[dict[str, object]] = []
+    gateway = FastAPI()
+
+    @gateway.post("/sms")
+    async def sms(request: Request) -> dict[str, bool]:
+        received.append(await request.json())
+        return {"ok": True}
+
+    world.move(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI))
+    await world.service.set_preference("C1002", False, "webhook", None, "+44 7700 900123")
+    await world.service.set_preference("C1006", False, "email", None, None)
+    with ServerThread(gateway) as server:
+        world.service.delivery.channels = {
+            "webhook": WebhookChannel(f"{server.url}/sms", "gateway-secret"),
+            "email": SmtpChannel("127.0.0.1", free_port(), "s@yue.example", timeout=2),  # nobody listens there
+        }
+        report = await world.service.scan()
+    emma = next(a for a in report.alerts if a.customer_id == "C1002")
+    assert emma.channels == {"chat": "sent", "webhook": "sent"}
+    assert received[0]["to"] == "+44 7700 900123" and "has not moved for" in str(received[0]["text"])
+    zhou = next(a for a in report.alerts if a.customer_id == "C1006" and a.outcome == "sent")
+    assert zhou.channels["chat"] == "sent" and zhou.channels["email"].startswith("failed: e-mail via 127.0.0.1")

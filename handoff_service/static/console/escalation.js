@@ -86,6 +86,22 @@ export function renderEscalation() {
     });
     body.appendChild(dl);
   }
+  // what the store told the shopper before they asked (proactive service): the bot's packet does not know it
+  var told = Array.isArray(esc.proactive) ? esc.proactive : [];
+  if (told.length) {
+    var alerts = el("ol", { className: "history", "data-testid": "escalation-proactive" });
+    told.forEach(function (a) {
+      alerts.appendChild(
+        el("li", { "data-testid": "escalation-proactive-item", "data-kind": a.kind || "" }, [
+          el("span", { className: "history-time", text: dayTime(a.sent_at) }),
+          el("span", { className: "history-reason", text: label("rulekind_", a.kind) + " · " + (a.order_id || "") }),
+          a.choice ? el("span", { className: "pill", text: a.choice }) : null,
+        ])
+      );
+    });
+    body.appendChild(el("div", { className: "sub-title" }, [el("span", { text: t("pvTag") + " · " + told.length })]));
+    body.appendChild(alerts);
+  }
   var trend = Array.isArray(state.detail.sentiment_trend) ? state.detail.sentiment_trend : [];
   if (trend.length) body.appendChild(sentimentTrend(trend));
   var history = Array.isArray(state.detail.escalations) ? state.detail.escalations : [];

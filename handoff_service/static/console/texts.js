@@ -545,7 +545,7 @@ export const TEXT = {
     "audit_return.exchange.started": "started an exchange",
     // proactive service (issue #16)
     pvTitle: "Proactive service",
-    pvTag: "proactive",
+    pvTag: "Proactive message",
     pvCustomerAlerts: "Proactive messages",
     pvNoCustomerAlerts: "No proactive message sent",
     pvSummary: "{sent} sent today · {deferred} held · {replied} shoppers replied",

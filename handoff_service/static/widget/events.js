@@ -49,6 +49,7 @@ export function addEvent(ev, live) {
       renderUnread();
     }
   }
+  if (ev.sender === "shopper" && typeof ev.text === "string" && ev.text.charAt(0) === "/") markChosen(ev.text);
   updateQuickChips();
   if (node || row) updateBotButtons();
   if (ui.typing.parentNode === ui.messages && !ui.typing.hidden && ui.typing.nextSibling) ui.messages.appendChild(ui.typing);
@@ -105,4 +106,13 @@ export function syncState(next) {
   if (next !== "agent") conv.agentName = null;
   if (next !== "queued") conv.position = conv.waitSeconds = null;
   renderStatus();
+}
+
+/** A button already clicked (seen again in the history after a reload) stays used: a proactive
+ * message's choice is made once. */
+function markChosen(payload) {
+  var buttons = ui.messages.querySelectorAll('[data-testid="kefu-button"]');
+  for (var i = 0; i < buttons.length; i++) {
+    if (buttons[i].getAttribute("data-payload") === payload) buttons[i].parentNode.setAttribute("data-used", "true");
+  }
 }
