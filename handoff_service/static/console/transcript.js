@@ -68,6 +68,12 @@ export function transcriptRow(ev) {
       text: t("csatAnswer", { n: score }) + " " + stars + (ev.text ? "\n“" + ev.text + "”" : ""),
     });
   }
+  if (ev.kind === "nps") {
+    return el("div", {
+      className: "notice notice-csat", "data-testid": "transcript-notice", "data-kind": "nps", "data-score": String(payload.score),
+      "data-seq": String(ev.seq), text: t("npsAnswer", { n: payload.score }) + (ev.text ? "\n“" + ev.text + "”" : ""),
+    });
+  }
   if (ev.kind === "csat_request") {
     return el("div", { className: "notice", "data-testid": "transcript-notice", "data-kind": "csat_request", "data-seq": String(ev.seq), text: t("csatRequested") });
   }
