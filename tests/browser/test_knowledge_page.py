@@ -173,3 +173,6 @@ def test_an_import_preview_shows_a_refused_row(service: Service, browsing: Brows
     expect(page.get_by_test_id("toast")).to_contain_text("已导入")
     assert "pen_engraving" in (service.knowledge / "store.yml").read_text(encoding="utf-8")
     shot(page, "02-imported")
+    page.get_by_test_id("tab-coverage").click()
+    expect(page.locator('[data-testid="coverage-row"][data-id="pen_engraving"]')).to_have_attribute("data-never", "true")
+    shot(page, "03-coverage")
