@@ -48,7 +48,15 @@ def test_entries_are_found_by_text_in_either_language_category_and_validity(page
     assert "promo_618_2026" in [e["id"] for e in expired]  # 1–20 June 2026: out of its dates now
 
 
-def test_an_edit_changes_only_its_lines_and_a_stale_version_is_a_conflict(page: Page) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_an_edit_changes_only_its_lines_and_a_stale_version_is_a_conflict(
+    kind: str, tmp_path: Path, http: httpx.Client, built_index: Path
+) -> None:
+    with running(kind, tmp_path, http, built_index) as page:
+        edit_conflict_and_undo(page)
+
+
+def edit_conflict_and_undo(page: Page) -> None:
     path = page.knowledge / "invoices.yml"
     before_text = path.read_text(encoding="utf-8")
     opened = page.entry("invoice_electronic")
