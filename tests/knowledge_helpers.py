@@ -72,3 +72,27 @@ def running(kind: str, tmp_path: Path, http: httpx.Client, index: Path | None = 
             yield Page(http, server.url, rasa, knowledge, {"trainer": auth["tina"], "agent": auth["andy"], "supervisor": auth["sam"]})
 
 
+
+
+def agent_answered(page: Page, question: str, reply: str, before: tuple[str, ...] = ()) -> str:
+    """A shopper asks `before` (answered by the knowledge base) then `question`, which the bot could
+    not answer; the chat is handed over and a supervisor replies `reply`. Returns the chat's id."""
+    from tests.conftest import wait_until
+    from tests.handoff_helpers import escalate, open_chat
+
+    http = page.http
+    page.rasa.turns[question] = {"intent": "nlu_fallback", "confidence": 0.3, "outcome": "kb_abstained", "kb_abstained": True}
+    for text in before:
+        page.rasa.turns[text] = {"intent": "ask_shipping_time", "confidence": 0.9, "outcome": "answered",
+                                 "kb_entry": "shipping_time", "kb_score": 0.9}  # fmt: skip
+    cid, auth = open_chat(http, page.url)
+    for text in (*before, question):
+        assert http.post(f"{page.url}/api/sessions/{cid}/messages", json={"text": text}, headers=auth).status_code == 202
+    wait_until(lambda: len([r for r in page.rasa.received if r["sender"] == cid]) == len(before) + 1)
+    escalated, _, _ = escalate(http, page.url, cid)
+    assert escalated.status_code in (200, 201, 202), escalated.text
+    agent = f"{page.url}/api/agent/conversations/{cid}"
+    assert http.post(f"{agent}/claim", headers=page.auth["supervisor"]).status_code == 200
+    sent = http.post(f"{agent}/messages", json={"text": reply}, headers=page.auth["supervisor"])
+    assert sent.status_code == 202, sent.text
+    return cid

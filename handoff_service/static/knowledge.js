@@ -23,6 +23,12 @@ import { TEXT } from "./knowledge-texts.js";
 
   var SESSION = { token: "kefu.knowledge.token", agent: "kefu.knowledge.agent" };
   var EDITORS = { trainer: true, supervisor: true, admin: true };
+  // A field's name as the page labels it (import reasons name fields by their API key).
+  var FIELD_LABELS = {
+    id: "fieldId", category: "category", questions: "questionsZh", "questions.zh": "questionsZh", "questions.en": "questionsEn",
+    "answer.zh": "answerZh", "answer.en": "answerEn", valid_from: "validFrom", valid_until: "validUntil",
+    variables: "variables", related: "related", tags: "tags",
+  };
   var FIELDS = ["id", "category", "questions.zh", "questions.en", "answer.zh", "answer.en", "valid_from", "valid_until", "variables", "related", "tags"];
 
   var lang = desk.pickLang();
@@ -346,6 +352,7 @@ import { TEXT } from "./knowledge-texts.js";
     renderErrors();
     $("kb-form-error").textContent = t("fixFields");
     $("kb-form-error").hidden = false;
+    $("kb-form-error").scrollIntoView({ block: "nearest" });
     var first = FIELDS.filter(function (f) {
       return fieldErrors[f];
     })[0];
@@ -355,6 +362,7 @@ import { TEXT } from "./knowledge-texts.js";
   function showConflict() {
     $("kb-conflict-text").textContent = t("conflict");
     $("kb-conflict").hidden = false;
+    $("kb-conflict").scrollIntoView({ block: "nearest" });
   }
   // A write's refusal: field problems next to the fields, a conflict as a banner, the rest as a toast.
   function refused(err) {
@@ -638,7 +646,7 @@ import { TEXT } from "./knowledge-texts.js";
     if (!importRows) return;
     importRows.rows.forEach(function (r) {
       var reasons = Object.keys(r.reasons).map(function (field) {
-        return field + ": " + t("err_" + r.reasons[field].code);
+        return (FIELD_LABELS[field] ? t(FIELD_LABELS[field]) : field) + ": " + t("err_" + r.reasons[field].code);
       });
       body.appendChild(
         el("tr", { "data-testid": "import-row", "data-status": r.status, "data-row": r.row }, [

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from kb_index.editing import (
     put_entry,
     read_records,
 )
+from kb_index.encoder import Encoder
 from kb_index.errors import EntryNotFound, KnowledgeError, KnowledgeFileError
 from kb_index.index import FaissIndex
 from kb_index.knowledge import KnowledgeEntry
@@ -126,8 +128,10 @@ def result_public(result: SearchResult, threshold: float, lang: str) -> dict[str
 
 
 class KnowledgeCatalogue:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], kb: KbSettings, encoder: Any) -> None:  # noqa: ANN401
-        """`encoder` is a no-argument callable giving the shared encoder (loaded on first search)."""
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], kb: KbSettings, encoder: Callable[[], Encoder]
+    ) -> None:
+        """`encoder` gives the shared encoder; it is called on the first search (no model loads at start)."""
         self._sessions = sessions
         self._kb = kb
         self._load_encoder = encoder

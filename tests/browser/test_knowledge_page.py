@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AGENT_PASSWORD, Browsing
 from tests.knowledge_helpers import Page as Service
-from tests.knowledge_helpers import running, shipped_index
+from tests.knowledge_helpers import agent_answered, running, shipped_index
 
 Shot = Callable[[Page, str], Path]
 SIZE = {"width": 1360, "height": 900}
@@ -173,3 +173,32 @@ def test_an_import_preview_shows_a_refused_row(service: Service, browsing: Brows
     expect(page.get_by_test_id("toast")).to_contain_text("已导入")
     assert "pen_engraving" in (service.knowledge / "store.yml").read_text(encoding="utf-8")
     shot(page, "02-imported")
+    page.get_by_test_id("tab-coverage").click()
+    expect(page.locator('[data-testid="coverage-row"][data-id="pen_engraving"]')).to_have_attribute("data-never", "true")
+    shot(page, "03-coverage")
+
+
+def test_an_agents_answer_becomes_an_entry_from_the_page(service: Service, browsing: Browsing, shot: Shot) -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(agent_answered, service, "钢笔可以刻字吗 我电话13812345678", "亲，这款钢笔支持免费刻字，下单时备注即可").result()
+    page = log_in(browsing, service.url, "tina")
+    expect(page.get_by_test_id("proposals-count")).to_have_text("1")
+    page.get_by_test_id("tab-proposals").click()
+    proposal = page.get_by_test_id("proposal")
+    expect(proposal).to_have_attribute("data-kind", "entry")
+    expect(proposal).not_to_contain_text("13812345678")  # the shopper's phone number is masked
+    shot(page, "01-proposal")
+
+    proposal.get_by_test_id("proposal-edit").click()
+    expect(page.get_by_test_id("f-answer-zh")).to_have_value("亲，这款钢笔支持免费刻字，下单时备注即可")
+    page.get_by_test_id("f-id").fill("pen_engraving")
+    page.get_by_test_id("f-category").fill("store")
+    page.get_by_test_id("f-answer-en").fill("Yes, engraving is free: put the text in the order note.")
+    page.get_by_test_id("kb-save").click()
+    expect(page.get_by_test_id("kb-title")).to_have_text("pen_engraving")
+    expect(page.get_by_test_id("proposals-count")).to_be_hidden()
+    page.get_by_test_id("try-text").fill("钢笔能刻字吗")
+    page.get_by_test_id("try-submit").click()
+    expect(page.get_by_test_id("try-now").get_by_test_id("try-hit").first).to_have_attribute("data-id", "pen_engraving")
+    page.get_by_test_id("try-form").scroll_into_view_if_needed()
+    shot(page, "02-accepted-and-answering")

@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import wait_until
-from tests.handoff_helpers import escalate, open_chat
-from tests.knowledge_helpers import Page, running, shipped_index
+from tests.knowledge_helpers import Page, agent_answered, running, shipped_index
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,15 @@ def test_entries_are_found_by_text_in_either_language_category_and_validity(page
     assert "promo_618_2026" in [e["id"] for e in expired]  # 1–20 June 2026: out of its dates now
 
 
-def test_an_edit_changes_only_its_lines_and_a_stale_version_is_a_conflict(page: Page) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_an_edit_changes_only_its_lines_and_a_stale_version_is_a_conflict(
+    kind: str, tmp_path: Path, http: httpx.Client, built_index: Path
+) -> None:
+    with running(kind, tmp_path, http, built_index) as page:
+        edit_conflict_and_undo(page)
+
+
+def edit_conflict_and_undo(page: Page) -> None:
     path = page.knowledge / "invoices.yml"
     before_text = path.read_text(encoding="utf-8")
     opened = page.entry("invoice_electronic")
@@ -180,19 +187,7 @@ def test_an_agents_answer_to_a_question_the_bot_could_not_answer_becomes_a_propo
 ) -> None:
     with running(kind, tmp_path, http, built_index) as page:
         question = "钢笔可以刻字吗 我电话13812345678"
-        page.rasa.turns[question] = {"intent": "nlu_fallback", "confidence": 0.3, "outcome": "kb_abstained", "kb_abstained": True}
-        page.rasa.turns["什么时候发货"] = {"intent": "ask_shipping_time", "confidence": 0.9, "outcome": "answered",
-                                        "kb_entry": "shipping_time", "kb_score": 0.9}  # fmt: skip
-        cid, auth = open_chat(http, page.url)
-        for text in ("什么时候发货", question):
-            assert http.post(f"{page.url}/api/sessions/{cid}/messages", json={"text": text}, headers=auth).status_code == 202
-        wait_until(lambda: len(page.rasa.received) == 2)
-        agent = f"{page.url}/api/agent/conversations/{cid}"
-        escalated, _, _ = escalate(http, page.url, cid)
-        assert escalated.status_code in (200, 201, 202), escalated.text
-        assert http.post(f"{agent}/claim", headers=page.auth["supervisor"]).status_code == 200
-        reply = http.post(f"{agent}/messages", json={"text": "亲，这款钢笔支持免费刻字，下单时备注刻字内容即可"}, headers=page.auth["supervisor"])
-        assert reply.status_code == 202, reply.text
+        agent_answered(page, question, "亲，这款钢笔支持免费刻字，下单时备注刻字内容即可", before=("什么时候发货",))
 
         proposals = wait_until(lambda: page.call("GET", "/proposals").json()["proposals"])
         proposal = proposals[0]

@@ -36,7 +36,7 @@ def directives(policy: str) -> dict[str, list[str]]:
     return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
 
 
-@pytest.mark.parametrize(("path", "framing"), [("/", "'self'"), ("/console", "'none'"), ("/trainer", "'none'")])
+@pytest.mark.parametrize(("path", "framing"), [("/", "'self'"), ("/console", "'none'"), ("/trainer", "'none'"), ("/knowledge", "'none'")])
 def test_pages_forbid_inline_script_and_foreign_framing(http: httpx.Client, service: str, path: str, framing: str) -> None:
     page = http.get(f"{service}{path}")
 
