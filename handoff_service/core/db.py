@@ -29,14 +29,9 @@ def make_engine(url: str, pool_size: int | None = None, max_overflow: int | None
         # No rollback when a connection goes back to the pool: SQLAlchemy's Connection already rolls
         # back a transaction it leaves open, so the pool's own rollback only ever followed a commit,
         # where it does nothing but cross to aiosqlite's thread (one of a turn's ≈ 30 crossings).
-        pool: dict[str, Any] = {"pool_reset_on_return": None}
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # As many connections at once as the default pool (5 + 10 overflow), but all kept: an
-            # overflow connection was closed when checked in, and the next busy moment opened another
-            # (a thread, the connection and its pragmas each time).
-            pool |= {"pool_size": 15, "max_overflow": 0}
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

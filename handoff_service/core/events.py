@@ -19,8 +19,9 @@ from sqlalchemy import (
     Integer,
     bindparam,
     insert,
-    literal_column,
     select,
+    text,
+    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,7 +60,7 @@ class Appended(NamedTuple):
 
     event: StoredEvent
     chat: Chat | None
-    before: int | None
+    before: int | None  # 0: none before it; None: not known (PostgreSQL, see `append`)
 
 
 @cache
@@ -70,10 +71,13 @@ def _insert_event() -> Insert:
         return select(column).where(conversations.c.id == bindparam("chat")).scalar_subquery().label(column.name)
 
     # Written out: SQLAlchemy's SQLite compiler drops the table names inside RETURNING, which this
-    # subquery needs (`events` is the inserted row, `earlier` the chat's other events).
-    before = literal_column(
-        "(SELECT max(earlier.id) FROM events AS earlier "
-        "WHERE earlier.conversation_id = events.conversation_id AND earlier.id < events.id)",
+    # subquery needs (`events` is the inserted row, `earlier` the chat's other events). The chat as a
+    # bound value lets SQLite search the index on (conversation_id, rowid) instead of every earlier row.
+    before = type_coerce(
+        text(
+            "(SELECT coalesce(max(earlier.id), 0) FROM events AS earlier "
+            "WHERE earlier.conversation_id = :chat AND earlier.id < events.id)"
+        ),
         Integer,
     ).label("before")
     return insert(events).returning(
@@ -103,11 +107,16 @@ def append(
     payload: dict[str, Any] | None = None,
     client_id: str | None = None,
 ) -> Appended:
-    """Insert one event now. A duplicate client id raises IntegrityError here, not at commit."""
+    """Insert one event now. A duplicate client id raises IntegrityError here, not at commit.
+
+    The event before it is known for sure only on SQLite, where one writer at a time means every
+    earlier event of the chat is committed. On PostgreSQL another transaction may hold an earlier id
+    it has not committed yet, which the insert cannot see: `before` is None there."""
     values = _row(conversation_id, kind, sender, text, payload, client_id)
     row = connection.execute(_insert_event(), {**values, "chat": conversation_id}).one()
     chat = None if row.state is None else Chat(row.state, row.lang, row.customer_id)
-    return Appended(StoredEvent(id=row.id, **values), chat, row.before)
+    before = row.before if connection.dialect.name == "sqlite" else None
+    return Appended(StoredEvent(id=row.id, **values), chat, before)
 
 
 async def record(

@@ -2,8 +2,9 @@
 
 Wake-ups carry no data that a waiter must trust: waiters re-read the events table, so a missed or
 doubled wake-up can neither lose nor duplicate a message. In one process a wake-up may bring the
-events just stored along (`carried`), each with the id of its chat's event before it; the shopper's
-socket pushes them without a read when they follow what it has sent, and reads otherwise (a read
+events just stored along (`carried`), each with the id of its chat's event before it (known on
+SQLite only, core/events.py); the shopper's socket pushes them without a read when they follow what
+it has sent, and reads otherwise (a read
 and its check-in cost ≈ 5 crossings to the database's thread, two per bot turn). Signals (typing
 indicators, queue-position nudges) are ephemeral and may be dropped. With Redis, both fan out to
 every replica, and wake-ups carry nothing.
@@ -44,7 +45,8 @@ class Subscription:
     signals: list[dict[str, Any]] = field(default_factory=list)
     # Set by a wake-up (new rows to read), not by a signal: a typing flicker costs no query.
     stale: bool = True
-    # What wake-ups since the last `take_carried` brought: (id of the chat's event before, event).
+    # What wake-ups since the last `take_carried` brought: (id of the chat's event before, 0 for
+    # none, None when not known; event).
     carried: list[tuple[int | None, StoredEvent]] = field(default_factory=list)
     # A wake-up brought nothing (or this subscription is new): only a read tells what is new.
     uncarried: bool = True
@@ -62,8 +64,8 @@ class Subscription:
             return None
         following = []
         for before, event in carried:
-            if (before or 0) != cursor:  # before None: the chat's first event; cursor 0: nothing sent
-                return None  # something in between was not carried: read it
+            if before is None or before != cursor:
+                return None  # not known, or something in between was not carried: read it
             following.append(event)
             cursor = event.id
         return following
