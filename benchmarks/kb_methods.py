@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     dev: dict[str, dict[str, list[Outcome]]] = {m: {} for m in METHODS}
     test: dict[str, dict[str, list[Outcome]]] = {m: {} for m in METHODS}
     chosen: dict[str, str] = {}
+    store_thresholds: dict[str, float | None] = {}  # what `kefu kb build` suggests (item 3)
     for suite in suites:
         for name, options in METHODS.items():
             searcher = KnowledgeSearcher.build(suite.entries, encoder, 0.0, **options)
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
             test[name][suite.name] = run_queries(rank, suite.test)
             if name == "new" and searcher.choice:
                 chosen[suite.name] = searcher.choice.describe()
+            if name == "new":
+                calibration = searcher.calibration()
+                store_thresholds[suite.name] = calibration.threshold if calibration else None
         print(f"{suite.name}: {chosen.get(suite.name)}", flush=True)
     results: dict[str, object] = {"encoder": args.encoder, "centroid_weight": chosen, "suites": {}}
     lines = [
@@ -178,6 +182,17 @@ def main(argv: list[str] | None = None) -> None:
                 f"| {suite.name} | {name} | {report.top1:.3f} [{low:.3f}–{high:.3f}] | {report.recall_at_5:.3f} | "
                 f"{report.mrr:.3f} | {report.no_answer_precision:.3f} | {report.no_answer_recall:.3f} | {precision:.3f} | "
                 f"{report.p50_ms:.2f} | {thresholds[name]:.3f} |"
+            )
+        store = store_thresholds.get(suite.name)
+        if store is not None:
+            outcomes = test["new"][suite.name]
+            report = score(outcomes, store)
+            precision = answer_precision(outcomes, store)
+            rows["new_store_calibrated"] = {**report.__dict__, "answer_precision": precision}
+            lines.append(
+                f"| {suite.name} | new, threshold from `kefu kb build` | {report.top1:.3f} | {report.recall_at_5:.3f} | "
+                f"{report.mrr:.3f} | {report.no_answer_precision:.3f} | {report.no_answer_recall:.3f} | {precision:.3f} | "
+                f"{report.p50_ms:.2f} | {store:.3f} |"
             )
         gain = paired_gain(test["new"][suite.name], test["current"][suite.name])
         gain_plain = paired_gain(test["new"][suite.name], test["plain"][suite.name])
