@@ -19,6 +19,7 @@ from handoff_service import pages
 from handoff_service.chat import escalation_routes
 from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
+from handoff_service.chat.relayer import Relayer
 from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
@@ -91,10 +92,8 @@ def create_app(
         )
         review = ReviewService(sessions, settings.review_confidence_below)
         requests = ChatRequests(sessions, hub, metrics, settings.default_handle_seconds, settings.store_timezone)
-        conversations = ConversationService(
-            engine, hub, rasa, metrics, requests.fall_back, review=review,
-            relay_lease_seconds=settings.relay_lease_seconds,
-        )  # fmt: skip
+        relayer = Relayer(engine, hub, rasa, metrics, requests.fall_back, review, settings.relay_lease_seconds)
+        conversations = ConversationService(engine, hub, metrics, relayer)
         desk = DeskService(sessions, hub, rasa, metrics)
         if settings.auto_assign:
             requests.after_queue_change = desk.assign_waiting
