@@ -22,6 +22,7 @@ from handoff_service import pages
 from handoff_service.chat import alert_inbox, escalation_routes
 from handoff_service.chat import routes as shopper_routes
 from handoff_service.chat.conversations import ConversationService
+from handoff_service.chat.relayer import Relayer
 from handoff_service.chat.requests import ChatRequests
 from handoff_service.core.access_log import hide_url_secrets
 from handoff_service.core.agents import AgentDirectory
@@ -150,10 +151,10 @@ def create_app(
         requests = ChatRequests(sessions, hub, metrics, settings.default_handle_seconds, settings.store_timezone)
         token = settings.store_token.get_secret_value() if settings.store_token else None
         store = open_store(settings.store_path, settings.store_url, token)
+        relayer = Relayer(engine, hub, rasa, metrics, requests.fall_back, review, settings.relay_lease_seconds)
         conversations = ConversationService(
-            engine, hub, rasa, metrics, requests.fall_back, review=review,
-            relay_lease_seconds=settings.relay_lease_seconds, choices=AlertChoices(sessions, hub, store, settings),
-        )  # fmt: skip
+            engine, hub, metrics, relayer, choices=AlertChoices(sessions, hub, store, settings)
+        )
         desk = DeskService(sessions, hub, rasa, metrics)
         requests.csat_every_hours, requests.nps_every_days = settings.csat_every_hours, settings.nps_every_days
         desk.csat_every_hours = settings.csat_every_hours

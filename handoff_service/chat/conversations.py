@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -24,7 +23,6 @@ from handoff_service.core.models import (
     Conversation,
     ReviewItem,
 )
-from handoff_service.core.rasa_client import RasaClient
 from handoff_service.core.states import State, bot_owns
 from kb_index.language import detect_language
 from kefu_contract.turn_report import TurnReport
@@ -69,23 +67,15 @@ class ConversationService:
     use. Ownership moves and the rarer writes are requests.py's, through the ORM and core/lifecycle."""
 
     def __init__(
-        self,
-        engine: AsyncEngine,
-        hub: EventHub,
-        rasa: RasaClient,
-        metrics: Metrics,
-        fall_back: Callable[[str, str], Awaitable[None]],
-        review: TurnReview | None = None,
-        relay_lease_seconds: float = 5.0,
-        choices: ChoiceHandler | None = None,
+        self, engine: AsyncEngine, hub: EventHub, metrics: Metrics, relayer: Relayer, choices: ChoiceHandler | None = None
     ) -> None:
+        """`relayer` relays the messages this service stores to the bot (chat/relayer.py); `choices`
+        takes a shopper's click on a proactive message's choice (proactive/choices.py)."""
         self._engine = engine
         self.choices = choices
-        self._review = review
         self._hub = hub
-        self._rasa = rasa
         self._metrics = metrics
-        self.relayer = Relayer(self._engine, hub, rasa, metrics, fall_back, review, relay_lease_seconds)
+        self.relayer = relayer
 
     # --- sessions and events ------------------------------------------------------------------
 
