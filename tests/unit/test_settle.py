@@ -19,4 +19,5 @@ def test_the_first_turn_freezes_what_is_loaded_and_later_turns_do_not_collect_ag
     assert frozen > before
     kept = [{"n": n} for n in range(1000)]  # what later turns allocate stays collectable
     resources_module.settle()
-    assert gc.get_freeze_count() == frozen and len(kept) == 1000
+    # Not frozen again (frozen objects that other threads let go of may still leave the count).
+    assert gc.get_freeze_count() <= frozen and len(kept) == 1000
