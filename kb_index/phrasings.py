@@ -19,6 +19,7 @@ the smallest `v` that is as good).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -239,13 +240,32 @@ def fold_scores(centroids: EntryCentroids, test: np.ndarray) -> tuple[np.ndarray
     return best, near
 
 
+_CHOSEN: dict[bytes, tuple[WeightChoice, EntryClassifier | None]] = {}
+_CHOSEN_KEPT = 8
+
+
 def choose_weights(centroids: EntryCentroids, seed: int = 0) -> tuple[WeightChoice, EntryClassifier | None]:
-    """The centroid weight, then the classifier's weight given it, and the classifier (if used)."""
+    """The centroid weight, then the classifier's weight given it, and the classifier (if used).
+
+    Remembered per set of phrasings: a process opens the same index again and again (the live
+    searcher on every file change, each replica's start), and the classifier's cross-validation
+    costs seconds where the lookup costs milliseconds."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (centroids.vectors, centroids.owner, np.asarray([seed])):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    key = digest.digest()
+    if (known := _CHOSEN.get(key)) is not None:
+        return known
     choice = choose_centroid_weight(centroids, seed)
-    if not choice.held_out:
-        return choice, None
-    v, top1, model = choose_classifier_weight(centroids, choice.weight, seed)
-    return WeightChoice(choice.weight, choice.held_out, choice.top1, v, top1), model
+    if choice.held_out:
+        v, top1, model = choose_classifier_weight(centroids, choice.weight, seed)
+        chosen = WeightChoice(choice.weight, choice.held_out, choice.top1, v, top1), model
+    else:
+        chosen = choice, None
+    while len(_CHOSEN) >= _CHOSEN_KEPT:
+        _CHOSEN.pop(next(iter(_CHOSEN)))
+    _CHOSEN[key] = chosen
+    return chosen
 
 
 def choose_centroid_weight(centroids: EntryCentroids, seed: int = 0) -> WeightChoice:
