@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import email
 import email.header
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -216,3 +217,33 @@ def test_the_service_refuses_to_start_with_recipients_but_no_smtp_server() -> No
 
 def test_a_period_is_what_the_schedule_reports() -> None:
     assert due_week(dt.datetime(2026, 12, 7, 8, tzinfo=SHANGHAI), TZ, 1, 8) == Period(dt.date(2026, 11, 30), dt.date(2026, 12, 6), TZ)
+
+
+def test_two_replicas_of_the_service_send_last_weeks_report_once_from_their_background_loop(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    import httpx
+
+    from handoff_service.app import create_app
+    from handoff_service.settings import Settings
+    from kb_index.settings import KbSettings
+    from tests.conftest import ROOT, ServerThread, wait_until
+    from tests.handoff_helpers import IDENTITY_SECRET, SECRET, FakeRasa
+
+    inbox, port = smtp
+    url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
+    settings = Settings(
+        environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET,
+        demo_agent_username=None, store_path=tmp_path / "store.db", smtp_host="127.0.0.1", smtp_port=port,
+        report_weekly_to="lead@yue.example", report_weekly_lang="en", report_check_seconds=0.2, shop_name="Yue",
+    )  # fmt: skip
+    kb = KbSettings(knowledge_dir=ROOT / "knowledge", index_dir=tmp_path / "kb")
+
+    def replica() -> ServerThread:
+        return ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(FakeRasa().handler), kb_settings=kb))
+
+    with replica() as one, replica() as two, httpx.Client(timeout=30) as http:
+        wait_until(lambda: len(inbox.messages) >= 1)
+        for server in (one, two):  # both loops have run (and found the week taken) a few times
+            wait_until(lambda s=server: (h := http.get(f"{s.url}/healthz").json()["loops"].get("weekly_report")) and h["ok"])
+        time.sleep(1.0)
+    due = due_week(dt.datetime.now(dt.UTC), TZ, 1, 8).iso_week_name()
+    assert [(rcpt, subject(m)) for rcpt, m in inbox.messages] == [(["lead@yue.example"], f"[Yue] Weekly voice of the customer {due}")]
