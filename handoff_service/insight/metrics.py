@@ -13,7 +13,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import mean
+from statistics import fmean as mean  # floats: statistics.mean sums exactly (Fractions), 10–20x slower
 from typing import Any
 
 from handoff_service.core.models import as_utc
