@@ -181,6 +181,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--chats-per-day", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--days-after", type=int, default=0,
+        help="history past the measured periods (7: their week after exists, read for repeat contacts, as for any past period)",
+    )  # fmt: skip
     parser.add_argument("--sqlite", action="store_true", help="only SQLite")
     parser.add_argument("--postgres", action="store_true", help="only PostgreSQL")
     args = parser.parse_args()
@@ -202,7 +206,7 @@ def main() -> None:
 
 
 def run(url: str, args: argparse.Namespace, last_day: dt.date) -> dict[str, Any]:
-    chats, events, seconds = asyncio.run(fill(url, args.days, args.chats_per_day, last_day))
+    chats, events, seconds = asyncio.run(fill(url, args.days + args.days_after, args.chats_per_day, last_day + dt.timedelta(days=args.days_after)))
     print(f"  wrote {chats:,} chats and {events:,} events in {seconds:.0f} s", flush=True)
     return {"chats": chats, "events": events, "fill_s": round(seconds), **asyncio.run(timings(url, last_day, args.repeats))}
 

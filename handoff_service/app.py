@@ -57,8 +57,10 @@ from handoff_service.desk.service import DeskService
 from handoff_service.desk.suggestions import Suggester
 from handoff_service.desk.sweeper import Sweeper
 from handoff_service.insight import routes as insight_routes
+from handoff_service.insight.mailing import parse_recipients, weekly_mailer
 from handoff_service.insight.qa import QaDesk
 from handoff_service.insight.service import InsightService, store_orders
+from handoff_service.insight.voice import weekly
 from handoff_service.pages import STATIC
 from handoff_service.proactive import routes as proactive_routes
 from handoff_service.proactive.choices import AlertChoices
@@ -82,6 +84,7 @@ HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 4
 
 SWEEPER, RELAY_WORKER, RELAY_RETENTION = "sweeper", "relay_worker", "relay_retention"  # their names in /healthz
 PROACTIVE_SCAN = "proactive_scan"
+WEEKLY_REPORT = "weekly_report"  # #17
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -130,6 +133,11 @@ def create_app(
         )
     except HoursError as exc:
         raise UnsafeSettings(f"KEFU_STORE_TIMEZONE / KEFU_OPENING_HOURS / KEFU_HOLIDAYS: {exc}") from exc
+    try:  # #17: a weekly report nobody could send would fail every week; say so at the start instead
+        if parse_recipients(settings.report_weekly_to) and not settings.smtp_host:
+            raise ValueError("needs KEFU_SMTP_HOST")
+    except ValueError as exc:
+        raise UnsafeSettings(f"KEFU_REPORT_WEEKLY_TO: {exc}") from exc
     kb_settings = kb_settings or KbSettings()
 
     @asynccontextmanager
@@ -238,10 +246,20 @@ def create_app(
             # Up counts as healthy until the first pass (which may take a while against a slow store);
             # after a failure only a pass that works says so again.
             background.beat(PROACTIVE_SCAN)
+        # #17: last week's report by e-mail, once per week whichever replica gets there first
+        app.state.weekly_mailer = weekly_mailer(settings, engine, lambda period: weekly(
+            app.state.insight, engine, period, store, lambda texts: shared_encoder(kb_settings.model).encode(texts)
+        ))  # fmt: skip
+        if app.state.weekly_mailer:
+
+            async def send_weekly_report() -> None:
+                await app.state.weekly_mailer.run_once()
+
+            background.every(WEEKLY_REPORT, settings.report_check_seconds, send_weekly_report, max_backoff=3600)
         try:
             yield
         finally:
-            await background.stop(PROACTIVE_SCAN, SWEEPER, RELAY_WORKER, RELAY_RETENTION)
+            await background.stop(PROACTIVE_SCAN, SWEEPER, RELAY_WORKER, RELAY_RETENTION, WEEKLY_REPORT)
             await app.state.retraining.aclose()
             await conversations.aclose(settings.shutdown_grace_seconds)
             store.close()

@@ -211,6 +211,14 @@ class Settings(BaseSettings):
     gateway_secret: SecretStr | None = None
     shop_name: str = "悦衣小铺"
     storefront_url: str = "http://127.0.0.1:8000/"
+    # The weekly report by e-mail (issue #17): when recipients are set ("a@b.c,d@e.f"), the service sends
+    # last week's report once per week (across replicas and restarts) on this ISO weekday (1 = Monday)
+    # from this hour on, store_timezone; checked every report_check_seconds. Needs smtp_host.
+    report_weekly_to: str = ""
+    report_weekly_weekday: int = Field(default=1, ge=1, le=7)
+    report_weekly_hour: int = Field(default=8, ge=0, le=23)
+    report_weekly_lang: Literal["zh", "en"] = "zh"
+    report_check_seconds: float = Field(default=600.0, gt=0)
 
     @property
     def rasa_urls(self) -> list[str]:

@@ -1,7 +1,8 @@
 """`kefu report weekly`: the weekly voice of the customer as a self-contained HTML file and the JSON
 behind it, from the handoff service's database (KEFU_DATABASE_URL) and the store adapter. Sending it
-by e-mail needs the outbound channel (issue #16): until then it is written to files; schedule the
-command (cron, a systemd timer) to have it every Monday."""
+with --email sends it through the outbound e-mail channel (KEFU_SMTP_*): the HTML as the message's
+HTML body, a text summary beside it. The handoff service also sends it on a schedule when
+KEFU_REPORT_WEEKLY_TO is set (handoff_service/insight/mailing.py)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from rich.console import Console
 from handoff_service.core.db import make_engine, migrate
 from handoff_service.core.errors import KefuError
 from handoff_service.insight import demo_history
+from handoff_service.insight.mailing import email_channel, parse_recipients, send_report
 from handoff_service.insight.periods import Period
 from handoff_service.insight.report_html import render
 from handoff_service.insight.service import InsightService, store_orders
 from handoff_service.insight.voice import weekly
 from handoff_service.settings import Settings
 from kb_index.settings import KbSettings
+from kefu_outbound import ChannelError
 from store import open_store
 
 app = typer.Typer(help="Reports: the weekly voice of the customer.", no_args_is_help=True)
@@ -41,8 +44,9 @@ def weekly_command(
     out: Path = typer.Option(REPORTS, "--out", help="folder for the HTML and JSON files"),
     as_json: bool = typer.Option(False, "--json", help="also print the report's JSON on stdout"),
     lang: str = typer.Option("zh", "--lang", help="language of the HTML: zh or en"),
+    email: str = typer.Option(None, "--email", help="also e-mail it to these addresses (comma-separated) via KEFU_SMTP_*"),
 ) -> None:
-    """Write var/reports/voice-<week>.html and .json (and print the JSON with --json)."""
+    """Write var/reports/voice-<week>.html and .json (and print the JSON with --json); --email sends it."""
     settings = Settings()
     try:
         period = Period.iso_week(week, settings.store_timezone) if week else Period.last_full_week(
@@ -53,12 +57,27 @@ def weekly_command(
         raise typer.Exit(2) from exc
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang is zh or en")
+    try:
+        recipients = parse_recipients(email)
+        channel = email_channel(settings) if email is not None else None
+        if email is not None and not recipients:
+            raise ValueError("--email 需要至少一个地址 / --email needs at least one address")
+    except (ValueError, ChannelError) as exc:
+        console.print(f"[bold red]✗[/bold red] {exc}")
+        raise typer.Exit(2) from exc
     report = asyncio.run(_report(settings, period))
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"voice-{report['week']}"
     stem.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     stem.with_suffix(".html").write_text(render(report, lang), encoding="utf-8")
     console.print(f"[green]✓[/green] {stem}.html and .json ({report['figures']['conversations']} chats, {len(report['topics'])} topics)")
+    if channel:
+        try:
+            asyncio.run(send_report(channel, report, recipients, lang, settings.shop_name))
+        except ChannelError as exc:
+            console.print(f"[bold red]✗[/bold red] e-mail: {exc}")
+            raise typer.Exit(1) from exc
+        console.print(f"[green]✓[/green] e-mailed to {', '.join(recipients)}")
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
 
@@ -71,8 +90,8 @@ async def _report(settings: Settings, period: Period) -> dict[str, Any]:
     try:
         await migrate(engine)
         insight = InsightService(engine, store_orders(store), settings.store_timezone, (settings.opening_hour, settings.closing_hour))
-        encoder = shared_encoder(KbSettings().model)
-        return await weekly(insight, engine, period, store, encoder.encode)
+        model = KbSettings().model  # the encoder loads only if the week has shoppers' messages to cluster
+        return await weekly(insight, engine, period, store, lambda texts: shared_encoder(model).encode(texts))
     finally:
         store.close()
         await engine.dispose()

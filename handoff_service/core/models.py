@@ -397,6 +397,23 @@ class CaseEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ReportRun(Base):
+    """One scheduled report of one period, claimed by the replica that sends it: the unique (kind,
+    period) keeps it to one sending across replicas and restarts; a claim left unsent past its lease
+    (a replica died mid-send) may be taken again, and `sent_to` skips who already has it."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("kind", "period", name="uq_report_run_kind_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # weekly
+    period: Mapped[str] = mapped_column(String(16))  # 2026-W48
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 # --- #19: photos, remedies with approval, senior help, shifts ---------------------------------
 
 

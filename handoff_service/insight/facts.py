@@ -106,7 +106,7 @@ def chat_facts(chat: ChatRow, events: list[EventRow]) -> ChatFacts:
         holder, held_since = None, None
 
     for event in events:
-        at = as_utc(event.created_at)
+        at = event.created_at  # only differences of one chat's times are kept: no time zone needed
         if event.kind == "message":
             if event.sender in facts.messages:
                 facts.messages[event.sender] += 1

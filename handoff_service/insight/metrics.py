@@ -13,7 +13,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import mean
+from statistics import fmean as mean  # statistics.mean sums exact fractions: 10x slower
 from typing import Any
 
 from handoff_service.core.models import as_utc

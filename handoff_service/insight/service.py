@@ -54,11 +54,11 @@ def read_period(connection: Connection, period: Period) -> tuple[list[ChatFacts]
     """The period's chats as facts (FCR looked up in the 7 days after), their ratings and returns."""
     start, end = period.start, period.end
     after = end + dt.timedelta(days=FCR_DAYS)
-    rows = record.chats(connection, start, after)
-    grouped = record.by_chat(record.events(connection, start, after))
-    facts = [chat_facts(chat, grouped.get(chat.id, [])) for chat in rows]
-    inside = [f for f in facts if f.created_at < end]
-    later = [f for f in facts if f.created_at >= end]
+    grouped = record.by_chat(record.events(connection, start, end))
+    inside = [chat_facts(chat, grouped.get(chat.id, [])) for chat in record.chats(connection, start, end)]
+    # the week after only for repeat contacts: their topics, from moves and bot answers alone
+    grouped = record.by_chat(record.events(connection, end, after, topic_only=True))
+    later = [chat_facts(chat, grouped.get(chat.id, [])) for chat in record.chats(connection, end, after)]
     mark_first_contact_resolution(inside, later)
     return inside, record.ratings(connection, start, end), record.returns(connection, start, end)
 
