@@ -69,6 +69,7 @@ from handoff_service.settings import Settings, UnsafeSettings
 from handoff_service.training import inbox_routes, knowledge_routes, retrain_routes
 from handoff_service.training.inbox import TrainerInbox
 from handoff_service.training.knowledge import KnowledgeCatalogue
+from handoff_service.training.knowledge_images import KnowledgeImages
 from handoff_service.training.knowledge_learning import (
     KnowledgeLearning,
     KnowledgeUsage,
@@ -213,6 +214,10 @@ def create_app(
             )
         app.state.knowledge = KnowledgeCatalogue(sessions, kb_settings, lambda: shared_encoder(kb_settings.model))
         app.state.knowledge_learning = KnowledgeLearning(sessions, review, app.state.knowledge)
+        app.state.knowledge_images = KnowledgeImages(  # #20: entries' pictures, in the photos' storage
+            app.state.attachments.storage, settings.attachment_max_bytes,
+            settings.attachment_max_pixels, settings.attachment_max_side,
+        )  # fmt: skip
         app.state.retraining = RetrainService(sessions, rasa, settings, kb_settings, review.labelled)
         await app.state.retraining.recover()
         # The first pass of the relay worker, at once, takes what a stopped replica left due.
@@ -320,6 +325,7 @@ def create_app(
     app.include_router(inbox_routes.router)
     app.include_router(retrain_routes.router)
     app.include_router(knowledge_routes.router)
+    app.include_router(knowledge_routes.images_router)  # #20: entries' pictures, public
     app.include_router(insight_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -38,6 +38,7 @@ from ruamel.yaml.tokens import CommentToken
 from kb_index.authoring import write_atomically
 from kb_index.errors import EntryNotFound, KnowledgeError, KnowledgeFileError
 from kb_index.knowledge import (
+    IMAGE_REF,
     LANGUAGES,
     KnowledgeEntry,
     _Loader,
@@ -46,7 +47,7 @@ from kb_index.knowledge import (
 )
 from kefu_privacy import mask_pii
 
-ORDER = ("id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "archived")
+ORDER = ("id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "image", "archived")
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -72,6 +73,7 @@ MESSAGES = {
     "duplicate_row": "the same id is in an earlier row",
     "changed_meanwhile": "the entry changed in the files since the dry run",
     "would_not_load": "the knowledge base would not load with this row",
+    "invalid_image": "an image is an https:// address or a path starting with /",
 }
 MAX_TEXT = 4000
 
@@ -223,13 +225,16 @@ def form_to_raw(form: dict[str, Any], records: dict[str, EntryRecord], editing: 
             dates[key] = None
     if dates.get("valid_from") and dates.get("valid_until") and dates["valid_until"] < dates["valid_from"]:
         problems["valid_until"] = "until_before_from"
+    image = _text(form.get("image")) or None
+    if image and not (IMAGE_REF.match(image) and len(image) <= 2000):
+        problems["image"] = "invalid_image"
     if problems:
         raise EntryInvalid(problems)
     raw: dict[str, Any] = {"id": entry_id, "category": category, "questions": questions, "answer": answer}
     optional = {
         "tags": tags, "valid_from": dates["valid_from"] and dates["valid_from"].isoformat(),
         "valid_until": dates["valid_until"] and dates["valid_until"].isoformat(), "variables": variables,
-        "related": related, "archived": bool(form.get("archived")),
+        "related": related, "image": image, "archived": bool(form.get("archived")),
     }  # fmt: skip
     raw.update({key: value for key, value in optional.items() if value})
     return raw
@@ -240,7 +245,7 @@ def draft_entry(raw: dict[str, Any]) -> KnowledgeEntry:
     return KnowledgeEntry(
         id=raw["id"], category=raw["category"], questions=raw["questions"], answer=raw["answer"],
         tags=tuple(raw.get("tags", ())), variables=tuple(raw.get("variables", ())),
-        related=tuple(raw.get("related", ())), archived=bool(raw.get("archived")),
+        related=tuple(raw.get("related", ())), archived=bool(raw.get("archived")), image=raw.get("image"),
         valid_from=dt.date.fromisoformat(raw["valid_from"]) if raw.get("valid_from") else None,
         valid_until=dt.date.fromisoformat(raw["valid_until"]) if raw.get("valid_until") else None,
     )  # fmt: skip

@@ -18,6 +18,8 @@ LANGUAGES = ("zh", "en")
 _KNOWN_KEYS = {
     "id", "category", "questions", "answer", "tags", "valid_from", "valid_until", "variables", "related", "archived", "image",
 }  # fmt: skip
+# An entry's picture: an https:// URL or a path on kefu (`/static/kb/…`, `/kb-images/…` from the page).
+IMAGE_REF = re.compile(r"^(https://|/)[^\s<>\"']+$")
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> KnowledgeEntry | 
     if not isinstance(archived, bool):
         problems.append(f"{where}: 'archived' must be true or false")
     image = raw.get("image")
-    if image is not None and not (isinstance(image, str) and re.match(r"^(https://|/)[^\s<>\"']+$", image)):
+    if image is not None and not (isinstance(image, str) and IMAGE_REF.match(image) and len(image) <= 2000):
         problems.append(f"{where}: 'image' must be an https:// URL or a path starting with /")
     valid_from = _date(raw.get("valid_from"), "valid_from", where, problems)
     valid_until = _date(raw.get("valid_until"), "valid_until", where, problems)

@@ -32,7 +32,7 @@ from kb_index.errors import KnowledgeError, KnowledgeFileError
 
 COLUMNS = (
     "id", "category", "questions_zh", "questions_en", "answer_zh", "answer_en",
-    "tags", "valid_from", "valid_until", "variables", "related", "archived",
+    "tags", "valid_from", "valid_until", "variables", "related", "archived", "image",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("category", "answer_zh", "answer_en")
 MAX_ROWS = 5000
@@ -152,7 +152,7 @@ def row_form(row: dict[str, Any]) -> dict[str, Any]:
         "answer": {"zh": str(row.get("answer_zh") or ""), "en": str(row.get("answer_en") or "")},
         "tags": _items(row.get("tags")), "variables": _items(row.get("variables")), "related": _items(row.get("related")),
         "valid_from": _date_cell(row.get("valid_from")), "valid_until": _date_cell(row.get("valid_until")),
-        "archived": archived,
+        "archived": archived, **({"image": str(row.get("image") or "").strip()} if "image" in row else {}),
     }  # fmt: skip
 
 
@@ -182,6 +182,8 @@ def plan_import(rows: list[dict[str, Any]], records: dict[str, EntryRecord]) -> 
             continue
         seen[entry_id] = number
         existing = records.get(entry_id)
+        if "image" not in form and existing is not None:  # a sheet without the column keeps the pictures
+            form["image"] = existing.raw.get("image")
         try:
             raw = form_to_raw(form, known, entry_id if existing else None)
         except EntryInvalid as exc:

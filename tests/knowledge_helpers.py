@@ -65,6 +65,7 @@ def running(kind: str, tmp_path: Path, http: httpx.Client, index: Path | None = 
         settings = Settings(
             environment="development", database_url=url, handoff_secret=SECRET, identity_secret=IDENTITY_SECRET,
             auto_assign=False, demo_agent_username=None, demo_trainer_username=None, store_path=tmp_path / "store.db",
+            attachment_dir=tmp_path / "attachments", attachment_max_bytes=1_048_576,
         )  # fmt: skip
         kb = KbSettings(knowledge_dir=knowledge, index_dir=tmp_path / "kb")
         with ServerThread(create_app(settings, rasa_transport=httpx.MockTransport(rasa.handler), kb_settings=kb)) as server:

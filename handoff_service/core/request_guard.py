@@ -40,7 +40,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         limit = self.max_body_bytes
-        if scope["method"] == "POST" and scope["path"].endswith("/attachments"):
+        if scope["method"] == "POST" and scope["path"].endswith(("/attachments", "/image")):  # #20: an entry's picture
             limit = self.upload_max_bytes
             mib = limit / 1_048_576
             too_large = PayloadTooLarge(

@@ -16,7 +16,11 @@ FRAMEABLE_BY_SELF = ("/",)
 DOCS = ("/docs", "/redoc")
 
 
-def content_security_policy(frame_ancestors: str) -> str:
+# #20: pages that show knowledge pictures, which an entry may name by an https:// address.
+HTTPS_IMAGES = ("/", "/knowledge")
+
+
+def content_security_policy(frame_ancestors: str, https_images: bool = False) -> str:
     """No inline or foreign script. Inline styles stay allowed: the pages and the widget's shadow
     root style themselves inline, and style cannot run code."""
     return "; ".join(
@@ -24,7 +28,7 @@ def content_security_policy(frame_ancestors: str) -> str:
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",  # blob: chat photos (#19), fetched with the chat's token
+            "img-src 'self' data: blob:" + (" https:" if https_images else ""),  # blob: chat photos (#19)
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
@@ -38,7 +42,7 @@ def headers_for(path: str) -> dict[str, str]:
     framing = "'self'" if path in FRAMEABLE_BY_SELF else "'none'"
     docs = path.startswith(DOCS)
     return {
-        "Content-Security-Policy": f"frame-ancestors {framing}" if docs else content_security_policy(framing),
+        "Content-Security-Policy": f"frame-ancestors {framing}" if docs else content_security_policy(framing, path in HTTPS_IMAGES),
         "X-Frame-Options": "SAMEORIGIN" if framing == "'self'" else "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

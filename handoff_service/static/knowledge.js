@@ -8,9 +8,9 @@
  *   kb-search, kb-category, kb-validity, kb-new, kb-count, kb-list, kb-row (many, data-id, data-validity),
  *   kb-editor, kb-title, kb-validity-pill, kb-where, kb-conflict, kb-reload, kb-form-error,
  *   f-id, f-category, f-questions-zh, f-questions-en, f-answer-zh, f-answer-en, f-valid-from, f-valid-until,
- *   f-variables, f-related, f-tags, field-error (many, data-error = the field), kb-save, kb-undo,
+ *   f-variables, f-related, f-tags, f-image, kb-image-preview, kb-image-upload, kb-image-file, kb-image-remove, field-error (many, data-error = the field), kb-save, kb-undo,
  *   kb-archive, kb-restore, kb-dirty, kb-history, history-row (many, data-action),
- *   try-text, try-lang, try-submit, try-now, try-draft (each with try-decision[data-decision], try-hit (many, data-id)),
+ *   try-text, try-lang, try-submit, try-now, try-draft (each with try-decision[data-decision], try-hit (many, data-id), try-image),
  *   proposals, proposal (many, data-item, data-kind), proposal-phrasing, proposal-edit, proposal-dismiss, proposals-empty,
  *   coverage-table, coverage-row (many, data-id),
  *   import-file, import-dry, import-apply, import-summary, import-error, import-row (many, data-status, data-row), export-csv, export-xlsx
@@ -27,9 +27,9 @@ import { TEXT } from "./knowledge-texts.js";
   var FIELD_LABELS = {
     id: "fieldId", category: "category", questions: "questionsZh", "questions.zh": "questionsZh", "questions.en": "questionsEn",
     "answer.zh": "answerZh", "answer.en": "answerEn", valid_from: "validFrom", valid_until: "validUntil",
-    variables: "variables", related: "related", tags: "tags",
+    variables: "variables", related: "related", tags: "tags", image: "imageField",
   };
-  var FIELDS = ["id", "category", "questions.zh", "questions.en", "answer.zh", "answer.en", "valid_from", "valid_until", "variables", "related", "tags"];
+  var FIELDS = ["id", "category", "questions.zh", "questions.en", "answer.zh", "answer.en", "valid_from", "valid_until", "variables", "related", "tags", "image"];
 
   var lang = desk.pickLang();
   function t(key, vars) {
@@ -253,6 +253,8 @@ import { TEXT } from "./knowledge-texts.js";
     $("f-variables").value = (form.variables || []).join(", ");
     $("f-related").value = (form.related || []).join(", ");
     $("f-tags").value = (form.tags || []).join(", ");
+    $("f-image").value = form.image || "";
+    renderImage();
     renderEditorHead();
     renderErrors();
     renderHistory();
@@ -307,6 +309,7 @@ import { TEXT } from "./knowledge-texts.js";
       variables: splitList($("f-variables").value),
       related: splitList($("f-related").value),
       tags: splitList($("f-tags").value),
+      image: $("f-image").value.trim() || null,
       archived: !!(current && current.archived),
     };
   }
@@ -321,7 +324,7 @@ import { TEXT } from "./knowledge-texts.js";
       f.category === current.category && same(f.questions.zh, current.questions.zh) && same(f.questions.en, current.questions.en) &&
       f.answer.zh === current.answer.zh && f.answer.en === current.answer.en && (f.valid_from || null) === (current.valid_from || null) &&
       (f.valid_until || null) === (current.valid_until || null) && same(f.variables, current.variables) &&
-      same(f.related, current.related) && same(f.tags, current.tags)
+      same(f.related, current.related) && same(f.tags, current.tags) && (f.image || null) === (current.image || null)
     );
   }
   function markDirty() {
@@ -383,10 +386,11 @@ import { TEXT } from "./knowledge-texts.js";
   }
 
   // The API client keeps only `message`; the page needs the body's `fields` too.
-  function send(method, path, body) {
-    var headers = { Accept: "application/json", "Content-Type": "application/json" };
+  function send(method, path, body, contentType) {
+    var headers = { Accept: "application/json", "Content-Type": contentType || "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
-    return fetch(path, { method: method, headers: headers, body: JSON.stringify(body), cache: "no-store" }).then(
+    var payload = contentType ? body : body === undefined ? undefined : JSON.stringify(body);
+    return fetch(path, { method: method, headers: headers, body: payload, cache: "no-store" }).then(
       function (res) {
         return res
           .json()
@@ -458,6 +462,72 @@ import { TEXT } from "./knowledge-texts.js";
       });
   });
 
+  // ------------------------------------------------------------------ the entry's picture
+  // An upload or a removal is written at once (only the image: line changes); other unsaved edits stay in the form.
+  function renderImage() {
+    var value = $("f-image").value.trim();
+    var preview = $("kb-image-preview");
+    var shown = /^(https:\/\/|\/)[^\s<>"']+$/.test(value);
+    preview.hidden = !shown;
+    if (shown) preview.setAttribute("src", value);
+    else preview.removeAttribute("src");
+    preview.alt = shown ? t("imageField") : "";
+    $("kb-image-remove").hidden = !value;
+  }
+  $("f-image").addEventListener("input", renderImage);
+  function imageWritten(res, message) {
+    delete fieldErrors.image;
+    renderErrors();
+    if (!isDirty()) return written(res, message);
+    current.version = res.entry.version;
+    current.image = res.entry.image;
+    $("f-image").value = res.entry.image || "";
+    renderImage();
+    markDirty();
+    toast(message);
+  }
+  function imageRefused(err) {
+    if (err.status === 409 && err.code === "edit_conflict") return showConflict();
+    if (["unsupported_file", "file_too_large", "too_large", "invalid_entry"].indexOf(err.code) < 0) return failed(err);
+    fieldErrors.image = err.code === "invalid_entry" ? "invalid_image" : err.code;
+    renderErrors();
+  }
+  $("kb-image-upload").addEventListener("click", function () {
+    if (!current) {
+      fieldErrors.image = "save_first";
+      return renderErrors();
+    }
+    $("kb-image-file").click();
+  });
+  $("kb-image-file").addEventListener("change", function () {
+    var file = this.files && this.files[0];
+    this.value = "";
+    if (!file || !current) return;
+    var path = "/api/knowledge/entries/" + encodeURIComponent(current.id) + "/image?version=" + encodeURIComponent(current.version);
+    $("kb-image-upload").disabled = true;
+    send("POST", path, file, file.type || "application/octet-stream")
+      .then(function (res) {
+        return imageWritten(res, t("imageUploaded"));
+      })
+      .catch(imageRefused)
+      .then(function () {
+        $("kb-image-upload").disabled = false;
+      });
+  });
+  $("kb-image-remove").addEventListener("click", function () {
+    if (!current || !current.image) {
+      $("f-image").value = "";
+      renderImage();
+      return markDirty();
+    }
+    var path = "/api/knowledge/entries/" + encodeURIComponent(current.id) + "/image?version=" + encodeURIComponent(current.version);
+    send("DELETE", path)
+      .then(function (res) {
+        return imageWritten(res, t("imageRemoved"));
+      })
+      .catch(imageRefused);
+  });
+
   // ------------------------------------------------------------------ try it
   $("try-form").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -506,6 +576,9 @@ import { TEXT } from "./knowledge-texts.js";
         el("span", { className: "kb-score", text: hit.score.toFixed(3) }),
       ]),
       best ? el("span", { className: "kb-hit-answer", "data-testid": "try-answer", text: hit.answer }) : null,
+      best && hit.image
+        ? el("img", { className: "kb-hit-image", "data-testid": "try-image", src: hit.image, alt: t("imageField"), loading: "lazy", referrerpolicy: "no-referrer" })
+        : null,
     ]);
   }
   function renderTry() {

@@ -106,6 +106,7 @@ def record_public(record: EntryRecord, today: dt.date | None = None) -> dict[str
         "variables": list(raw.get("variables") or []),
         "related": list(raw.get("related") or []),
         "archived": bool(raw.get("archived")),
+        "image": raw.get("image"),
     }
 
 
@@ -121,7 +122,8 @@ def result_public(result: SearchResult, threshold: float, lang: str) -> dict[str
         "decision": result.decision,
         "threshold": threshold,
         "hits": [
-            {"id": h.entry.id, "score": round(h.score, 4), "category": h.entry.category, "answer": h.entry.answer_in(lang)}
+            {"id": h.entry.id, "score": round(h.score, 4), "category": h.entry.category, "answer": h.entry.answer_in(lang),
+             "image": h.entry.image}
             for h in result.hits
         ],
     }
@@ -198,6 +200,8 @@ class KnowledgeCatalogue:
         records = await self.records()
         if entry_id not in records:
             raise NotFound(f"no knowledge entry {entry_id!r}")
+        if "image" not in form:  # a client that does not know pictures keeps the entry's
+            form = {**form, "image": records[entry_id].raw.get("image")}
         raw = self._raw(form, records, entry_id)
         return await self._put(entry_id, raw, version, by, action)
 
@@ -209,6 +213,17 @@ class KnowledgeCatalogue:
         if archived:
             raw["archived"] = True
         return await self._put(entry_id, raw, version, by, "archive" if archived else "restore")
+
+    async def set_image(self, entry_id: str, image: str | None, version: str, by: str) -> dict[str, Any]:
+        """Only the entry's `image:` line changes (an upload or its removal), through the same
+        versioned write as an edit: history, undo and conflicts as for any change."""
+        record = (await self.records()).get(entry_id)
+        if record is None:
+            raise NotFound(f"no knowledge entry {entry_id!r}")
+        raw = {k: v for k, v in record.raw.items() if k != "image"}
+        if image:
+            raw["image"] = image
+        return await self._put(entry_id, raw, version, by, "image" if image else "image_removed")
 
     async def undo(self, entry_id: str, by: str) -> dict[str, Any]:
         """Put back what the entry was before its last change made here (a creation is removed)."""

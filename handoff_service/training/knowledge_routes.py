@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from handoff_service.core.attachments import FileTooLarge, UnsupportedFile
 from handoff_service.core.deps import require_role
 from handoff_service.core.errors import (
     BadRequest,
@@ -22,6 +23,7 @@ from handoff_service.core.errors import (
 from handoff_service.core.inputs import Input
 from handoff_service.core.models import Agent
 from handoff_service.training.knowledge import KnowledgeCatalogue, KnowledgeUnreadable
+from handoff_service.training.knowledge_images import KnowledgeImages
 from handoff_service.training.knowledge_learning import KnowledgeLearning
 from kb_index.errors import KnowledgeError
 from kb_index.transfer import (
@@ -50,9 +52,20 @@ def get_learning(request: Request) -> KnowledgeLearning:
     return request.app.state.knowledge_learning
 
 
+def get_images(request: Request) -> KnowledgeImages:
+    return request.app.state.knowledge_images
+
+
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the review item the proposal comes from")]
 Catalogue = Annotated[KnowledgeCatalogue, Depends(get_catalogue)]
 Learning = Annotated[KnowledgeLearning, Depends(get_learning)]
+Images = Annotated[KnowledgeImages, Depends(get_images)]
+# Knowledge pictures are public (every shopper sees them) and named by their content: cached for good.
+IMAGE_HEADERS = {
+    "Cache-Control": "public, max-age=31536000, immutable",
+    "Cross-Origin-Resource-Policy": "cross-origin",  # the widget shows them on the store's pages
+}
+images_router = APIRouter(tags=["knowledge"])
 
 
 class EntryForm(Input):
@@ -66,6 +79,7 @@ class EntryForm(Input):
     variables: list[str] = Field(default_factory=list, max_length=50)
     related: list[str] = Field(default_factory=list, max_length=50)
     archived: bool = False
+    image: str | None = Field(default=None, max_length=2000, description="an https:// URL or a path starting with /")
 
 
 class EditBody(Input):
@@ -118,7 +132,8 @@ async def entry(entry_id: str, editor: Editor, catalogue: Catalogue) -> dict[str
 
 @router.put("/entries/{entry_id}")
 async def edit(entry_id: str, body: EditBody, editor: Editor, catalogue: Catalogue) -> dict[str, Any]:
-    return await catalogue.update(entry_id, body.entry.model_dump(), body.version, editor.username)
+    form = body.entry.model_dump(exclude=None if "image" in body.entry.model_fields_set else {"image"})
+    return await catalogue.update(entry_id, form, body.version, editor.username)
 
 
 @router.post("/entries/{entry_id}/archive")
@@ -129,6 +144,44 @@ async def archive(entry_id: str, body: VersionBody, editor: Editor, catalogue: C
 @router.post("/entries/{entry_id}/restore")
 async def restore(entry_id: str, body: VersionBody, editor: Editor, catalogue: Catalogue) -> dict[str, Any]:
     return await catalogue.set_archived(entry_id, False, body.version, editor.username)
+
+
+@router.post(
+    "/entries/{entry_id}/image",
+    responses=error_responses(UnsupportedFile, FileTooLarge),
+    openapi_extra={"requestBody": {"content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def upload_image(
+    entry_id: str,
+    request: Request,
+    editor: Editor,
+    catalogue: Catalogue,
+    images: Images,
+    version: Annotated[str, Query(max_length=32, description="the entry's version the editor has open")],
+) -> dict[str, Any]:
+    """A picture for the entry: the raw bytes as the body (its type is read from its content, never
+    its name). It is re-encoded without EXIF, stored, and written into the entry's `image:` key."""
+    if (await catalogue.records()).get(entry_id) is None:
+        raise NotFound(f"no knowledge entry {entry_id!r}")
+    path = await images.store(await request.body())
+    return await catalogue.set_image(entry_id, path, version, editor.username)
+
+
+@router.delete("/entries/{entry_id}/image")
+async def remove_image(
+    entry_id: str, editor: Editor, catalogue: Catalogue, version: Annotated[str, Query(max_length=32)]
+) -> dict[str, Any]:
+    """The entry shows no picture any more (the stored file stays: history and undo may name it)."""
+    return await catalogue.set_image(entry_id, None, version, editor.username)
+
+
+@images_router.get(
+    "/kb-images/{name}", response_class=Response, responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}}
+)
+async def knowledge_image(name: Annotated[str, Path(max_length=64)], images: Images) -> Response:
+    """A knowledge entry's uploaded picture, to anyone (the widget shows it with the answer)."""
+    data, content_type = await images.read(name)
+    return Response(data, media_type=content_type, headers=IMAGE_HEADERS)
 
 
 @router.post("/entries/{entry_id}/undo")

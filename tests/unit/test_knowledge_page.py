@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.conftest import wait_until
 from tests.knowledge_helpers import Page, agent_answered, running, shipped_index
@@ -149,6 +150,76 @@ def test_try_shows_what_an_unsaved_edit_would_answer(page: Page) -> None:
     assert after["decision"] == "answer" and after["hits"][0]["id"] == "invoice_special_vat"
     assert after["hits"][0]["score"] > 0.99
     assert page.entry("invoice_special_vat")["questions"] == opened["questions"]  # nothing saved
+
+
+def png_with_gps() -> bytes:
+    """A picture with EXIF naming the camera and a GPS position (Hangzhou), as a phone writes it."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif.get_ifd(0x8825).update({1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 10.0, 0.0)})
+    out = io.BytesIO()
+    Image.new("RGBA", (320, 200), (30, 120, 200, 255)).save(out, "PNG", exif=exif)
+    assert Image.open(io.BytesIO(out.getvalue())).getexif().get_ifd(0x8825), "the test picture must carry GPS"
+    return out.getvalue()
+
+
+def upload_image(page: Page, entry_id: str, version: str, body: bytes, who: str = "trainer") -> httpx.Response:
+    headers = {**page.auth.get(who, {}), "content-type": "image/png"}  # named and typed as a picture, whatever it is
+    return page.http.post(f"{page.url}/api/knowledge/entries/{entry_id}/image", params={"version": version}, content=body, headers=headers)
+
+
+def test_an_uploaded_picture_loses_its_exif_is_public_and_undone_like_any_change(page: Page) -> None:
+    path = page.knowledge / "invoices.yml"
+    before_text = path.read_text(encoding="utf-8")
+    opened = page.entry("invoice_electronic")
+    assert upload_image(page, "invoice_electronic", opened["version"], png_with_gps(), who="agent").status_code == 403
+
+    uploaded = upload_image(page, "invoice_electronic", opened["version"], png_with_gps())
+    assert uploaded.status_code == 200, uploaded.text
+    image = uploaded.json()["entry"]["image"]
+    assert image.startswith("/kb-images/") and image.endswith(".png")
+    added = set(path.read_text(encoding="utf-8").splitlines()) - set(before_text.splitlines())
+    assert added == {f"  image: {image}"}  # one line added, the rest as it was
+    assert page.entry("invoice_electronic")["history"][0]["action"] == "image"
+
+    served = page.http.get(page.url + image)  # no token: the widget shows it to every shopper
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert "immutable" in served.headers["cache-control"]
+    stored = Image.open(io.BytesIO(served.content))
+    assert stored.size == (320, 200) and dict(stored.getexif()) == {} and b"PhoneMaker" not in served.content
+    assert list((page.knowledge.parent / "attachments" / "knowledge").iterdir())  # in the attachment storage
+    tried = page.call("POST", "/try", json={"text": "能开发票吗", "lang": "zh"}).json()["now"]
+    assert tried["hits"][0] == {**tried["hits"][0], "id": "invoice_electronic", "image": image}
+
+    kept = page.edit("invoice_electronic", page.entry("invoice_electronic")["version"], tags=["invoice", "发票"])
+    assert kept.status_code == 200 and kept.json()["entry"]["image"] == image  # a form without `image` keeps it
+    assert page.call("POST", "/entries/invoice_electronic/undo").status_code == 200
+    assert page.call("POST", "/entries/invoice_electronic/undo").status_code == 200
+    assert path.read_text(encoding="utf-8") == before_text and page.entry("invoice_electronic")["image"] is None
+
+    by_hand = page.edit("invoice_electronic", page.entry("invoice_electronic")["version"], image="https://cdn.example.com/i.png")
+    assert by_hand.status_code == 200 and "  image: https://cdn.example.com/i.png" in path.read_text(encoding="utf-8")
+    wrong = page.edit("invoice_electronic", by_hand.json()["entry"]["version"], image="javascript:alert(1)")
+    assert wrong.status_code == 400 and wrong.json()["fields"]["image"]["code"] == "invalid_image"
+    removed = page.call("DELETE", "/entries/invoice_electronic/image", params={"version": by_hand.json()["entry"]["version"]})
+    assert removed.status_code == 200 and removed.json()["entry"]["image"] is None
+    assert "image:" not in path.read_text(encoding="utf-8")
+    stale = upload_image(page, "invoice_electronic", by_hand.json()["entry"]["version"], png_with_gps())
+    assert stale.status_code == 409 and stale.json()["error"] == "edit_conflict"
+
+
+def test_a_renamed_executable_or_an_oversized_picture_is_refused_and_nothing_changes(page: Page) -> None:
+    path = page.knowledge / "invoices.yml"
+    before_text = path.read_text(encoding="utf-8")
+    version = page.entry("invoice_electronic")["version"]
+    executable = upload_image(page, "invoice_electronic", version, Path("/bin/true").read_bytes()[:200_000])
+    assert executable.status_code == 400 and executable.json()["error"] == "unsupported_file"
+    assert "只能发送图片" in executable.json()["message"] and "Only photos" in executable.json()["message"]
+    oversized = upload_image(page, "invoice_electronic", version, b"\x89PNG\r\n\x1a\n" + b"\0" * 1_048_577)
+    assert oversized.status_code == 413 and "图片不能超过 1 MB" in oversized.json()["message"]
+    assert path.read_text(encoding="utf-8") == before_text and page.entry("invoice_electronic")["history"] == []
+    assert page.http.get(f"{page.url}/kb-images/{'0' * 40}.png").status_code == 404
+    assert page.http.get(f"{page.url}/kb-images/..%2Fsecret.png").status_code == 404
 
 
 def test_import_dry_run_apply_and_export(page: Page) -> None:
