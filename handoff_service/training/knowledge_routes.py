@@ -65,7 +65,7 @@ IMAGE_HEADERS = {
     "Cache-Control": "public, max-age=31536000, immutable",
     "Cross-Origin-Resource-Policy": "cross-origin",  # the widget shows them on the store's pages
 }
-images_router = APIRouter(tags=["knowledge"])
+images_router = APIRouter(tags=["knowledge"], responses=error_responses(NotFound))
 
 
 class EntryForm(Input):
