@@ -6,6 +6,7 @@ development, and every start makes fresh process secrets that only the two ends 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -122,7 +123,7 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         try:  # a worker still building the index from a fresh clone finishes that first
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: the workers and sanic's manager too
             process.wait()
 
 
