@@ -105,6 +105,8 @@ def asyncpg_errors() -> tuple[type[Exception], ...]:
     except ImportError:  # a SQLite-only install
         return ()
     return (asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
 def attachment_storage(settings: Settings) -> AttachmentStorage:
     """#19: S3-compatible object storage when a bucket is set, else the local folder."""
     if settings.attachment_s3_bucket:
