@@ -132,7 +132,7 @@ def kefu_specs(
                 name=rasa_process_name(n),
                 command=[
                     str(rasa_venv / "bin" / "python"), "-m", "bot.server", "run", "--enable-api",
-                    "--auth-token", process_secrets.rasa_token,
+                    f"--auth-token={process_secrets.rasa_token}",  # one word: a token may start with "-"
                     "--model", str(model), "--interface", host, "--port", str(port),
                     "--endpoints", str(memory.endpoints), "--credentials", "bot/credentials.yml",
                 ],  # fmt: skip
