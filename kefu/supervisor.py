@@ -253,21 +253,11 @@ def last_line(path: Path) -> str:
 
 async def warm_up_actions(action_port: int, token: str, host: str = "127.0.0.1") -> None:
     """Make the action server load its encoder and index now, not on the first shopper's question."""
-    body = {
-        "next_action": "action_answer_from_kb",
-        "sender_id": "warm-up",
-        "tracker": {
-            "sender_id": "warm-up",
-            "slots": {},
-            "latest_message": {"text": "你好", "intent": {}, "entities": []},
-            "events": [],
-        },
-        "domain": {},
-        "version": "3.6.21",
-    }
+    from bot.action_server import WARM_UP_CALL
+
     async with httpx.AsyncClient(timeout=120) as http:
         response = await http.post(
-            f"http://{host}:{action_port}/webhook", json=body, headers={"Authorization": f"Bearer {token}"}
+            f"http://{host}:{action_port}/webhook", json=WARM_UP_CALL, headers={"Authorization": f"Bearer {token}"}
         )
         if response.status_code != 200:
             raise StartFailed(f"the action server failed its first answer ({response.status_code}): {response.text[:200]}")
